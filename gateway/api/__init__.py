@@ -1,0 +1,1 @@
+"""HTTP routers of the gateway: thin, they parse, call the pipeline and respond."""

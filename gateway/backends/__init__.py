@@ -1,0 +1,1 @@
+"""OpenAI-compatible upstreams the gateway forwards to."""

@@ -1,0 +1,133 @@
+"""One OpenAI-compatible backend behind one httpx.AsyncClient: forwarding and error mapping."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from gateway.backends.sse import DONE, error_event, whole_events
+from gateway.errors import BackendUnavailable, BadGateway, OpenAIError, UpstreamRejected
+from gateway.settings import BackendSettings
+
+log = logging.getLogger(__name__)
+
+# Statuses that describe the caller's request (or the backend's load) and mean the
+# same thing to the caller as they did to the gateway.
+_RELAYED = frozenset({400, 413, 422, 429})
+
+
+class UpstreamStream:
+    """An upstream SSE response that has answered 200 and not yet been read."""
+
+    def __init__(self, backend: str, response: httpx.Response) -> None:
+        self._backend = backend
+        self._response = response
+        self.media_type = response.headers.get("content-type", "text/event-stream")
+
+    async def events(self) -> AsyncIterator[bytes]:
+        """Whole SSE events as they arrive. A break after the first byte ends the stream
+        with an OpenAI error event and [DONE], never with a torn chunk."""
+        try:
+            async for event in whole_events(self._response.aiter_bytes()):
+                yield event
+        except httpx.HTTPError as exc:
+            log.warning("%s stream broke: %s", self._backend, type(exc).__name__)
+            yield error_event(f"the {self._backend} backend stream broke", "upstream_stream_error")
+            yield DONE
+        finally:
+            # Also runs when the client disconnects: closing the upstream response
+            # drops the connection, which cancels generation on the backend.
+            await self._response.aclose()
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+class Upstream:
+    def __init__(
+        self,
+        name: str,
+        settings: BackendSettings,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self.model = settings.model
+        t = settings.timeouts
+        self._client = httpx.AsyncClient(
+            base_url=str(settings.url).rstrip("/"),
+            timeout=httpx.Timeout(
+                connect=t.connect_s, read=t.read_s, write=t.write_s, pool=t.pool_s
+            ),
+            limits=httpx.Limits(max_connections=settings.max_connections),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def complete(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        response = await self._send(path, payload)
+        try:
+            await response.aread()
+        except httpx.HTTPError as exc:
+            raise BadGateway(f"the {self.name} backend failed mid-response") from exc
+        finally:
+            await response.aclose()
+        body = _json(response)
+        if not isinstance(body, dict):
+            raise BadGateway(f"the {self.name} backend returned a response that is not JSON")
+        return body
+
+    async def stream(self, path: str, payload: dict[str, Any]) -> UpstreamStream:
+        return UpstreamStream(self.name, await self._send(path, payload))
+
+    async def probe(self, path: str) -> bool:
+        """True when the backend answers `path` with a 2xx; for readiness checks."""
+        try:
+            response = await self._client.get(path)
+        except httpx.HTTPError:
+            return False
+        return response.is_success
+
+    async def _send(self, path: str, payload: dict[str, Any]) -> httpx.Response:
+        request = self._client.build_request("POST", path, json=payload)
+        try:
+            response = await self._client.send(request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise BackendUnavailable(f"the {self.name} backend is unreachable") from exc
+        except httpx.TimeoutException as exc:
+            raise BadGateway(f"the {self.name} backend timed out") from exc
+        except httpx.HTTPError as exc:
+            raise BadGateway(f"the {self.name} backend failed: {type(exc).__name__}") from exc
+        if response.is_success:
+            return response
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        raise self._error_for(response)
+
+    def _error_for(self, response: httpx.Response) -> OpenAIError:
+        body = _json(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        if response.status_code in _RELAYED and isinstance(error, dict):
+            return UpstreamRejected(
+                response.status_code, error, response.headers.get("retry-after")
+            )
+        log.warning("%s backend answered %s", self.name, response.status_code)
+        if response.status_code == 503:
+            return BackendUnavailable(f"the {self.name} backend is not ready")
+        # A 404 here means the gateway asked for a model the backend does not serve:
+        # a configuration fault, not the caller's.
+        return BadGateway(f"the {self.name} backend answered {response.status_code}")
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None

@@ -1,0 +1,93 @@
+"""The `hybridgate` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from gateway.settings import ConfigError, Settings, load_settings, with_overrides
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    server = with_overrides(settings.server, _given(args, "host", "port"))
+    settings = settings.model_copy(update={"server": server})
+    uvicorn.run(
+        create_app(settings),
+        host=settings.server.host,
+        port=settings.server.port,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from edge.server import create_edge_app
+
+    edge = with_overrides(settings.edge, _given(args, "host", "port", "model_path", "model_id"))
+    uvicorn.run(create_edge_app(edge), host=edge.host, port=edge.port, log_level=args.log_level)
+    return 0
+
+
+def _up(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.stack import run_stack
+
+    return run_stack(settings, args.config)
+
+
+def _given(args: argparse.Namespace, *names: str) -> dict[str, object]:
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hybridgate", description=__doc__)
+    parser.add_argument("--config", type=Path, help="hybridgate.yaml (default: $HYBRIDGATE_CONFIG)")
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="start the local stack (edge server + gateway)")
+    up.set_defaults(func=_up)
+
+    serve = commands.add_parser("serve", help="start the gateway only")
+    _bind_options(serve)
+    serve.set_defaults(func=_serve)
+
+    edge = commands.add_parser("edge", help="the edge inference server")
+    edge_commands = edge.add_subparsers(dest="edge_command", required=True)
+    edge_serve = edge_commands.add_parser("serve", help="start the edge server")
+    _bind_options(edge_serve)
+    edge_serve.add_argument("--model", dest="model_path", type=Path, help="any GGUF file")
+    edge_serve.add_argument("--model-id", help="the model name clients send")
+    edge_serve.set_defaults(func=_edge_serve)
+    return parser
+
+
+def _bind_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on")
+    parser.add_argument("--port", type=int, help="port to listen on")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        func: Command = args.func
+        return func(args, settings)
+    except ConfigError as exc:
+        print(f"hybridgate: configuration error:\n{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Gives each request a decision id and stamps the x-hybridgate-* headers on its response.
+
+Handlers record the route and policy revision in the request state; this middleware
+reads them when the response starts, so errors and streams carry the headers too.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.routing import NO_POLICY_REVISION
+
+
+class DecisionHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["decision_id"] = f"dec-{uuid.uuid4().hex}"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["x-hybridgate-decision-id"] = state["decision_id"]
+                headers["x-hybridgate-policy-revision"] = state.get(
+                    "policy_revision", NO_POLICY_REVISION
+                )
+                if route := state.get("route"):
+                    headers["x-hybridgate-route"] = route
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

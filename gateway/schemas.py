@@ -1,0 +1,57 @@
+"""OpenAI request bodies as the gateway checks them before routing.
+
+The gateway validates what it must understand (model, messages, stream) and passes
+every other field through, so a backend can answer for what it supports.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+VirtualModel = Literal["auto", "edge", "cloud"]
+VIRTUAL_MODELS: tuple[VirtualModel, ...] = ("auto", "edge", "cloud")
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool = False
+
+
+class _Forwarded(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, ge=0.0, le=1.0)
+    n: int | None = Field(default=None, ge=1)
+
+    def upstream_payload(self, backend_model: str) -> dict[str, Any]:
+        """The body as the caller sent it, with the virtual model swapped for the real one."""
+        payload = self.model_dump(mode="json", exclude_unset=True)
+        payload["model"] = backend_model
+        return payload
+
+
+class ChatCompletionRequest(_Forwarded):
+    messages: list[ChatMessage] = Field(min_length=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+
+
+class CompletionRequest(_Forwarded):
+    prompt: str | list[str] | list[int] | list[list[int]]

@@ -1,0 +1,152 @@
+"""The one typed settings object: hybridgate.yaml, overridden by HYBRIDGATE_* env vars.
+
+Env vars are read here and nowhere else. `HYBRIDGATE_<SECTION>__<KEY>` overrides a key,
+for example `HYBRIDGATE_SERVER__PORT=9090` or `HYBRIDGATE_BACKENDS__EDGE__URL=...`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from edge.settings import EdgeSettings
+
+CONFIG_ENV = "HYBRIDGATE_CONFIG"
+SectionT = TypeVar("SectionT", bound=BaseModel)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+class ServerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+
+    @field_validator("host")
+    @classmethod
+    def _loopback_only(cls, host: str) -> str:
+        # Until Entra ID authentication exists, anything reachable off-box would be an
+        # open relay to the models, so the gateway refuses to listen there.
+        if host == "localhost":
+            return host
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ValueError(
+                f"server.host {host!r} is not a loopback address; the gateway has no "
+                "authentication yet and only binds to 127.0.0.1, ::1 or localhost"
+            )
+        return host
+
+
+class Timeouts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connect_s: float = Field(default=5.0, gt=0)
+    # Longest wait for the next bytes from upstream, first token included.
+    read_s: float = Field(default=120.0, gt=0)
+    write_s: float = Field(default=30.0, gt=0)
+    pool_s: float = Field(default=5.0, gt=0)
+
+
+class BackendSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrl
+    model: str
+    timeouts: Timeouts = Timeouts()
+    max_connections: int = Field(default=64, ge=1)
+
+
+class EdgeBackendSettings(BackendSettings):
+    url: HttpUrl = HttpUrl("http://127.0.0.1:8081")
+    model: str = "smollm2-135m-instruct"
+
+
+class CloudBackendSettings(BackendSettings):
+    url: HttpUrl = HttpUrl("http://127.0.0.1:8000")
+    model: str = "cloud-smollm2-135m"
+
+
+class BackendsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    edge: EdgeBackendSettings = EdgeBackendSettings()
+    cloud: CloudBackendSettings = CloudBackendSettings()
+
+
+class Settings(BaseSettings):
+    """Everything hybridgate reads at start-up. Built by `load_settings`, never at import."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HYBRIDGATE_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    server: ServerSettings = ServerSettings()
+    backends: BackendsSettings = BackendsSettings()
+    edge: EdgeSettings = EdgeSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML file arrives as init kwargs; env vars must win over it.
+        return (env_settings, init_settings)
+
+
+def load_settings(config_path: Path | None = None) -> Settings:
+    """Reads the YAML (from the argument, else $HYBRIDGATE_CONFIG, else none) plus env."""
+    env_path = os.environ.get(CONFIG_ENV)
+    path = config_path or (Path(env_path) if env_path else None)
+    data = _read_yaml(path) if path is not None else {}
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+
+
+def with_overrides(section: SectionT, changes: dict[str, Any]) -> SectionT:
+    """A copy of one settings section with command-line values applied and re-validated."""
+    try:
+        return type(section).model_validate(section.model_dump() | changes)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, None)) from exc
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    return data
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    source = str(path) if path is not None else "settings"
+    lines = [
+        f"{source}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+    ]
+    return "\n".join(lines)

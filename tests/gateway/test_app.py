@@ -1,0 +1,162 @@
+"""The gateway app in-process: parsing, errors, headers and routing, with the backends
+played by httpx.MockTransport. Real backends are covered by tests/e2e."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.settings import load_settings
+
+CHAT = {"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
+
+
+class Recorder:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.requests: list[dict[str, object]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.requests.append(body)
+        if body.get("stream"):
+            sse = b'data: {"choices": []}\n\ndata: [DONE]\n\n'
+            return httpx.Response(200, content=sse, headers={"content-type": "text/event-stream"})
+        return httpx.Response(200, json={"backend": self.name, "model": body["model"]})
+
+
+@pytest.fixture
+def backends() -> dict[str, Recorder]:
+    return {"edge": Recorder("edge"), "cloud": Recorder("cloud")}
+
+
+@pytest.fixture
+def client(backends: dict[str, Recorder], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("HYBRIDGATE_SERVER__MAX_BODY_BYTES", "4096")
+    transports = {name: httpx.MockTransport(rec) for name, rec in backends.items()}
+    with TestClient(create_app(load_settings(), transports)) as test_client:  # type: ignore[arg-type]
+        yield test_client
+
+
+@pytest.mark.parametrize(
+    ("model", "backend", "upstream_model"),
+    [
+        ("auto", "edge", "smollm2-135m-instruct"),
+        ("edge", "edge", "smollm2-135m-instruct"),
+        ("cloud", "cloud", "cloud-smollm2-135m"),
+    ],
+)
+def test_virtual_model_routes_to_backend(
+    client: TestClient, backends: dict[str, Recorder], model: str, backend: str, upstream_model: str
+) -> None:
+    response = client.post("/v1/chat/completions", json=CHAT | {"model": model})
+    assert response.status_code == 200
+    assert response.json() == {"backend": backend, "model": upstream_model}
+    assert response.headers["x-hybridgate-route"] == backend
+    assert backends[backend].requests[0]["model"] == upstream_model
+
+
+def test_headers_on_success_and_unique_decision_ids(client: TestClient) -> None:
+    ids = set()
+    for _ in range(3):
+        response = client.post("/v1/completions", json={"model": "auto", "prompt": "x"})
+        assert response.headers["x-hybridgate-route"] == "edge"
+        assert response.headers["x-hybridgate-policy-revision"] == "none"
+        ids.add(response.headers["x-hybridgate-decision-id"])
+    assert len(ids) == 3
+
+
+def test_stream_is_passed_through(client: TestClient) -> None:
+    with client.stream("POST", "/v1/chat/completions", json=CHAT | {"stream": True}) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["x-hybridgate-route"] == "edge"
+        body = response.read()
+    assert body.endswith(b"data: [DONE]\n\n")
+
+
+def assert_openai_error(response: httpx.Response, status: int, param: str | None = None) -> None:
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["message"]
+    if param is not None:
+        assert error["param"] == param
+    assert response.headers["x-hybridgate-decision-id"]
+
+
+def test_invalid_json_is_400(client: TestClient) -> None:
+    response = client.post(
+        "/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert_openai_error(response, 400)
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"model": "auto"}, "messages"),
+        ({"messages": CHAT["messages"]}, "model"),
+        (CHAT | {"messages": [{"role": "robot", "content": "x"}]}, "messages[0].role"),
+        (CHAT | {"max_tokens": 0}, "max_tokens"),
+        (CHAT | {"temperature": "hot"}, "temperature"),
+        (CHAT | {"stream": "yes please"}, "stream"),
+    ],
+)
+def test_schema_errors_name_the_field(
+    client: TestClient, body: dict[str, object], param: str
+) -> None:
+    assert_openai_error(client.post("/v1/chat/completions", json=body), 400, param)
+
+
+def test_unknown_model_is_404(client: TestClient, backends: dict[str, Recorder]) -> None:
+    response = client.post("/v1/chat/completions", json=CHAT | {"model": "gpt-4o"})
+    assert_openai_error(response, 404, "model")
+    assert response.json()["error"]["code"] == "model_not_found"
+    assert backends["edge"].requests == []
+
+
+def test_body_over_limit_is_413(client: TestClient, backends: dict[str, Recorder]) -> None:
+    big = CHAT | {"messages": [{"role": "user", "content": "x" * 5000}]}
+    assert_openai_error(client.post("/v1/chat/completions", json=big), 413)
+    assert backends["edge"].requests == []
+
+
+def test_chunked_body_over_limit_is_413(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"model": "auto", "messages": [{"role": "user", "content": "'
+        for _ in range(10):
+            yield b"y" * 1000
+        yield b'"}]}'
+
+    response = client.post(
+        "/v1/chat/completions", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_openai_error(response, 413)
+
+
+def test_unknown_path_is_an_openai_404(client: TestClient) -> None:
+    assert_openai_error(client.get("/v1/nothing"), 404)
+
+
+def test_models_lists_the_virtual_models(client: TestClient) -> None:
+    data = client.get("/v1/models").json()["data"]
+    assert [m["id"] for m in data] == ["auto", "edge", "cloud"]
+
+
+def test_upstream_unreachable_is_503_with_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    transports = {"edge": httpx.MockTransport(refuse), "cloud": httpx.MockTransport(refuse)}
+    with TestClient(create_app(load_settings(), transports)) as test_client:  # type: ignore[arg-type]
+        response = test_client.post("/v1/chat/completions", json=CHAT)
+        assert_openai_error(response, 503)
+        assert response.headers["x-hybridgate-route"] == "edge"
+        assert test_client.get("/readyz").status_code == 503
+        assert test_client.get("/healthz").status_code == 200

@@ -1,0 +1,117 @@
+"""Upstream error mapping and stream framing, against scripted HTTP answers.
+
+These cases (garbage bodies, torn streams) cannot be provoked from the real edge
+server on demand, so httpx.MockTransport plays the backend here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+
+from gateway.backends.sse import whole_events
+from gateway.backends.upstream import Upstream
+from gateway.errors import BackendUnavailable, BadGateway, UpstreamRejected
+from gateway.settings import BackendSettings
+
+SETTINGS = BackendSettings.model_validate({"url": "http://edge.test", "model": "m"})
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def upstream(handler: Handler) -> Upstream:
+    return Upstream("edge", SETTINGS, httpx.MockTransport(handler))
+
+
+def error(status: int, code: str, **headers: str) -> Handler:
+    body = {
+        "error": {"message": "nope", "type": "invalid_request_error", "param": "n", "code": code}
+    }
+    return lambda _: httpx.Response(status, json=body, headers=headers)
+
+
+async def test_success_returns_the_json_body() -> None:
+    seen: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(200, json={"id": "x"})
+
+    assert await upstream(handler).complete("/v1/chat/completions", {"model": "m"}) == {"id": "x"}
+    assert seen == [{"model": "m"}]
+
+
+async def test_caller_errors_are_relayed_unchanged() -> None:
+    with pytest.raises(UpstreamRejected) as caught:
+        await upstream(error(400, "unsupported_parameter")).complete("/x", {})
+    assert (caught.value.status_code, caught.value.code, caught.value.param) == (
+        400,
+        "unsupported_parameter",
+        "n",
+    )
+
+
+async def test_overload_is_relayed_with_retry_after() -> None:
+    with pytest.raises(UpstreamRejected) as caught:
+        await upstream(error(429, "queue_full", **{"Retry-After": "4"})).complete("/x", {})
+    assert caught.value.status_code == 429
+    assert caught.value.headers() == {"Retry-After": "4"}
+
+
+@pytest.mark.parametrize(
+    ("handler", "expected"),
+    [
+        (lambda _: httpx.Response(500, text="boom"), BadGateway),
+        (error(404, "model_not_found"), BadGateway),
+        (lambda _: httpx.Response(503, json={}), BackendUnavailable),
+        (lambda _: httpx.Response(200, text="<html>"), BadGateway),
+    ],
+)
+async def test_backend_faults_map_to_5xx(handler: Handler, expected: type[Exception]) -> None:
+    with pytest.raises(expected):
+        await upstream(handler).complete("/x", {})
+
+
+async def test_unreachable_backend_is_503() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(BackendUnavailable):
+        await upstream(refuse).complete("/x", {})
+
+
+class _BrokenStream(httpx.AsyncByteStream):
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'data: {"a": 1}\n\ndata: {"tor'
+        raise httpx.ReadError("connection reset")
+
+
+async def test_a_stream_broken_mid_way_ends_well_formed() -> None:
+    backend = upstream(lambda _: httpx.Response(200, stream=_BrokenStream()))
+    stream = await backend.stream("/x", {})
+    events = [event async for event in stream.events()]
+    assert events[0] == b'data: {"a": 1}\n\n'
+    assert b"upstream_stream_error" in events[1]
+    assert json.loads(events[1].removeprefix(b"data: "))["error"]["type"] == "server_error"
+    assert events[2] == b"data: [DONE]\n\n"
+    assert len(events) == 3
+
+
+async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+@pytest.mark.parametrize(
+    ("parts", "events"),
+    [
+        ([b"data: 1\n\ndata: 2\n\n"], [b"data: 1\n\n", b"data: 2\n\n"]),
+        ([b"data: 1\n", b"\ndata: ", b"2\n\n"], [b"data: 1\n\n", b"data: 2\n\n"]),
+        ([b"data: 1\r\n\r\n"], [b"data: 1\n\n"]),
+        ([b"data: 1\n\ndata: tail"], [b"data: 1\n\n", b"data: tail\n\n"]),
+    ],
+)
+async def test_whole_events_reframes_at_boundaries(parts: list[bytes], events: list[bytes]) -> None:
+    assert [e async for e in whole_events(_chunks(*parts))] == events

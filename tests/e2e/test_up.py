@@ -1,0 +1,84 @@
+"""`hybridgate up`: both services start, answer, and stop on Ctrl-C with no orphans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from openai import OpenAI
+
+from tests.processes import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # Field 4 is the parent pid; the command name in field 2 may hold spaces.
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_up_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    gateway_port, edge_port = free_port(), free_port()
+    env = dict(
+        os.environ,
+        HYBRIDGATE_SERVER__PORT=str(gateway_port),
+        HYBRIDGATE_EDGE__PORT=str(edge_port),
+    )
+    log = (tmp_path / "up.log").open("wb")
+    up = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "up"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{gateway_port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert up.poll() is None, (tmp_path / "up.log").read_text()
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        client = OpenAI(base_url=f"{base}/v1", api_key="x", max_retries=0)
+        raw = client.chat.completions.with_raw_response.create(
+            model="auto", messages=[{"role": "user", "content": "Say hello"}], max_tokens=10
+        )
+        assert raw.headers["x-hybridgate-route"] == "edge"
+        assert raw.parse().choices[0].message.content
+        children = children_of(up.pid)
+        assert len(children) == 2
+        banner = (tmp_path / "up.log").read_text()
+        assert f"{base}/v1" in banner
+
+        up.send_signal(signal.SIGINT)  # what Ctrl-C delivers to the parent
+        assert up.wait(30) == 0
+        for pid in children:
+            assert not alive(pid), f"child {pid} outlived hybridgate up"
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+        log.close()

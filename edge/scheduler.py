@@ -70,6 +70,7 @@ class Scheduler:
         self._in_flight = 0
         self._avg_job_s = 1.0
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
         self.stats = SchedulerStats()
 
     @property
@@ -85,8 +86,10 @@ class Scheduler:
         self._thread.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
+        """Cancels running and queued jobs, then waits for the worker to exit."""
         if self._thread is None:
             return
+        self._stopping.set()
         self._jobs.put(None)
         self._thread.join(timeout_s)
         self._thread = None
@@ -121,14 +124,17 @@ class Scheduler:
                     self._avg_job_s = 0.8 * self._avg_job_s + 0.2 * (time.monotonic() - started)
 
     def _execute(self, job: _Job) -> None:
-        if job.cancelled.is_set():
+        def should_stop() -> bool:
+            return job.cancelled.is_set() or self._stopping.is_set()
+
+        if should_stop():
             self.stats.cancelled += 1
             job.emit(Finished("cancelled", 0, 0))
             return
         try:
             prepared = self._engine.prepare(job.prompt, job.options)
             job.emit(Started(len(prepared.tokens)))
-            for event in self._engine.generate(prepared, job.cancelled.is_set):
+            for event in self._engine.generate(prepared, should_stop):
                 job.emit(event)
                 if isinstance(event, Finished):
                     self._count(event)

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def require_loopback(host: str, who: str) -> str:
+    """Refuses a non-loopback bind: nothing authenticates callers yet, so anything
+    reachable off-box would be an open relay to the models."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"{who}.host {host!r} is not a loopback address; without authentication "
+            "hybridgate only binds to 127.0.0.1, ::1 or localhost"
+        )
+    return host
 
 
 class EdgeSettings(BaseModel):
@@ -25,3 +41,8 @@ class EdgeSettings(BaseModel):
     # Used when a request sets no max_tokens: a tiny model can ramble to the end of
     # its context, which would hold the single decode slot for a long time.
     default_max_tokens: int = Field(default=512, ge=1)
+
+    @field_validator("host")
+    @classmethod
+    def _loopback_only(cls, host: str) -> str:
+        return require_loopback(host, "edge")

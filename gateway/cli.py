@@ -9,6 +9,10 @@ from pathlib import Path
 
 from gateway.settings import ConfigError, Settings, load_settings, with_overrides
 
+# Open streams get this long to finish on Ctrl-C; then they are cut and, on the edge,
+# their generation cancelled.
+GRACEFUL_SHUTDOWN_S = 5
+
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -24,6 +28,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=settings.server.host,
         port=settings.server.port,
         log_level=args.log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
     return 0
 
@@ -34,7 +39,13 @@ def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
     from edge.server import create_edge_app
 
     edge = with_overrides(settings.edge, _given(args, "host", "port", "model_path", "model_id"))
-    uvicorn.run(create_edge_app(edge), host=edge.host, port=edge.port, log_level=args.log_level)
+    uvicorn.run(
+        create_edge_app(edge),
+        host=edge.host,
+        port=edge.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
     return 0
 
 

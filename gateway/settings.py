@@ -6,7 +6,6 @@ for example `HYBRIDGATE_SERVER__PORT=9090` or `HYBRIDGATE_BACKENDS__EDGE__URL=..
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from edge.settings import EdgeSettings
+from edge.settings import EdgeSettings, require_loopback
 
 CONFIG_ENV = "HYBRIDGATE_CONFIG"
 SectionT = TypeVar("SectionT", bound=BaseModel)
@@ -35,20 +34,8 @@ class ServerSettings(BaseModel):
     @field_validator("host")
     @classmethod
     def _loopback_only(cls, host: str) -> str:
-        # Until Entra ID authentication exists, anything reachable off-box would be an
-        # open relay to the models, so the gateway refuses to listen there.
-        if host == "localhost":
-            return host
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise ValueError(
-                f"server.host {host!r} is not a loopback address; the gateway has no "
-                "authentication yet and only binds to 127.0.0.1, ::1 or localhost"
-            )
-        return host
+        # Lifted for Entra-authenticated deployments once token validation exists.
+        return require_loopback(host, "server")
 
 
 class Timeouts(BaseModel):

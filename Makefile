@@ -8,8 +8,12 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 # A native build of llama.cpp on recent Xeons uses AMX tile instructions, which
 # sandboxed and virtualised kernels often leave disabled: the model then dies with
 # SIGILL on its first matmul. AVX2 runs on every x86-64 CPU of the last decade.
+# llamafile's sgemm is off so that a prompt gives the same logits whether it is
+# evaluated whole or, after a KV-cache prefix hit, in part: otherwise the same seed
+# can give different samples depending on what ran before.
 ifeq ($(shell uname -m),x86_64)
-export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON \
+	-DGGML_F16C=ON -DGGML_LLAMAFILE=OFF
 endif
 
 .PHONY: run test lint unit bench clean

@@ -218,8 +218,13 @@ def test_full_queue_answers_429_with_retry_after(tiny_queue_edge: Service) -> No
     }
     url = f"{tiny_queue_edge.url}/v1/completions"
     with httpx.stream("POST", url, json=payload, timeout=60) as running:
-        next(running.iter_lines())  # the only slot is now decoding
+        # Keep the line iterator referenced: dropping a half-read httpx stream
+        # iterator closes the connection, which would cancel the job.
+        lines = running.iter_lines()
+        next(lines)  # the only slot is now decoding
         refused = httpx.post(url, json=payload | {"stream": False}, timeout=60)
+        # ...and the running stream goes on undisturbed.
+        assert next(line for line in lines if line).startswith("data: {")
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
     assert refused.json()["error"]["type"] == "rate_limit_error"

@@ -53,24 +53,25 @@ async def _complete(
     if body.model != model_id:
         raise ModelNotFound(f"The model '{body.model}' does not exist", param="model")
     check_supported(body)
-    handle = scheduler.submit(prompt, _options(body))
+    handle = scheduler.submit(prompt, _options(body, request.app.state.default_max_tokens))
     builder = ResponseBuilder(kind, model_id, include_usage=body.include_usage())
     try:
         # Errors found before the first token (context too long...) get a real status.
-        started = await unless_disconnected(request, _first_event(handle))
+        await unless_disconnected(request, _first_event(handle))
         if body.stream:
             return StreamingResponse(
                 _stream(handle, builder), media_type="text/event-stream", headers=SSE_HEADERS
             )
-        return JSONResponse(await unless_disconnected(request, _collect(handle, builder, started)))
+        return JSONResponse(await unless_disconnected(request, _collect(handle, builder)))
     except BaseException:
         handle.cancel()
         raise
 
 
-def _options(body: SamplingFields) -> SamplingOptions:
+def _options(body: SamplingFields, default_max_tokens: int) -> SamplingOptions:
     return SamplingOptions(
         max_tokens=body.token_limit(),
+        default_max_tokens=default_max_tokens,
         temperature=body.temperature,
         top_p=body.top_p,
         stop=body.stop_sequences(),
@@ -93,7 +94,7 @@ def _as_error(event: object) -> OpenAIError:
     return InternalError("the edge engine failed to generate")
 
 
-async def _collect(handle: JobHandle, builder: ResponseBuilder, started: Started) -> dict[str, Any]:
+async def _collect(handle: JobHandle, builder: ResponseBuilder) -> dict[str, Any]:
     parts: list[str] = []
     async for event in handle.events():
         if isinstance(event, Delta):

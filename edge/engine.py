@@ -16,7 +16,8 @@ Prompt = str | list[dict[str, str]]
 
 @dataclass(frozen=True)
 class SamplingOptions:
-    max_tokens: int | None
+    max_tokens: int | None  # as the caller asked; None means "up to default_max_tokens"
+    default_max_tokens: int = 512
     temperature: float = 1.0
     top_p: float = 1.0
     stop: tuple[str, ...] = ()

@@ -62,7 +62,7 @@ class LlamaEngine:
                 f"{options.max_tokens or 0} for the completion).",
                 param="messages" if isinstance(prompt, list) else "prompt",
             )
-        limit = min(options.max_tokens or room, room)
+        limit = min(options.max_tokens or options.default_max_tokens, room)
         return PreparedPrompt(tuple(tokens), limit, options.stop + template_stops, options)
 
     def _render(self, prompt: Prompt) -> tuple[str, tuple[str, ...]]:

@@ -39,6 +39,7 @@ def create_edge_app(
         scheduler.start()
         app.state.scheduler = scheduler
         app.state.model_id = engine.model_id
+        app.state.default_max_tokens = settings.default_max_tokens
         try:
             yield
         finally:

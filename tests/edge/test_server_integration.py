@@ -203,9 +203,21 @@ def test_client_disconnect_cancels_generation(edge_server: Service) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_queue_edge(log_dir: Path) -> Iterator[Service]:
-    service = start_edge(log_dir, HYBRIDGATE_EDGE__QUEUE_SIZE="0")
+    service = start_edge(
+        log_dir, HYBRIDGATE_EDGE__QUEUE_SIZE="0", HYBRIDGATE_EDGE__DEFAULT_MAX_TOKENS="7"
+    )
     yield service
     service.stop()
+
+
+def test_default_max_tokens_applies_when_the_caller_sets_none(tiny_queue_edge: Service) -> None:
+    body = httpx.post(
+        f"{tiny_queue_edge.url}/v1/completions",
+        json={"model": MODEL, "prompt": COUNTING, "temperature": 0},
+        timeout=60,
+    ).json()
+    assert body["usage"]["completion_tokens"] == 7
+    assert body["choices"][0]["finish_reason"] == "length"
 
 
 def test_full_queue_answers_429_with_retry_after(tiny_queue_edge: Service) -> None:

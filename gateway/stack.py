@@ -26,7 +26,7 @@ class StackError(RuntimeError):
 
 
 class _Stopped(Exception):
-    """SIGTERM to the parent, turned into an exception so `finally` blocks run."""
+    """SIGINT or SIGTERM to the parent, turned into an exception so `finally` blocks run."""
 
 
 def _url(host: str, port: int) -> str:
@@ -70,10 +70,12 @@ def run_stack(settings: Settings, config: Path | None) -> int:
     env = dict(os.environ, HYBRIDGATE_BACKENDS__EDGE__URL=edge_url)
     children: list[Child] = []
 
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         raise _Stopped()
 
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    # Installed explicitly: a shell starting us in the background sets SIGINT to
+    # "ignore", which Python would otherwise inherit, and Ctrl-C would do nothing.
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         children.append(Child("edge server", [*base, "edge", "serve"], env))
         children[-1].wait_ready(f"{edge_url}/readyz")
@@ -84,12 +86,16 @@ def run_stack(settings: Settings, config: Path | None) -> int:
     except StackError as exc:
         print(f"hybridgate up: {exc}", file=sys.stderr)
         return 1
-    except (KeyboardInterrupt, _Stopped):
+    except _Stopped:
         return 0
     finally:
+        # A second Ctrl-C must not interrupt the clean-up and orphan a child.
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
         for child in reversed(children):
             child.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _supervise(children: list[Child]) -> int:

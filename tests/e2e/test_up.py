@@ -40,7 +40,16 @@ def alive(pid: int) -> bool:
     return True
 
 
-def test_up_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+def ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# A shell that starts a command in the background sets SIGINT to "ignore" in it;
+# `up` must still stop on SIGINT then.
+@pytest.mark.parametrize("inherit_ignored_sigint", [False, True])
+def test_up_serves_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, inherit_ignored_sigint: bool
+) -> None:
     gateway_port, edge_port = free_port(), free_port()
     env = dict(
         os.environ,
@@ -49,7 +58,11 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     )
     log = (tmp_path / "up.log").open("wb")
     up = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "up"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "gateway.cli", "up"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=ignore_sigint if inherit_ignored_sigint else None,
     )
     base = f"http://127.0.0.1:{gateway_port}"
     try:

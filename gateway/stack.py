@@ -4,6 +4,7 @@ foreground, until Ctrl-C or SIGTERM; then stops both, leaving nothing behind.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ import httpx
 from gateway.settings import Settings
 
 READY_TIMEOUT_S = 180.0
+PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_S = 15.0
 
 
@@ -33,10 +35,18 @@ def _url(host: str, port: int) -> str:
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
 
+def _die_with_parent() -> None:
+    """Runs in the child before exec: if `up` itself is killed (SIGKILL, OOM), the
+    kernel sends the child SIGTERM instead of leaving it orphaned. Linux only."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Child:
     def __init__(self, name: str, argv: Sequence[str], env: dict[str, str]) -> None:
         self.name = name
-        self.process = subprocess.Popen(argv, env=env)
+        self.process = subprocess.Popen(argv, env=env, preexec_fn=_die_with_parent)
 
     def wait_ready(self, url: str, timeout_s: float = READY_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s

@@ -33,11 +33,12 @@ def children_of(pid: int) -> list[int]:
 
 
 def alive(pid: int) -> bool:
+    """Running or sleeping; a zombie waiting for a reaper has already exited."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-    return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def ignore_sigint() -> None:
@@ -95,3 +96,25 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(
             up.kill()
             up.wait()
         log.close()
+
+
+def test_children_die_when_up_is_killed(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        HYBRIDGATE_SERVER__PORT=str(free_port()),
+        HYBRIDGATE_EDGE__PORT=str(free_port()),
+    )
+    up = subprocess.Popen([sys.executable, "-m", "gateway.cli", "up"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(children_of(up.pid)) < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        children = children_of(up.pid)
+        assert children
+    finally:
+        up.kill()  # SIGKILL: `up` gets no chance to clean up
+        up.wait()
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in children)

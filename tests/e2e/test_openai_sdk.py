@@ -161,25 +161,43 @@ async def test_concurrent_requests_each_get_their_own_answer(gateway_server: Ser
         assert not any(other in answer for other in others), f"{country}: {answer!r}"
 
 
-def test_disconnect_through_the_gateway_cancels_the_edge_job(
+LONG_COUNT = {
+    "model": "auto",
+    "prompt": "1, 2, 3, 4, 5, 6, 7,",
+    "max_tokens": 1500,
+    "temperature": 0,
+}
+
+
+def wait_for_cancelled_job(edge: Service, before: int) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if httpx.get(f"{edge.url}/readyz").json()["jobs"]["cancelled"] > before:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def cancelled_jobs(edge: Service) -> int:
+    return int(httpx.get(f"{edge.url}/readyz").json()["jobs"]["cancelled"])
+
+
+def test_stream_disconnect_through_the_gateway_cancels_the_edge_job(
     gateway_server: Service, edge_server: Service
 ) -> None:
-    def cancelled() -> int:
-        return int(httpx.get(f"{edge_server.url}/readyz").json()["jobs"]["cancelled"])
-
-    before = cancelled()
-    payload = {
-        "model": "auto",
-        "prompt": "1, 2, 3, 4, 5, 6, 7,",
-        "max_tokens": 1500,
-        "stream": True,
-        "temperature": 0,
-    }
-    with httpx.stream(
-        "POST", f"{gateway_server.url}/v1/completions", json=payload, timeout=60
-    ) as response:
+    before = cancelled_jobs(edge_server)
+    url = f"{gateway_server.url}/v1/completions"
+    with httpx.stream("POST", url, json=LONG_COUNT | {"stream": True}, timeout=60) as response:
         next(response.iter_lines())
-    deadline = time.monotonic() + 60
-    while cancelled() == before and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert cancelled() > before
+    assert wait_for_cancelled_job(edge_server, before)
+
+
+def test_non_stream_disconnect_through_the_gateway_cancels_the_edge_job(
+    gateway_server: Service, edge_server: Service
+) -> None:
+    before = cancelled_jobs(edge_server)
+    url = f"{gateway_server.url}/v1/completions"
+    # The client gives up long before 1500 tokens are ready and drops the connection.
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(url, json=LONG_COUNT, timeout=httpx.Timeout(10, read=1.0))
+    assert wait_for_cancelled_job(edge_server, before)

@@ -201,6 +201,16 @@ def test_client_disconnect_cancels_generation(edge_server: Service) -> None:
     assert wait_for(lambda: httpx.get(f"{edge_server.url}/readyz").json()["in_flight"] == 0)
 
 
+def test_client_disconnect_cancels_a_non_streamed_generation(edge_server: Service) -> None:
+    before = cancelled_jobs(edge_server)
+    payload = {"model": MODEL, "prompt": COUNTING, "max_tokens": 1500, "temperature": 0}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            f"{edge_server.url}/v1/completions", json=payload, timeout=httpx.Timeout(10, read=1.0)
+        )
+    assert wait_for(lambda: cancelled_jobs(edge_server) > before)
+
+
 @pytest.fixture(scope="module")
 def tiny_queue_edge(log_dir: Path) -> Iterator[Service]:
     service = start_edge(

@@ -115,32 +115,36 @@ class Scheduler:
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
             started = time.monotonic()
-            try:
-                self._execute(job)
-            finally:
-                with self._lock:
-                    self._in_flight -= 1
-                    # Smoothed job time feeds Retry-After.
-                    self._avg_job_s = 0.8 * self._avg_job_s + 0.2 * (time.monotonic() - started)
+            final = self._execute(job)
+            with self._lock:
+                self._in_flight -= 1
+                # Smoothed job time feeds Retry-After.
+                self._avg_job_s = 0.8 * self._avg_job_s + 0.2 * (time.monotonic() - started)
+            # Sent after the slot is freed, so whoever sees the end sees the capacity too.
+            job.emit(final)
 
-    def _execute(self, job: _Job) -> None:
+    def _execute(self, job: _Job) -> Finished | Failed:
+        """Emits Started and the deltas; returns the terminal event."""
+
         def should_stop() -> bool:
             return job.cancelled.is_set() or self._stopping.is_set()
 
         if should_stop():
             self.stats.cancelled += 1
-            job.emit(Finished("cancelled", 0, 0))
-            return
+            return Finished("cancelled", 0, 0)
         try:
             prepared = self._engine.prepare(job.prompt, job.options)
             job.emit(Started(len(prepared.tokens)))
             for event in self._engine.generate(prepared, should_stop):
-                job.emit(event)
                 if isinstance(event, Finished):
                     self._count(event)
+                    return event
+                job.emit(event)
         except Exception as exc:  # handed to the request that owns the job
             self.stats.failed += 1
-            job.emit(Failed(exc))
+            return Failed(exc)
+        self.stats.failed += 1
+        return Failed(RuntimeError("the engine ended a generation without finishing it"))
 
     def _count(self, event: Finished) -> None:
         if event.finish_reason == "cancelled":

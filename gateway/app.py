@@ -1,4 +1,5 @@
-"""create_app(settings): builds the backends and the pipeline, and mounts the routers."""
+"""create_app(settings): builds the authenticator, the backends and the pipeline, and
+mounts the routers."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ import httpx
 from fastapi import FastAPI
 
 from gateway.api import completions, health, models
+from gateway.auth.authenticator import build_authenticator
+from gateway.auth.outbound import build_outbound_credential
 from gateway.backends.upstream import Upstream
 from gateway.errors import install_error_handlers
 from gateway.middleware.body_limit import BodyLimitMiddleware
 from gateway.middleware.decision_headers import DecisionHeadersMiddleware
 from gateway.pipeline import Pipeline
 from gateway.routing import Route
-from gateway.settings import Settings
+from gateway.settings import BackendSettings, Settings
+from gateway.tls import client_ssl_context
+
+IDENTITY_TIMEOUT_S = 10.0
 
 
 def create_app(
@@ -25,17 +31,32 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tls = client_ssl_context(settings.ssl_cert_file)
+        identity_http = httpx.AsyncClient(verify=tls, timeout=IDENTITY_TIMEOUT_S)
+        app.state.authenticator = build_authenticator(
+            settings.auth, settings.server.state_dir, identity_http
+        )
         given = transports or {}
+
+        def upstream(name: Route, backend: BackendSettings) -> Upstream:
+            credential = build_outbound_credential(
+                backend.auth, name, str(settings.auth.entra.authority), settings.ssl_cert_file
+            )
+            return Upstream(
+                name, backend, credential=credential, verify=tls, transport=given.get(name)
+            )
+
         backends: dict[Route, Upstream] = {
-            "edge": Upstream("edge", settings.backends.edge, given.get("edge")),
-            "cloud": Upstream("cloud", settings.backends.cloud, given.get("cloud")),
+            "edge": upstream("edge", settings.backends.edge),
+            "cloud": upstream("cloud", settings.backends.cloud),
         }
         app.state.pipeline = Pipeline(backends)
         try:
             yield
         finally:
-            for upstream in backends.values():
-                await upstream.aclose()
+            for client in backends.values():
+                await client.aclose()
+            await identity_http.aclose()
 
     app = FastAPI(title="hybridgate", lifespan=lifespan)
     install_error_handlers(app)

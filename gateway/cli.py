@@ -21,14 +21,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from gateway.app import create_app
 
-    server = with_overrides(settings.server, _given(args, "host", "port"))
-    settings = settings.model_copy(update={"server": server})
+    settings = with_overrides(settings, "server", _given(args, "host", "port"))
     uvicorn.run(
         create_app(settings),
         host=settings.server.host,
         port=settings.server.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        # Room for a 16 KiB Authorization header plus the rest, so that an oversized
+        # token gets the gateway's own 401 instead of h11's bare 400.
+        h11_max_incomplete_event_size=64 * 1024,
     )
     return 0
 
@@ -38,7 +40,8 @@ def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from edge.server import create_edge_app
 
-    edge = with_overrides(settings.edge, _given(args, "host", "port", "model_path", "model_id"))
+    overrides = _given(args, "host", "port", "model_path", "model_id")
+    edge = with_overrides(settings, "edge", overrides).edge
     uvicorn.run(
         create_edge_app(edge),
         host=edge.host,
@@ -47,6 +50,31 @@ def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
     return 0
+
+
+def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.auth.dev import load_or_create_key, mint_dev_token
+
+    if settings.auth.mode != "dev":
+        print(
+            "hybridgate: warning: auth.mode is not dev; the gateway will refuse this token",
+            file=sys.stderr,
+        )
+    token = mint_dev_token(
+        load_or_create_key(settings.server.state_dir),
+        settings.auth.dev,
+        user=args.user,
+        roles=_split(args.roles),
+        scopes=_split(args.scopes),
+        ttl_s=args.ttl,
+        app=args.app,
+    )
+    print(token)
+    return 0
+
+
+def _split(values: list[str]) -> list[str]:
+    return [item for value in values for item in value.replace(",", " ").split()]
 
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the gateway only")
     _bind_options(serve)
     serve.set_defaults(func=_serve)
+
+    token = commands.add_parser("dev-token", help="print a token from the local dev issuer")
+    token.add_argument("--user", required=True, help="the subject and display name")
+    token.add_argument("--roles", nargs="*", default=[], help="app roles, e.g. Hybridgate.Admin")
+    token.add_argument(
+        "--scopes", nargs="*", default=["access_as_user"], help="delegated scopes (scp)"
+    )
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    token.add_argument("--app", action="store_true", help="an app-only token (no scp)")
+    token.set_defaults(func=_dev_token)
 
     edge = commands.add_parser("edge", help="the edge inference server")
     edge_commands = edge.add_subparsers(dest="edge_command", required=True)

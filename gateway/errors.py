@@ -3,10 +3,13 @@ so one handler maps every failure to OpenAI error JSON:
 
     OpenAIError (edge.errors)
      ├── InvalidRequest 400 · ModelNotFound 404 · QueueFull 429 · ClientDisconnected 499
+     ├── InvalidToken           401 + WWW-Authenticate (MissingToken: no credentials at all)
+     ├── InsufficientScope      403 + WWW-Authenticate
      ├── PayloadTooLarge        413
      ├── UpstreamRejected       the upstream's own 4xx, relayed as it was
      ├── BadGateway             502  upstream answered with garbage or a 5xx
-     └── BackendUnavailable     503  upstream unreachable
+     ├── BackendUnavailable     503  upstream unreachable
+     └── AuthUnavailable        503  signing keys or outbound tokens cannot be had
 """
 
 from __future__ import annotations
@@ -20,10 +23,14 @@ from edge.errors import (
 )
 
 __all__ = [
+    "AuthUnavailable",
     "BackendUnavailable",
     "BadGateway",
     "ClientDisconnected",
+    "InsufficientScope",
     "InvalidRequest",
+    "InvalidToken",
+    "MissingToken",
     "ModelNotFound",
     "OpenAIError",
     "PayloadTooLarge",
@@ -69,3 +76,52 @@ class UpstreamRejected(OpenAIError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": self._retry_after} if self._retry_after else {}
+
+
+def _quoted(text: str) -> str:
+    # error_description is a quoted-string in WWW-Authenticate: no quotes, no
+    # backslashes, printable ASCII only.
+    return "".join(c for c in text if 0x20 <= ord(c) < 0x7F and c not in '"\\')
+
+
+class InvalidToken(OpenAIError):
+    """The bearer token is absent, malformed or fails validation. The message says
+    what was wrong and never contains the token."""
+
+    status_code = 401
+    error_type = "authentication_error"
+    code = "invalid_token"
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "WWW-Authenticate": (
+                f'Bearer error="invalid_token", error_description="{_quoted(self.message)}"'
+            )
+        }
+
+
+class MissingToken(InvalidToken):
+    code = "missing_token"
+
+    def headers(self) -> dict[str, str]:
+        # RFC 6750 3.1: a request without credentials gets no error code.
+        return {"WWW-Authenticate": 'Bearer realm="hybridgate"'}
+
+
+class InsufficientScope(OpenAIError):
+    status_code = 403
+    error_type = "permission_error"
+    code = "insufficient_scope"
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "WWW-Authenticate": (
+                f'Bearer error="insufficient_scope", error_description="{_quoted(self.message)}"'
+            )
+        }
+
+
+class AuthUnavailable(OpenAIError):
+    status_code = 503
+    error_type = "server_error"
+    code = "auth_unavailable"

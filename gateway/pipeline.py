@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gateway.auth.authenticator import Caller
 from gateway.backends.upstream import Upstream, UpstreamStream
 from gateway.routing import Decision, Route, decide
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
@@ -23,13 +24,17 @@ class Pipeline:
     def decide(self, decision_id: str, body: Body) -> Decision:
         return decide(decision_id, body.model)
 
-    async def complete(self, decision: Decision, path: str, body: Body) -> dict[str, Any]:
+    async def complete(
+        self, decision: Decision, path: str, body: Body, caller: Caller
+    ) -> dict[str, Any]:
         upstream = self._backends[decision.route]
-        return await upstream.complete(path, body.upstream_payload(upstream.model))
+        return await upstream.complete(path, body.upstream_payload(upstream.model), caller)
 
-    async def stream(self, decision: Decision, path: str, body: Body) -> UpstreamStream:
+    async def stream(
+        self, decision: Decision, path: str, body: Body, caller: Caller
+    ) -> UpstreamStream:
         upstream = self._backends[decision.route]
-        return await upstream.stream(path, body.upstream_payload(upstream.model))
+        return await upstream.stream(path, body.upstream_payload(upstream.model), caller)
 
     async def edge_ready(self) -> bool:
         return await self._backends["edge"].probe("/readyz")

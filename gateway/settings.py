@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from edge.settings import EdgeSettings, require_loopback
+from gateway.auth.config import AuthSettings, OutboundAuthSettings
 
 CONFIG_ENV = "HYBRIDGATE_CONFIG"
-SectionT = TypeVar("SectionT", bound=BaseModel)
 
 
 class ConfigError(RuntimeError):
@@ -30,12 +38,8 @@ class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
-
-    @field_validator("host")
-    @classmethod
-    def _loopback_only(cls, host: str) -> str:
-        # Lifted for Entra-authenticated deployments once token validation exists.
-        return require_loopback(host, "server")
+    # Keys of the dev issuer live here (and, later, the audit log).
+    state_dir: Path = Path(".hybridgate")
 
 
 class Timeouts(BaseModel):
@@ -55,6 +59,7 @@ class BackendSettings(BaseModel):
     model: str
     timeouts: Timeouts = Timeouts()
     max_connections: int = Field(default=64, ge=1)
+    auth: OutboundAuthSettings = OutboundAuthSettings()
 
 
 class EdgeBackendSettings(BackendSettings):
@@ -82,8 +87,22 @@ class Settings(BaseSettings):
     )
 
     server: ServerSettings = ServerSettings()
+    auth: AuthSettings = AuthSettings()
     backends: BackendsSettings = BackendsSettings()
     edge: EdgeSettings = EdgeSettings()
+    # Extra CA bundle for outbound TLS (identity provider, backends), from the
+    # conventional SSL_CERT_FILE variable, so a private CA needs no code change.
+    ssl_cert_file: Path | None = Field(
+        default=None, validation_alias=AliasChoices("ssl_cert_file", "SSL_CERT_FILE")
+    )
+
+    @model_validator(mode="after")
+    def _public_bind_needs_entra(self) -> Settings:
+        # Dev tokens are minted by anyone with the local key file, so a dev-mode
+        # gateway must not be reachable from other machines.
+        if self.auth.mode != "entra":
+            require_loopback(self.server.host, "server", reason="auth.mode is dev")
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -109,12 +128,30 @@ def load_settings(config_path: Path | None = None) -> Settings:
         raise ConfigError(_describe(exc, path)) from exc
 
 
-def with_overrides(section: SectionT, changes: dict[str, Any]) -> SectionT:
-    """A copy of one settings section with command-line values applied and re-validated."""
+def with_overrides(settings: Settings, section: str, changes: dict[str, Any]) -> Settings:
+    """Settings with command-line values applied to one section, validated as a whole
+    (a --host on the command line meets the same rules as one in the YAML)."""
+    data = settings.model_dump()
+    data[section] = data[section] | changes
     try:
-        return type(section).model_validate(section.model_dump() | changes)
+        return Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, None)) from exc
+
+
+def read_secret(env_var: str | None, file: Path | None) -> str:
+    """A secret named by the config: the value of an env var, or a file's content."""
+    if env_var is not None:
+        value = os.environ.get(env_var)
+        if not value:
+            raise ConfigError(f"the secret env var {env_var} is not set")
+        return value
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read secret file {file}: {exc.strerror}") from exc
+    raise ConfigError("no secret source configured")
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

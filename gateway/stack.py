@@ -91,7 +91,7 @@ def run_stack(settings: Settings, config: Path | None) -> int:
         children[-1].wait_ready(f"{edge_url}/readyz")
         children.append(Child("gateway", [*base, "serve"], env))
         children[-1].wait_ready(f"{gateway_url}/readyz")
-        _print_banner(gateway_url, edge_url)
+        _print_banner(gateway_url, edge_url, settings.auth.mode)
         return _supervise(children)
     except StackError as exc:
         print(f"hybridgate up: {exc}", file=sys.stderr)
@@ -118,16 +118,23 @@ def _supervise(children: list[Child]) -> int:
         time.sleep(0.5)
 
 
-def _print_banner(gateway_url: str, edge_url: str) -> None:
+def _print_banner(gateway_url: str, edge_url: str, auth_mode: str) -> None:
+    token_hint = (
+        "Auth is in dev mode: get a token from the local dev issuer, then call:\n"
+        "  TOKEN=$(.venv/bin/hybridgate dev-token --user dev)"
+        if auth_mode == "dev"
+        else "Auth is in entra mode: use an Entra ID access token for this API:\n"
+        "  TOKEN=<access token>"
+    )
     print(
         f"""
 hybridgate is up.
   gateway      {gateway_url}/v1   (OpenAI-compatible; models: auto, edge, cloud)
   edge server  {edge_url}/v1
-Try:
-  curl -s {gateway_url}/v1/chat/completions -H 'content-type: application/json' \\
+{token_hint}
+  curl -s {gateway_url}/v1/chat/completions -H "Authorization: Bearer $TOKEN" \\
+    -H 'content-type: application/json' \\
     -d '{{"model": "auto", "messages": [{{"role": "user", "content": "Say hello"}}]}}'
-No token is needed yet: the gateway only listens on loopback until Entra ID auth lands.
 Ctrl-C stops everything.
 """,
         flush=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import Service, free_port, start_edge, start_gateway
+from tests.processes import Service, dev_token, free_port, start_edge, start_gateway
 
 
 @pytest.fixture(scope="session")
@@ -23,9 +23,22 @@ def edge_server(log_dir: Path) -> Iterator[Service]:
 
 
 @pytest.fixture(scope="session")
-def gateway_server(edge_server: Service, log_dir: Path) -> Iterator[Service]:
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dev issuer's key for the shared gateway lives here."""
+    return tmp_path_factory.mktemp("state")
+
+
+@pytest.fixture(scope="session")
+def token(state_dir: Path) -> str:
+    return dev_token(state_dir)
+
+
+@pytest.fixture(scope="session")
+def gateway_server(edge_server: Service, log_dir: Path, state_dir: Path) -> Iterator[Service]:
     # Nothing listens on the cloud port: the cloud leg arrives in a later issue.
     dead_cloud = f"http://127.0.0.1:{free_port()}"
-    service = start_gateway(log_dir, edge_server.url, HYBRIDGATE_BACKENDS__CLOUD__URL=dead_cloud)
+    service = start_gateway(
+        log_dir, edge_server.url, state_dir, HYBRIDGATE_BACKENDS__CLOUD__URL=dead_cloud
+    )
     yield service
     service.stop()

@@ -65,6 +65,21 @@ class Service:
         self._log.close()
 
 
+def dev_token(state_dir: Path, user: str = "tester", **claims: object) -> str:
+    """A token from the dev issuer whose key lives in `state_dir`, as `dev-token` mints."""
+    from gateway.auth.config import DevAuthSettings
+    from gateway.auth.dev import load_or_create_key, mint_dev_token
+
+    options: dict[str, object] = {"roles": [], "scopes": ["access_as_user"], "ttl_s": 600}
+    options.update(claims)
+    return mint_dev_token(
+        load_or_create_key(state_dir),
+        DevAuthSettings(),
+        user=user,
+        **options,  # type: ignore[arg-type]
+    )
+
+
 def start_edge(log_dir: Path, **env: str) -> Service:
     port = free_port()
     service = Service(["edge", "serve", "--port", str(port)], port, log_dir, env)
@@ -72,9 +87,13 @@ def start_edge(log_dir: Path, **env: str) -> Service:
     return service
 
 
-def start_gateway(log_dir: Path, edge_url: str, **env: str) -> Service:
+def start_gateway(log_dir: Path, edge_url: str, state_dir: Path, **env: str) -> Service:
     port = free_port()
-    env = {"HYBRIDGATE_BACKENDS__EDGE__URL": edge_url, **env}
+    env = {
+        "HYBRIDGATE_BACKENDS__EDGE__URL": edge_url,
+        "HYBRIDGATE_SERVER__STATE_DIR": str(state_dir),
+        **env,
+    }
     service = Service(["serve", "--port", str(port)], port, log_dir, env)
     service.wait_ready()
     return service

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from gateway.auth.authenticator import Authenticator, Caller
 from gateway.pipeline import Pipeline
 
 
@@ -15,3 +16,25 @@ def get_pipeline(request: Request) -> Pipeline:
 
 
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+
+
+def get_authenticator(request: Request) -> Authenticator:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
+
+
+async def authenticate(request: Request) -> Caller:
+    caller = await get_authenticator(request).authenticate(request.headers, request.query_params)
+    request.state.principal = caller.principal
+    return caller
+
+
+async def authenticate_admin(request: Request) -> Caller:
+    caller = await authenticate(request)
+    get_authenticator(request).require_admin(caller.principal)
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(authenticate)]
+# For the admin endpoints (metrics, policy admin, explain) as they arrive.
+AdminDep = Annotated[Caller, Depends(authenticate_admin)]

@@ -6,13 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from gateway.api.deps import CallerDep
 from gateway.schemas import VIRTUAL_MODELS
 
 router = APIRouter()
 
 
 @router.get("/v1/models")
-async def list_models() -> dict[str, Any]:
+async def list_models(caller: CallerDep) -> dict[str, Any]:
     return {
         "object": "list",
         "data": [

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 
+from gateway.auth.authenticator import Caller
+from gateway.auth.outbound import NoCredential, OutboundCredential
 from gateway.backends.sse import DONE, error_event, whole_events
 from gateway.errors import BackendUnavailable, BadGateway, OpenAIError, UpstreamRejected
 from gateway.settings import BackendSettings
@@ -52,10 +55,14 @@ class Upstream:
         self,
         name: str,
         settings: BackendSettings,
+        *,
+        credential: OutboundCredential | None = None,
+        verify: ssl.SSLContext | bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = name
         self.model = settings.model
+        self._credential = credential or NoCredential()
         t = settings.timeouts
         self._client = httpx.AsyncClient(
             base_url=str(settings.url).rstrip("/"),
@@ -63,14 +70,17 @@ class Upstream:
                 connect=t.connect_s, read=t.read_s, write=t.write_s, pool=t.pool_s
             ),
             limits=httpx.Limits(max_connections=settings.max_connections),
+            verify=verify,
             transport=transport,
         )
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def complete(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        response = await self._send(path, payload)
+    async def complete(
+        self, path: str, payload: dict[str, Any], caller: Caller | None = None
+    ) -> dict[str, Any]:
+        response = await self._send(path, payload, caller)
         try:
             await response.aread()
         except httpx.HTTPError as exc:
@@ -82,8 +92,10 @@ class Upstream:
             raise BadGateway(f"the {self.name} backend returned a response that is not JSON")
         return body
 
-    async def stream(self, path: str, payload: dict[str, Any]) -> UpstreamStream:
-        return UpstreamStream(self.name, await self._send(path, payload))
+    async def stream(
+        self, path: str, payload: dict[str, Any], caller: Caller | None = None
+    ) -> UpstreamStream:
+        return UpstreamStream(self.name, await self._send(path, payload, caller))
 
     async def probe(self, path: str) -> bool:
         """True when the backend answers `path` with a 2xx; for readiness checks."""
@@ -93,8 +105,12 @@ class Upstream:
             return False
         return response.is_success
 
-    async def _send(self, path: str, payload: dict[str, Any]) -> httpx.Response:
-        request = self._client.build_request("POST", path, json=payload)
+    async def _send(
+        self, path: str, payload: dict[str, Any], caller: Caller | None
+    ) -> httpx.Response:
+        authorization = await self._credential.authorization(caller)
+        headers = {"Authorization": authorization} if authorization else None
+        request = self._client.build_request("POST", path, json=payload, headers=headers)
         try:
             response = await self._client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

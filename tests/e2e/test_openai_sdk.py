@@ -20,8 +20,9 @@ QUESTION = [{"role": "user", "content": "What is the capital of Japan?"}]
 
 
 @pytest.fixture(scope="module")
-def client(gateway_server: Service) -> OpenAI:
-    return OpenAI(base_url=f"{gateway_server.url}/v1", api_key="not-checked-yet", max_retries=0)
+def client(gateway_server: Service, token: str) -> OpenAI:
+    # The SDK sends api_key as "Authorization: Bearer <api_key>": the token goes there.
+    return OpenAI(base_url=f"{gateway_server.url}/v1", api_key=token, max_retries=0)
 
 
 def test_chat_goes_to_the_edge_with_headers(client: OpenAI) -> None:
@@ -115,14 +116,18 @@ def test_unreachable_cloud_is_503(client: OpenAI) -> None:
 
 
 @pytest.fixture(scope="module")
-def misconfigured_gateway(edge_server: Service, log_dir: Path) -> Iterator[Service]:
-    service = start_gateway(log_dir, edge_server.url, HYBRIDGATE_BACKENDS__EDGE__MODEL="no-such")
+def misconfigured_gateway(
+    edge_server: Service, log_dir: Path, state_dir: Path
+) -> Iterator[Service]:
+    service = start_gateway(
+        log_dir, edge_server.url, state_dir, HYBRIDGATE_BACKENDS__EDGE__MODEL="no-such"
+    )
     yield service
     service.stop()
 
 
-def test_backend_fault_is_502(misconfigured_gateway: Service) -> None:
-    client = OpenAI(base_url=f"{misconfigured_gateway.url}/v1", api_key="x", max_retries=0)
+def test_backend_fault_is_502(misconfigured_gateway: Service, token: str) -> None:
+    client = OpenAI(base_url=f"{misconfigured_gateway.url}/v1", api_key=token, max_retries=0)
     with pytest.raises(openai.InternalServerError) as caught:
         client.chat.completions.create(model="auto", messages=QUESTION)  # type: ignore[arg-type]
     assert caught.value.status_code == 502
@@ -141,8 +146,10 @@ CAPITALS = {
 }
 
 
-async def test_concurrent_requests_each_get_their_own_answer(gateway_server: Service) -> None:
-    client = AsyncOpenAI(base_url=f"{gateway_server.url}/v1", api_key="x", max_retries=0)
+async def test_concurrent_requests_each_get_their_own_answer(
+    gateway_server: Service, token: str
+) -> None:
+    client = AsyncOpenAI(base_url=f"{gateway_server.url}/v1", api_key=token, max_retries=0)
 
     async def ask(country: str) -> str:
         completion = await client.chat.completions.create(
@@ -183,21 +190,24 @@ def cancelled_jobs(edge: Service) -> int:
 
 
 def test_stream_disconnect_through_the_gateway_cancels_the_edge_job(
-    gateway_server: Service, edge_server: Service
+    gateway_server: Service, edge_server: Service, token: str
 ) -> None:
     before = cancelled_jobs(edge_server)
     url = f"{gateway_server.url}/v1/completions"
-    with httpx.stream("POST", url, json=LONG_COUNT | {"stream": True}, timeout=60) as response:
+    auth = {"Authorization": f"Bearer {token}"}
+    body = LONG_COUNT | {"stream": True}
+    with httpx.stream("POST", url, json=body, headers=auth, timeout=60) as response:
         next(response.iter_lines())
     assert wait_for_cancelled_job(edge_server, before)
 
 
 def test_non_stream_disconnect_through_the_gateway_cancels_the_edge_job(
-    gateway_server: Service, edge_server: Service
+    gateway_server: Service, edge_server: Service, token: str
 ) -> None:
     before = cancelled_jobs(edge_server)
     url = f"{gateway_server.url}/v1/completions"
+    auth = {"Authorization": f"Bearer {token}"}
     # The client gives up long before 1500 tokens are ready and drops the connection.
     with pytest.raises(httpx.ReadTimeout):
-        httpx.post(url, json=LONG_COUNT, timeout=httpx.Timeout(10, read=1.0))
+        httpx.post(url, json=LONG_COUNT, headers=auth, timeout=httpx.Timeout(10, read=1.0))
     assert wait_for_cancelled_job(edge_server, before)

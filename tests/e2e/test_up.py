@@ -56,6 +56,7 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(
         os.environ,
         HYBRIDGATE_SERVER__PORT=str(gateway_port),
         HYBRIDGATE_EDGE__PORT=str(edge_port),
+        HYBRIDGATE_SERVER__STATE_DIR=str(tmp_path / "state"),
     )
     log = (tmp_path / "up.log").open("wb")
     up = subprocess.Popen(
@@ -76,7 +77,14 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
-        client = OpenAI(base_url=f"{base}/v1", api_key="x", max_retries=0)
+        token = subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "dev-token", "--user", "alice"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        client = OpenAI(base_url=f"{base}/v1", api_key=token, max_retries=0)
         raw = client.chat.completions.with_raw_response.create(
             model="auto", messages=[{"role": "user", "content": "Say hello"}], max_tokens=10
         )
@@ -86,6 +94,7 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(
         assert len(children) == 2
         banner = (tmp_path / "up.log").read_text()
         assert f"{base}/v1" in banner
+        assert "hybridgate dev-token" in banner
 
         up.send_signal(signal.SIGINT)  # what Ctrl-C delivers to the parent
         assert up.wait(30) == 0
@@ -103,6 +112,7 @@ def test_children_die_when_up_is_killed(tmp_path: Path) -> None:
         os.environ,
         HYBRIDGATE_SERVER__PORT=str(free_port()),
         HYBRIDGATE_EDGE__PORT=str(free_port()),
+        HYBRIDGATE_SERVER__STATE_DIR=str(tmp_path / "state"),
     )
     up = subprocess.Popen([sys.executable, "-m", "gateway.cli", "up"], env=env)
     try:

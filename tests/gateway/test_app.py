@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.settings import load_settings
+from tests.processes import dev_token
 
 CHAT = {"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
 
@@ -36,10 +38,19 @@ def backends() -> dict[str, Recorder]:
 
 
 @pytest.fixture
-def client(backends: dict[str, Recorder], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HYBRIDGATE_SERVER__STATE_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def client(
+    backends: dict[str, Recorder], monkeypatch: pytest.MonkeyPatch, state_dir: Path
+) -> Iterator[TestClient]:
     monkeypatch.setenv("HYBRIDGATE_SERVER__MAX_BODY_BYTES", "4096")
     transports = {name: httpx.MockTransport(rec) for name, rec in backends.items()}
     with TestClient(create_app(load_settings(), transports)) as test_client:  # type: ignore[arg-type]
+        test_client.headers["Authorization"] = f"Bearer {dev_token(state_dir)}"
         yield test_client
 
 
@@ -149,12 +160,13 @@ def test_models_lists_the_virtual_models(client: TestClient) -> None:
     assert [m["id"] for m in data] == ["auto", "edge", "cloud"]
 
 
-def test_upstream_unreachable_is_503_with_route(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upstream_unreachable_is_503_with_route(state_dir: Path) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
     transports = {"edge": httpx.MockTransport(refuse), "cloud": httpx.MockTransport(refuse)}
     with TestClient(create_app(load_settings(), transports)) as test_client:  # type: ignore[arg-type]
+        test_client.headers["Authorization"] = f"Bearer {dev_token(state_dir)}"
         response = test_client.post("/v1/chat/completions", json=CHAT)
         assert_openai_error(response, 503)
         assert response.headers["x-hybridgate-route"] == "edge"

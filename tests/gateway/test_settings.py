@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.settings import ConfigError, ServerSettings, load_settings, with_overrides
+from gateway.settings import ConfigError, load_settings, with_overrides
 
 
 @pytest.fixture(autouse=True)
@@ -78,14 +78,68 @@ def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "example.com", "::"])
-def test_non_loopback_bind_is_refused_until_auth_exists(host: str) -> None:
+def test_dev_mode_refuses_non_loopback_binds(host: str) -> None:
     with pytest.raises(ConfigError, match="loopback"):
-        with_overrides(ServerSettings(), {"host": host})
+        with_overrides(load_settings(), "server", {"host": host})
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
 def test_loopback_binds_are_allowed(host: str) -> None:
-    assert with_overrides(ServerSettings(), {"host": host}).host == host
+    assert with_overrides(load_settings(), "server", {"host": host}).server.host == host
+
+
+def test_entra_mode_may_bind_publicly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYBRIDGATE_AUTH__MODE", "entra")
+    monkeypatch.setenv("HYBRIDGATE_AUTH__ENTRA__TENANT_ID", "t1")
+    monkeypatch.setenv("HYBRIDGATE_AUTH__ENTRA__AUDIENCES", '["api://x"]')
+    monkeypatch.setenv("HYBRIDGATE_SERVER__HOST", "0.0.0.0")
+    settings = load_settings()
+    assert (settings.auth.mode, settings.server.host) == ("entra", "0.0.0.0")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HYBRIDGATE_AUTH__ENTRA__AUDIENCES": '["api://x"]'}, "tenant_id or allowed_tenants"),
+        ({"HYBRIDGATE_AUTH__ENTRA__TENANT_ID": "t1"}, "audiences"),
+    ],
+)
+def test_entra_mode_needs_tenant_and_audience(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    monkeypatch.setenv("HYBRIDGATE_AUTH__MODE", "entra")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_auth_mode_none_does_not_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYBRIDGATE_AUTH__MODE", "none")
+    with pytest.raises(ConfigError, match=r"auth\.mode"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("auth", "message"),
+    [
+        ({"kind": "client_credentials"}, "tenant_id, client_id, scopes"),
+        (
+            {"kind": "client_credentials", "tenant_id": "t", "client_id": "c", "scopes": ["s"]},
+            "exactly one of",
+        ),
+        ({"kind": "managed_identity"}, "resource"),
+    ],
+)
+def test_outbound_auth_must_be_complete(
+    tmp_path: Path, auth: dict[str, object], message: str
+) -> None:
+    import yaml
+
+    config = tmp_path / "hybridgate.yaml"
+    config.write_text(yaml.safe_dump({"backends": {"cloud": {"auth": auth}}}))
+    with pytest.raises(ConfigError, match=message):
+        load_settings(config)
 
 
 def test_env_cannot_smuggle_a_public_bind(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def upstream(handler: Handler) -> Upstream:
-    return Upstream("edge", SETTINGS, httpx.MockTransport(handler))
+    return Upstream("edge", SETTINGS, transport=httpx.MockTransport(handler))
 
 
 def error(status: int, code: str, **headers: str) -> Handler:

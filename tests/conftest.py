@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.entra import FakeEntra
 from tests.processes import Service, dev_token, free_port, start_edge, start_gateway
 
 
@@ -42,3 +43,16 @@ def gateway_server(edge_server: Service, log_dir: Path, state_dir: Path) -> Iter
     )
     yield service
     service.stop()
+
+
+TENANT = "11111111-1111-1111-1111-111111111111"
+OTHER_TENANT = "22222222-2222-2222-2222-222222222222"
+API_AUDIENCE = "api://hybridgate-test"
+
+
+@pytest.fixture(scope="session")
+def fake_entra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeEntra]:
+    entra = FakeEntra(tmp_path_factory.mktemp("fake-entra"), (TENANT, OTHER_TENANT))
+    entra.start()
+    yield entra
+    entra.stop()

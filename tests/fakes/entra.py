@@ -1,0 +1,219 @@
+"""A fake Microsoft Entra ID tenant for tests, served over real HTTPS (trustme CA).
+
+It publishes v1 and v2 OpenID metadata, a JWKS that tests can rotate or take down,
+a token endpoint for MSAL (client credentials and on-behalf-of) and an App Service
+style managed-identity endpoint. The gateway's production code talks to it exactly as
+it talks to login.microsoftonline.com, with `auth.entra.authority` pointed here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import jwt
+import trustme
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+
+from tests.processes import free_port
+
+V1_ISSUER_HOST = "https://sts.fake-entra.test"
+APP_ROLE = "Cloud.Invoke"
+
+
+class FakeEntra:
+    def __init__(self, workdir: Path, tenants: tuple[str, ...]) -> None:
+        self.tenants = tenants
+        self.port = free_port()
+        self.base = f"https://127.0.0.1:{self.port}"
+        self.ca = trustme.CA()
+        self.ca_file = workdir / "fake-entra-ca.pem"
+        self.ca.cert_pem.write_to_path(str(self.ca_file))
+        self._server_cert = self.ca.issue_cert("127.0.0.1", "localhost")
+        self._cert_file = workdir / "fake-entra-cert.pem"
+        self._server_cert.private_key_and_cert_chain_pem.write_to_path(str(self._cert_file))
+        self._keys: dict[str, dict[str, rsa.RSAPrivateKey]] = {t: {} for t in tenants}
+        for tenant in tenants:
+            self.rotate(tenant)
+        self.down = False
+        self.hits: Counter[str] = Counter()
+        self.client_secret = "fake-client-secret"
+        self.identity_header = "fake-identity-header"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- keys and tokens -------------------------------------------------------------
+
+    def rotate(self, tenant: str) -> str:
+        """Publishes a new signing key in place of the old ones; returns its kid."""
+        kid = f"key-{uuid.uuid4().hex[:8]}"
+        self._keys[tenant] = {kid: rsa.generate_private_key(public_exponent=65537, key_size=2048)}
+        return kid
+
+    def current_kid(self, tenant: str) -> str:
+        return next(iter(self._keys[tenant]))
+
+    def issuer(self, tenant: str, version: str) -> str:
+        if version == "2.0":
+            return f"{self.base}/{tenant}/v2.0"
+        return f"{V1_ISSUER_HOST}/{tenant}/"
+
+    def token(
+        self,
+        tenant: str,
+        audience: str,
+        version: str = "2.0",
+        *,
+        key: rsa.RSAPrivateKey | None = None,
+        kid: str | None = None,
+        headers: dict[str, Any] | None = None,
+        **claims: Any,
+    ) -> str:
+        """A signed access token; any claim can be overridden or removed (value None)."""
+        now = int(time.time())
+        body: dict[str, Any] = {
+            "iss": self.issuer(tenant, version),
+            "aud": audience,
+            "tid": tenant,
+            "oid": str(uuid.uuid4()),
+            "sub": "subject-1",
+            "ver": version,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3600,
+            "scp": "access_as_user",
+            "name": "Test User",
+        }
+        body["azp" if version == "2.0" else "appid"] = "client-app-1"
+        body.update(claims)
+        body = {k: v for k, v in body.items() if v is not None}
+        signing_kid = kid or self.current_kid(tenant)
+        signing_key = key or self._keys[tenant][self.current_kid(tenant)]
+        return jwt.encode(
+            body, signing_key, algorithm="RS256", headers={"kid": signing_kid, **(headers or {})}
+        )
+
+    def public_keys(self, tenant: str) -> dict[str, Any]:
+        return {kid: key.public_key() for kid, key in self._keys[tenant].items()}
+
+    # -- server ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        config = uvicorn.Config(
+            self._app(),
+            host="127.0.0.1",
+            port=self.port,
+            ssl_certfile=str(self._cert_file),
+            log_level="warning",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("fake Entra did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+
+    def _jwks(self, tenant: str) -> dict[str, Any]:
+        keys = []
+        for kid, key in self._keys[tenant].items():
+            jwk = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+            keys.append({**jwk, "kid": kid, "use": "sig", "alg": "RS256"})
+        return {"keys": keys}
+
+    def _metadata(self, tenant: str, version: str) -> dict[str, Any]:
+        prefix = f"{self.base}/{tenant}"
+        if version == "2.0":
+            # Like Entra's multi-tenant documents, the v2 issuer is a template.
+            return {
+                "issuer": f"{self.base}/{{tenantid}}/v2.0",
+                "jwks_uri": f"{prefix}/discovery/v2.0/keys",
+                "token_endpoint": f"{prefix}/oauth2/v2.0/token",
+                "authorization_endpoint": f"{prefix}/oauth2/v2.0/authorize",
+            }
+        return {
+            "issuer": self.issuer(tenant, "1.0"),
+            "jwks_uri": f"{prefix}/discovery/keys",
+            "token_endpoint": f"{prefix}/oauth2/token",
+            "authorization_endpoint": f"{prefix}/oauth2/authorize",
+        }
+
+    def _app(self) -> FastAPI:
+        app = FastAPI()
+        unavailable = JSONResponse({"error": "temporarily_unavailable"}, status_code=503)
+
+        @app.get("/{tenant}/v2.0/.well-known/openid-configuration")
+        async def metadata_v2(tenant: str) -> Any:
+            self.hits["metadata"] += 1
+            return unavailable if self.down else self._metadata(tenant, "2.0")
+
+        @app.get("/{tenant}/.well-known/openid-configuration")
+        async def metadata_v1(tenant: str) -> Any:
+            self.hits["metadata"] += 1
+            return unavailable if self.down else self._metadata(tenant, "1.0")
+
+        @app.get("/{tenant}/discovery/v2.0/keys")
+        @app.get("/{tenant}/discovery/keys")
+        async def keys(tenant: str) -> Any:
+            self.hits["jwks"] += 1
+            return unavailable if self.down else self._jwks(tenant)
+
+        @app.post("/{tenant}/oauth2/v2.0/token")
+        async def token_endpoint(tenant: str, request: Request) -> Any:
+            self.hits["token"] += 1
+            form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+            grant_type, client_id = form.get("grant_type"), form.get("client_id", "")
+            scope, assertion = form.get("scope", ""), form.get("assertion")
+            client_secret = form.get("client_secret")
+            client_assertion = form.get("client_assertion")
+            if client_secret != self.client_secret and client_assertion is None:
+                return JSONResponse({"error": "invalid_client"}, status_code=401)
+            reserved = {"openid", "profile", "offline_access"}
+            requested = [s for s in scope.split() if s not in reserved] or ["unknown"]
+            audience = requested[0].removesuffix("/.default")
+            if grant_type == "client_credentials":
+                token = self.token(
+                    tenant, audience, roles=[APP_ROLE], idtyp="app", scp=None, azp=client_id
+                )
+            elif grant_type == "urn:ietf:params:oauth:grant-type:jwt-bearer" and assertion:
+                user = jwt.decode(assertion, options={"verify_signature": False})
+                token = self.token(
+                    tenant, audience, oid=user.get("oid"), sub=user.get("sub"), azp=client_id
+                )
+            else:
+                return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+            return {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+
+        @app.get("/msi/token")
+        async def managed_identity(
+            resource: str, x_identity_header: str | None = Header(None)
+        ) -> Any:
+            self.hits["msi"] += 1
+            if x_identity_header != self.identity_header:
+                return JSONResponse({"error": "unauthorized"}, status_code=401)
+            tenant = self.tenants[0]
+            token = self.token(
+                tenant, resource, roles=[APP_ROLE], idtyp="app", scp=None, azp="managed-identity"
+            )
+            return {
+                "access_token": token,
+                "expires_on": str(int(time.time()) + 3600),
+                "resource": resource,
+                "token_type": "Bearer",
+            }
+
+        return app

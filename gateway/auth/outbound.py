@@ -26,6 +26,7 @@ from gateway.auth.authenticator import Caller
 from gateway.auth.config import OutboundAuthSettings
 from gateway.errors import AuthUnavailable
 from gateway.settings import read_secret
+from gateway.tls import PinnedTrustSession
 
 TokenResult = dict[str, Any]
 OBO_CACHE_SIZE = 1024
@@ -139,9 +140,7 @@ def build_outbound_credential(
 ) -> OutboundCredential:
     if settings.kind == "none":
         return NoCredential()
-    session = requests.Session()
-    # requests ignores SSL_CERT_FILE; the same extra CA as httpx is handed over here.
-    session.verify = str(ca_file) if ca_file is not None else True
+    session = PinnedTrustSession(ca_file)
     margin = float(settings.refresh_margin_s)
     if settings.kind == "managed_identity":
         identity: msal.SystemAssignedManagedIdentity | msal.UserAssignedManagedIdentity = (

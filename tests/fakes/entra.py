@@ -113,6 +113,8 @@ class FakeEntra:
             port=self.port,
             ssl_certfile=str(self._cert_file),
             log_level="warning",
+            # Clients keep connections alive; do not wait on them at the end of the run.
+            timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

@@ -44,7 +44,8 @@ unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not integration and not e2e"
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/gateway_overhead.py
+	$(BIN)/python -m bench.gateway_overhead
+	$(BIN)/python -m bench.token_validation
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

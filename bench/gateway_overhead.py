@@ -3,11 +3,11 @@
 Starts an edge server and a gateway (as `hybridgate` child processes), then:
   1. single-stream decode tokens/s of the edge server (streamed, first to last token);
   2. latency of identical 1-token requests sent directly to the edge and through the
-     gateway, interleaved so both see the same machine state; prints P50/P99 of each
-     and the gateway's added latency.
+     gateway (which validates a bearer token on each), interleaved so both see the same
+     machine state; prints P50/P99 of each and the gateway's added latency.
 Prints figures only; it never passes or fails on time.
 
-    .venv/bin/python bench/gateway_overhead.py [--requests 200] [--decode-tokens 256]
+    .venv/bin/python -m bench.gateway_overhead [--requests 200] [--decode-tokens 256]
 """
 
 from __future__ import annotations
@@ -18,10 +18,14 @@ import os
 import socket
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import httpx
 
+from gateway.auth.config import DevAuthSettings
+from gateway.auth.dev import load_or_create_key, mint_dev_token
 from gateway.stack import Child
 
 MODEL = "smollm2-135m-instruct"
@@ -65,10 +69,11 @@ def decode_rate(client: httpx.Client, url: str, tokens: int) -> float:
     return (produced - 1) / (last - first)
 
 
-def latency(client: httpx.Client, url: str, model: str) -> float:
+def latency(client: httpx.Client, url: str, model: str, token: str | None = None) -> float:
     payload = {"model": model, "prompt": "Hello", "max_tokens": 1, "temperature": 0}
+    headers = {"Authorization": f"Bearer {token}"} if token else None
     started = time.perf_counter()
-    response = client.post(f"{url}/v1/completions", json=payload)
+    response = client.post(f"{url}/v1/completions", json=payload, headers=headers)
     elapsed = time.perf_counter() - started
     response.raise_for_status()
     return elapsed * 1000
@@ -83,7 +88,19 @@ def main() -> int:
     edge_port, gateway_port = free_port(), free_port()
     edge_url, gateway_url = f"http://127.0.0.1:{edge_port}", f"http://127.0.0.1:{gateway_port}"
     cli = [sys.executable, "-m", "gateway.cli", "--log-level", "warning"]
-    env = dict(os.environ, HYBRIDGATE_BACKENDS__EDGE__URL=edge_url)
+    state_dir = tempfile.mkdtemp(prefix="hybridgate-bench-")
+    env = dict(
+        os.environ, HYBRIDGATE_BACKENDS__EDGE__URL=edge_url, HYBRIDGATE_SERVER__STATE_DIR=state_dir
+    )
+    # The gateway checks a dev-issuer token on every call, as it would an Entra one.
+    token = mint_dev_token(
+        load_or_create_key(Path(state_dir)),
+        DevAuthSettings(),
+        user="bench",
+        roles=[],
+        scopes=["access_as_user"],
+        ttl_s=3600,
+    )
     edge = Child("edge", [*cli, "edge", "serve", "--port", str(edge_port)], env)
     gateway = Child("gateway", [*cli, "serve", "--port", str(gateway_port)], env)
     try:
@@ -93,12 +110,12 @@ def main() -> int:
             rates = [decode_rate(client, edge_url, args.decode_tokens) for _ in range(3)]
             for _ in range(10):  # warm both paths and their connection pools
                 latency(client, edge_url, MODEL)
-                latency(client, gateway_url, "auto")
+                latency(client, gateway_url, "auto", token)
             direct: list[float] = []
             via: list[float] = []
             for _ in range(args.requests):
                 direct.append(latency(client, edge_url, MODEL))
-                via.append(latency(client, gateway_url, "auto"))
+                via.append(latency(client, gateway_url, "auto", token))
     finally:
         gateway.stop()
         edge.stop()

@@ -19,10 +19,11 @@ Command = Callable[[argparse.Namespace, Settings], int]
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from gateway import access_log
     from gateway.app import create_app
 
     settings = with_overrides(settings, "server", _given(args, "host", "port"))
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=settings.server.host,
         port=settings.server.port,
@@ -32,6 +33,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # token gets the gateway's own 401 instead of h11's bare 400.
         h11_max_incomplete_event_size=64 * 1024,
     )
+    server = uvicorn.Server(config)  # Config() sets up uvicorn's loggers
+    access_log.install()
+    server.run()
     return 0
 
 

@@ -78,3 +78,18 @@ def test_oversized_header_gets_the_gateways_own_401(entra_gateway: Service) -> N
     )
     assert response.status_code == 401
     assert "16 KiB" in response.json()["error"]["message"]
+
+
+def test_tokens_never_reach_the_log(entra_gateway: Service, fake_entra: FakeEntra) -> None:
+    good = fake_entra.token(TENANT, API_AUDIENCE)
+    expired = fake_entra.token(TENANT, API_AUDIENCE, exp=1, nbf=0)
+    in_query = fake_entra.token(TENANT, API_AUDIENCE)
+    for token in (good, expired):
+        httpx.get(f"{entra_gateway.url}/v1/models", headers={"Authorization": f"Bearer {token}"})
+    refused = httpx.get(f"{entra_gateway.url}/v1/models", params={"access_token": in_query})
+    assert refused.status_code == 401
+    log = entra_gateway.log()
+    assert "/v1/models" in log  # the access log is on, just scrubbed
+    for token in (good, expired, in_query):
+        assert token.rsplit(".", 1)[1] not in log
+        assert token.split(".")[1] not in log

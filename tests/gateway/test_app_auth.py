@@ -12,6 +12,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.api.deps import AdminDep
 from gateway.app import create_app
 from gateway.settings import load_settings
 from tests.conftest import API_AUDIENCE, OTHER_TENANT, TENANT
@@ -195,3 +196,22 @@ def test_managed_identity_token_reaches_the_cloud(
         )
     assert response.status_code == 200, response.text
     assert cloud.seen[0]["azp"] == "managed-identity"
+
+
+def test_admin_dependency_needs_the_admin_role(
+    entra_env: None, cloud: StubCloud, fake_entra: FakeEntra
+) -> None:
+    # No admin endpoint exists yet (metrics, policy admin and explain bring them);
+    # this mounts one on the real app to check the dependency they will use.
+    app = create_app(load_settings(), {"cloud": httpx.MockTransport(cloud)})
+
+    @app.get("/admin/ping")
+    async def ping(caller: AdminDep) -> dict[str, str]:
+        return {"oid": str(caller.principal.oid)}
+
+    with TestClient(app) as test_client:
+        user = fake_entra.token(TENANT, API_AUDIENCE, roles=["Hybridgate.Invoke"])
+        admin = fake_entra.token(TENANT, API_AUDIENCE, roles=["Hybridgate.Admin"], oid="adm-1")
+        assert test_client.get("/admin/ping", headers=bearer(user)).status_code == 403
+        response = test_client.get("/admin/ping", headers=bearer(admin))
+        assert response.json() == {"oid": "adm-1"}

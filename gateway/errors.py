@@ -78,10 +78,11 @@ class UpstreamRejected(OpenAIError):
         return {"Retry-After": self._retry_after} if self._retry_after else {}
 
 
-def _quoted(text: str) -> str:
+def _challenge(error: str, description: str) -> dict[str, str]:
     # error_description is a quoted-string in WWW-Authenticate: no quotes, no
     # backslashes, printable ASCII only.
-    return "".join(c for c in text if 0x20 <= ord(c) < 0x7F and c not in '"\\')
+    quoted = "".join(c for c in description if 0x20 <= ord(c) < 0x7F and c not in '"\\')
+    return {"WWW-Authenticate": f'Bearer error="{error}", error_description="{quoted}"'}
 
 
 class InvalidToken(OpenAIError):
@@ -93,11 +94,7 @@ class InvalidToken(OpenAIError):
     code = "invalid_token"
 
     def headers(self) -> dict[str, str]:
-        return {
-            "WWW-Authenticate": (
-                f'Bearer error="invalid_token", error_description="{_quoted(self.message)}"'
-            )
-        }
+        return _challenge("invalid_token", self.message)
 
 
 class MissingToken(InvalidToken):
@@ -114,11 +111,7 @@ class InsufficientScope(OpenAIError):
     code = "insufficient_scope"
 
     def headers(self) -> dict[str, str]:
-        return {
-            "WWW-Authenticate": (
-                f'Bearer error="insufficient_scope", error_description="{_quoted(self.message)}"'
-            )
-        }
+        return _challenge("insufficient_scope", self.message)
 
 
 class AuthUnavailable(OpenAIError):

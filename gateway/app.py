@@ -9,10 +9,11 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from gateway.api import completions, health, models
+from gateway.api import completions, explain, health, models
 from gateway.auth.authenticator import build_authenticator
 from gateway.auth.outbound import build_outbound_credential
 from gateway.backends.upstream import Upstream
+from gateway.classify.registry import Classifiers, load_classifier_options
 from gateway.errors import install_error_handlers
 from gateway.middleware.body_limit import BodyLimitMiddleware
 from gateway.middleware.decision_headers import DecisionHeadersMiddleware
@@ -25,9 +26,12 @@ IDENTITY_TIMEOUT_S = 10.0
 
 
 def create_app(
-    settings: Settings, transports: Mapping[Route, httpx.AsyncBaseTransport] | None = None
+    settings: Settings,
+    transports: Mapping[Route, httpx.AsyncBaseTransport] | None = None,
+    classifiers: Classifiers | None = None,
 ) -> FastAPI:
-    """`transports` lets tests put an httpx transport under a backend's client."""
+    """`transports` lets tests put an httpx transport under a backend's client;
+    `classifiers` lets them share one loaded set (the spaCy model takes a second)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,10 +54,12 @@ def create_app(
             "edge": upstream("edge", settings.backends.edge),
             "cloud": upstream("cloud", settings.backends.cloud),
         }
-        app.state.pipeline = Pipeline(backends)
+        loaded = classifiers or Classifiers(load_classifier_options(settings.policy.file))
+        app.state.pipeline = Pipeline(backends, loaded)
         try:
             yield
         finally:
+            app.state.pipeline.close()
             for client in backends.values():
                 await client.aclose()
             await identity_http.aclose()
@@ -63,6 +69,6 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
     # Added last, so it is outermost: even a 413 from the body limit gets the headers.
     app.add_middleware(DecisionHeadersMiddleware)
-    for router in (completions.router, models.router, health.router):
+    for router in (completions.router, explain.router, models.router, health.router):
         app.include_router(router)
     return app

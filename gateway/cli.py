@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from gateway.settings import ConfigError, Settings, load_settings, with_overrides
 
@@ -81,6 +82,51 @@ def _split(values: list[str]) -> list[str]:
     return [item for value in values for item in value.replace(",", " ").split()]
 
 
+def _classifiers(policy: Path) -> Any:
+    from gateway.classify.registry import Classifiers, load_classifier_options
+
+    return Classifiers(load_classifier_options(policy))
+
+
+def _classify(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from gateway.classify.extract import Segment
+
+    prompts = _prompts(args)
+    classifiers = _classifiers(args.policy or settings.policy.file)
+    for prompt in prompts:
+        signals = classifiers.classify_segments([Segment("user", prompt)]).as_json()
+        if args.json:
+            print(json.dumps(signals))
+        else:
+            sensitivity, complexity = signals["sensitivity"], signals["complexity"]
+            entities = ", ".join(f"{k}={v}" for k, v in sensitivity["entities"].items())
+            print(
+                f"sensitivity={sensitivity['level']} ({sensitivity['score']:.2f})"
+                f" entities=[{entities}]  complexity={complexity['label']}"
+                f" ({complexity['score']:.2f})"
+            )
+    return 0
+
+
+def _prompts(args: argparse.Namespace) -> list[str]:
+    if args.file is not None:
+        return [line for line in args.file.read_text(encoding="utf-8").splitlines() if line]
+    if args.prompt is None:
+        raise ConfigError("give a PROMPT or --file F")
+    return [args.prompt]
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.classify.evaluate import DEFAULT_SETS, run_evaluation
+
+    policy = args.policy or settings.policy.file
+    sets = args.set or list(DEFAULT_SETS)
+    print(run_evaluation(_classifiers(policy), sets, args.split, policy))
+    return 0
+
+
 def _up(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.stack import run_stack
 
@@ -115,6 +161,21 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     token.add_argument("--app", action="store_true", help="an app-only token (no scp)")
     token.set_defaults(func=_dev_token)
+
+    classify = commands.add_parser("classify", help="print the signals of a prompt")
+    classify.add_argument("prompt", nargs="?", help="the prompt")
+    classify.add_argument("--file", type=Path, help="one prompt per line")
+    classify.add_argument("--json", action="store_true", help="JSON lines")
+    classify.add_argument("--policy", type=Path, help="policy file (default: policy.file)")
+    classify.set_defaults(func=_classify)
+
+    evaluate = commands.add_parser("eval", help="score the classifiers on a labelled set")
+    evaluate.add_argument(
+        "--set", type=Path, action="append", help="a labelled JSONL file (repeatable)"
+    )
+    evaluate.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
+    evaluate.add_argument("--policy", type=Path, help="policy file (default: policy.file)")
+    evaluate.set_defaults(func=_eval)
 
     edge = commands.add_parser("edge", help="the edge inference server")
     edge_commands = edge.add_subparsers(dest="edge_command", required=True)

@@ -42,6 +42,13 @@ class ServerSettings(BaseModel):
     state_dir: Path = Path(".hybridgate")
 
 
+class PolicySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Relative paths are relative to the working directory.
+    file: Path = Path("policies/default.yaml")
+
+
 class Timeouts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -89,6 +96,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
     backends: BackendsSettings = BackendsSettings()
+    policy: PolicySettings = PolicySettings()
     edge: EdgeSettings = EdgeSettings()
     # Extra CA bundle for outbound TLS (identity provider, backends), from the
     # conventional SSL_CERT_FILE variable, so a private CA needs no code change.

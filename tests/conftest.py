@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.classify.registry import Classifiers, load_classifier_options
 from tests.fakes.entra import FakeEntra
 from tests.processes import Service, dev_token, free_port, start_edge, start_gateway
 
@@ -45,6 +46,7 @@ def gateway_server(edge_server: Service, log_dir: Path, state_dir: Path) -> Iter
     service.stop()
 
 
+DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 TENANT = "11111111-1111-1111-1111-111111111111"
 OTHER_TENANT = "22222222-2222-2222-2222-222222222222"
 API_AUDIENCE = "api://hybridgate-test"
@@ -56,3 +58,9 @@ def fake_entra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeEntra]:
     entra.start()
     yield entra
     entra.stop()
+
+
+@pytest.fixture(scope="session")
+def classifiers() -> Classifiers:
+    """The shipped policy's classifiers, loaded once for the session."""
+    return Classifiers(load_classifier_options(DEFAULT_POLICY))

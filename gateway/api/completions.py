@@ -32,7 +32,7 @@ async def completions(
 async def _forward(
     request: Request, pipeline: PipelineDep, caller: Caller, path: str, body: Body
 ) -> JSONResponse | StreamingResponse:
-    decision = pipeline.decide(request.state.decision_id, body)
+    decision = await pipeline.decide(request.state.decision_id, body)
     # Read by DecisionHeadersMiddleware, so that failures after this point carry them too.
     request.state.route = decision.route
     request.state.policy_revision = decision.policy_revision

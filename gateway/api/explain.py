@@ -1,0 +1,22 @@
+"""POST /v1/route/explain: the decision for a chat-completions body, with no inference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from gateway.api.deps import AdminDep, PipelineDep
+from gateway.schemas import ChatCompletionRequest
+
+router = APIRouter()
+
+
+@router.post("/v1/route/explain")
+async def explain(
+    body: ChatCompletionRequest, request: Request, pipeline: PipelineDep, caller: AdminDep
+) -> dict[str, Any]:
+    decision = await pipeline.decide(request.state.decision_id, body)
+    request.state.route = decision.route
+    request.state.policy_revision = decision.policy_revision
+    return decision.as_json()

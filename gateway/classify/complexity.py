@@ -1,0 +1,74 @@
+"""The complexity classifier: a logistic model over `complexity_features`, trained on
+the labelled set in tests/data by tools/train_complexity.py and shipped as JSON
+(nothing is downloaded). Its probability is the score; the biggest contributions are
+reported as the features that drove it."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gateway.classify.complexity_features import features
+from gateway.classify.extract import Segment
+from gateway.classify.options import ComplexityOptions
+from gateway.classify.signals import ComplexitySignal
+
+MODEL_RESOURCE = "complexity_model.json"
+
+
+@dataclass(frozen=True)
+class ComplexityModel:
+    bias: float
+    weights: dict[str, float]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ComplexityModel:
+        return cls(float(data["bias"]), {k: float(v) for k, v in data["weights"].items()})
+
+    @classmethod
+    def packaged(cls) -> ComplexityModel:
+        resource = importlib.resources.files("gateway.classify.data").joinpath(MODEL_RESOURCE)
+        return cls.from_json(json.loads(resource.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_file(cls, path: Path) -> ComplexityModel:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+class ComplexityClassifier:
+    name = "complexity"
+
+    def __init__(self, options: ComplexityOptions, model: ComplexityModel | None = None) -> None:
+        self._options = options
+        self._model = model or ComplexityModel.packaged()
+
+    def classify(self, segments: Sequence[Segment]) -> ComplexitySignal:
+        return self.score_text(_newest_request(segments))
+
+    def score_text(self, text: str) -> ComplexitySignal:
+        contributions = {
+            name: self._model.weights[name] * value
+            for name, value in features(text).items()
+            if name in self._model.weights
+        }
+        logit = self._model.bias + sum(contributions.values())
+        score = 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))
+        top = sorted(contributions.items(), key=lambda item: abs(item[1]), reverse=True)
+        return ComplexitySignal(
+            score=score,
+            label="complex" if score >= self._options.threshold else "simple",
+            features=dict(top[: self._options.top_features]),
+        )
+
+
+def _newest_request(segments: Sequence[Segment]) -> str:
+    """The newest user turn decides how hard the request is; earlier turns are context."""
+    for segment in reversed(segments):
+        if segment.role == "user":
+            return segment.text
+    return "\n".join(segment.text for segment in segments)

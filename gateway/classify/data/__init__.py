@@ -1,0 +1,1 @@
+"""Data shipped with the classifiers: the trained complexity model."""

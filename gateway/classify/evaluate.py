@@ -1,0 +1,130 @@
+"""Scores the classifiers on a labelled set: sensitivity recall, leaks and false
+positives; complexity AUROC and accuracy at the policy threshold."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gateway.classify.extract import Segment
+from gateway.classify.registry import Classifiers
+from gateway.classify.signals import Level
+
+DEFAULT_SETS = (Path("tests/data/sensitivity.jsonl"), Path("tests/data/complexity.jsonl"))
+# At or above this level a prompt stays on the edge under the shipped policy.
+SENSITIVE_FROM = Level.CONFIDENTIAL
+
+
+@dataclass(frozen=True)
+class SensitivityReport:
+    examples: int
+    sensitive: int
+    recall: float
+    leaks: int
+    false_positive_rate: float
+    leaked_ids: tuple[str, ...]
+    false_positive_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ComplexityReport:
+    examples: int
+    auroc: float
+    accuracy: float
+    threshold: float
+
+
+def load_set(path: Path, split: str | None = None) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [row for row in rows if split in (None, "all") or row.get("split") == split]
+
+
+def evaluate_sensitivity(
+    classifiers: Classifiers, rows: Sequence[dict[str, Any]]
+) -> SensitivityReport:
+    leaked: list[str] = []
+    false_positives: list[str] = []
+    sensitive = sum(1 for row in rows if row["sensitive"])
+    for row in rows:
+        signal = classifiers.sensitivity.classify([Segment("user", row["text"])])
+        flagged = signal.level >= SENSITIVE_FROM
+        if row["sensitive"] and not flagged:
+            leaked.append(row["id"])
+        elif flagged and not row["sensitive"]:
+            false_positives.append(row["id"])
+    harmless = len(rows) - sensitive
+    return SensitivityReport(
+        examples=len(rows),
+        sensitive=sensitive,
+        recall=(sensitive - len(leaked)) / sensitive if sensitive else 1.0,
+        leaks=len(leaked),
+        false_positive_rate=len(false_positives) / harmless if harmless else 0.0,
+        leaked_ids=tuple(leaked),
+        false_positive_ids=tuple(false_positives),
+    )
+
+
+def evaluate_complexity(
+    classifiers: Classifiers, rows: Sequence[dict[str, Any]], threshold: float
+) -> ComplexityReport:
+    scored = [
+        (classifiers.complexity.score_text(row["text"]).score, row["complex"]) for row in rows
+    ]
+    correct = sum(1 for score, label in scored if (score >= threshold) == label)
+    return ComplexityReport(
+        examples=len(rows),
+        auroc=auroc(scored),
+        accuracy=correct / len(scored) if scored else 0.0,
+        threshold=threshold,
+    )
+
+
+def auroc(scored: Iterable[tuple[float, bool]]) -> float:
+    """Probability that a random positive outscores a random negative (ties count half)."""
+    pairs = sorted(scored)
+    positives = sum(1 for _, label in pairs if label)
+    negatives = len(pairs) - positives
+    if not positives or not negatives:
+        return float("nan")
+    rank_sum = 0.0
+    i = 0
+    while i < len(pairs):
+        j = i
+        while j < len(pairs) and pairs[j][0] == pairs[i][0]:
+            j += 1
+        average_rank = (i + j + 1) / 2.0  # ranks are 1-based
+        rank_sum += average_rank * sum(1 for _, label in pairs[i:j] if label)
+        i = j
+    return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
+
+
+def run_evaluation(classifiers: Classifiers, sets: Sequence[Path], split: str, policy: Path) -> str:
+    """The report `hybridgate eval` prints: one block per set, by its label kind."""
+    from gateway.classify.registry import load_classifier_options
+
+    threshold = load_classifier_options(policy).complexity.threshold
+    lines: list[str] = []
+    for path in sets:
+        rows = load_set(path, split)
+        if not rows:
+            lines.append(f"{path} (split={split}): no examples")
+        elif "sensitive" in rows[0]:
+            s = evaluate_sensitivity(classifiers, rows)
+            lines += [
+                f"{path} (split={split}): sensitivity, {s.examples} prompts, "
+                f"{s.sensitive} sensitive",
+                f"  recall {s.recall:.4f}  leaks {s.leaks}  "
+                f"false-positive rate {s.false_positive_rate:.4f}",
+                f"  leaked: {', '.join(s.leaked_ids) or '-'}",
+                f"  false positives: {', '.join(s.false_positive_ids) or '-'}",
+            ]
+        else:
+            c = evaluate_complexity(classifiers, rows, threshold)
+            lines += [
+                f"{path} (split={split}): complexity, {c.examples} prompts",
+                f"  AUROC {c.auroc:.4f}  accuracy at threshold {c.threshold}: {c.accuracy:.4f}",
+            ]
+    return "\n".join(lines)

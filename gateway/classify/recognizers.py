@@ -1,0 +1,85 @@
+"""The recognizer set: Presidio's predefined recognizers that matter here, the secret
+recognizers, and whatever the policy adds (regexes and deny-lists)."""
+
+from __future__ import annotations
+
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    AbaRoutingRecognizer,
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IbanRecognizer,
+    MedicalLicenseRecognizer,
+    NhsRecognizer,
+    PhoneRecognizer,
+    SpacyRecognizer,
+    UkNinoRecognizer,
+    UsBankRecognizer,
+    UsItinRecognizer,
+    UsLicenseRecognizer,
+    UsPassportRecognizer,
+    UsSsnRecognizer,
+)
+from tldextract import TLDExtract
+
+from gateway.classify.options import SensitivityOptions
+from gateway.classify.secrets import secret_recognizers
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer validates the domain against the public suffix
+    list, which tldextract fetches from the internet by default. This one uses the
+    snapshot bundled with tldextract: no network, at start-up or per request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._extract = TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return self._extract(pattern_text).fqdn != ""
+
+
+def predefined_recognizers() -> list[EntityRecognizer]:
+    return [
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        UsSsnRecognizer(),
+        UsItinRecognizer(),
+        UsPassportRecognizer(),
+        UsLicenseRecognizer(),
+        UsBankRecognizer(),
+        AbaRoutingRecognizer(),
+        UkNinoRecognizer(),
+        NhsRecognizer(),
+        MedicalLicenseRecognizer(),
+        PhoneRecognizer(),
+        OfflineEmailRecognizer(),
+        SpacyRecognizer(supported_entities=["PERSON"]),
+    ]
+
+
+def policy_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
+    found: list[EntityRecognizer] = []
+    for regex in options.regex_recognizers:
+        found.append(
+            PatternRecognizer(
+                supported_entity=regex.entity,
+                name=f"policy:{regex.entity}",
+                patterns=[Pattern(p.name, p.regex, p.score) for p in regex.patterns],
+                context=regex.context,
+            )
+        )
+    for deny in options.deny_lists:
+        found.append(
+            PatternRecognizer(
+                supported_entity=deny.entity,
+                name=f"policy-deny:{deny.entity}",
+                deny_list=deny.terms,
+                deny_list_score=deny.score,
+            )
+        )
+    return found
+
+
+def all_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
+    return [*predefined_recognizers(), *secret_recognizers(), *policy_recognizers(options)]

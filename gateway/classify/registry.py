@@ -1,0 +1,63 @@
+"""The classifier registry: every classifier hybridgate runs, built from the policy's
+`classifiers:` options, and the one call that turns a request into Signals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+from pydantic import ValidationError
+
+from gateway.classify.complexity import ComplexityClassifier
+from gateway.classify.extract import Segment, segments
+from gateway.classify.options import ClassifierOptions
+from gateway.classify.sensitivity import SensitivityClassifier
+from gateway.classify.signals import ComplexitySignal, SensitivitySignal, Signals
+from gateway.schemas import ChatCompletionRequest, CompletionRequest
+
+
+class Classifier(Protocol):
+    name: str
+
+    def classify(self, segments: Sequence[Segment]) -> Any: ...
+
+
+class ClassifierConfigError(ValueError):
+    """The policy's classifier options are invalid; the message names the key."""
+
+
+class Classifiers:
+    """Sensitivity and complexity, loaded once (the spaCy model takes ~1 s)."""
+
+    def __init__(self, options: ClassifierOptions) -> None:
+        self.sensitivity = SensitivityClassifier(options.sensitivity)
+        self.complexity = ComplexityClassifier(options.complexity)
+
+    @property
+    def all(self) -> tuple[Classifier, ...]:
+        return (self.sensitivity, self.complexity)
+
+    def classify(self, body: ChatCompletionRequest | CompletionRequest) -> Signals:
+        return self.classify_segments(segments(body))
+
+    def classify_segments(self, found: Sequence[Segment]) -> Signals:
+        sensitivity: SensitivitySignal = self.sensitivity.classify(found)
+        complexity: ComplexitySignal = self.complexity.classify(found)
+        return Signals(sensitivity, complexity)
+
+
+def load_classifier_options(policy_file: Path) -> ClassifierOptions:
+    """The `classifiers:` section of a policy file, validated."""
+    try:
+        document = yaml.safe_load(policy_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ClassifierConfigError(f"{policy_file}: {exc}") from exc
+    try:
+        return ClassifierOptions.model_validate(document.get("classifiers", {}))
+    except ValidationError as exc:
+        details = "; ".join(
+            f"classifiers.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ClassifierConfigError(f"{policy_file}: {details}") from exc

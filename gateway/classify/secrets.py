@@ -1,0 +1,131 @@
+"""Recognizers for credentials and secrets, which Presidio does not ship.
+
+Each pattern is specific enough to score high on its own; obvious placeholders
+("YOUR_API_KEY", "AKIAXXXXXXXXEXAMPLE", "<password>") are discarded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+_PLACEHOLDER = re.compile(
+    r"example|xxxx|your[_-]|<[^>]*>|\*{3}|\.\.\.|changeme|placeholder|redacted|dummy|\$\{",
+    re.IGNORECASE,
+)
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+class SecretRecognizer(PatternRecognizer):
+    """A pattern recognizer that drops placeholders and, optionally, low-entropy values."""
+
+    def __init__(
+        self,
+        entity: str,
+        patterns: list[Pattern],
+        context: list[str] | None = None,
+        min_entropy: float = 0.0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            supported_entity=entity,
+            patterns=patterns,
+            context=context or [],
+            name=name or f"{entity.title().replace('_', '')}Recognizer",
+        )
+        self._min_entropy = min_entropy
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        if _PLACEHOLDER.search(pattern_text):
+            return True
+        return self._min_entropy > 0 and _entropy(pattern_text) < self._min_entropy
+
+
+def secret_recognizers() -> list[PatternRecognizer]:
+    def p(name: str, regex: str, score: float = 0.9) -> Pattern:
+        return Pattern(name=name, regex=regex, score=score)
+
+    return [
+        SecretRecognizer(
+            "CLOUD_ACCESS_KEY",
+            [
+                p("aws access key id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"),
+                p("google api key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+                p(
+                    "aws secret access key",
+                    r"(?i)aws.{0,20}secret.{0,20}?[=:\"'\s]\s*[\"']?([A-Za-z0-9/+=]{40})\b",
+                    0.85,
+                ),
+                p("azure account key", r"(?i)AccountKey=[A-Za-z0-9+/=]{40,}"),
+                p("azure shared access signature", r"(?i)\bsig=[A-Za-z0-9%+/=]{30,}"),
+            ],
+        ),
+        SecretRecognizer(
+            "API_KEY",
+            [
+                p("github token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
+                p("github fine-grained token", r"\bgithub_pat_[A-Za-z0-9_]{60,}\b"),
+                p("slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
+                p("openai style key", r"\bsk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_\-]{32,}\b"),
+                p("stripe key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b"),
+                p("sendgrid key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}\b"),
+                p(
+                    "generic api key assignment",
+                    r"(?i)\b(?:api[_-]?key|apikey|access[_-]?token|auth[_-]?token|client[_-]?secret"
+                    r"|secret[_-]?key)\b[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9_\-./+=]{16,})",
+                    0.75,
+                ),
+            ],
+            min_entropy=3.0,
+        ),
+        SecretRecognizer(
+            "PASSWORD",
+            [
+                p(
+                    "password assignment",
+                    r"(?i)\b(?:password|passwd|pwd|passphrase|pass)\b[\"']?\s*(?:[:=]|\bis\b|\bwas\b|\bto\b)"
+                    r"\s*[\"'`]?([^\s\"'`,;]{6,})",
+                    0.8,
+                ),
+            ],
+        ),
+        SecretRecognizer(
+            "CONNECTION_STRING",
+            [
+                p(
+                    "url with credentials",
+                    r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]+:[^\s@/]{3,}@[^\s/]+",
+                    0.9,
+                ),
+                p("ado style password", r"(?i)(?:^|;)\s*(?:password|pwd)\s*=\s*[^;\s]{3,}", 0.9),
+            ],
+        ),
+        SecretRecognizer(
+            "PRIVATE_KEY",
+            [
+                p(
+                    "pem private key",
+                    r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?"
+                    r"PRIVATE KEY(?: BLOCK)?-----",
+                    1.0,
+                )
+            ],
+        ),
+        SecretRecognizer(
+            "JWT",
+            [
+                p(
+                    "json web token",
+                    r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+                    0.95,
+                )
+            ],
+        ),
+    ]

@@ -1,0 +1,64 @@
+"""The signals classifiers emit. They name entity types and counts, never matched text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, Literal
+
+
+class Level(IntEnum):
+    """Sensitivity levels, ordered: comparisons mean "at or above"."""
+
+    PUBLIC = 0
+    INTERNAL = 1
+    CONFIDENTIAL = 2
+    RESTRICTED = 3
+
+    @classmethod
+    def parse(cls, name: str) -> Level:
+        return cls[name.upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class SensitivitySignal:
+    level: Level
+    entities: Mapping[str, int]
+    score: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "level": str(self.level),
+            "entities": dict(sorted(self.entities.items())),
+            "score": round(self.score, 3),
+        }
+
+
+@dataclass(frozen=True)
+class ComplexitySignal:
+    score: float
+    label: Literal["simple", "complex"]
+    features: Mapping[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 3),
+            "label": self.label,
+            "features": {k: round(v, 3) for k, v in self.features.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Signals:
+    sensitivity: SensitivitySignal
+    complexity: ComplexitySignal
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sensitivity": self.sensitivity.as_json(),
+            "complexity": self.complexity.as_json(),
+        }

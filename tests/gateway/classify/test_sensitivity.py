@@ -1,0 +1,105 @@
+"""The sensitivity classifier on real Presidio and the real spaCy model."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+from gateway.classify.extract import Segment
+from gateway.classify.registry import load_classifier_options
+from gateway.classify.sensitivity import SensitivityClassifier
+from gateway.classify.signals import Level
+from tests.conftest import DEFAULT_POLICY
+
+OPTIONS = load_classifier_options(DEFAULT_POLICY).sensitivity
+
+
+@pytest.fixture(scope="module")
+def classifier() -> SensitivityClassifier:
+    return SensitivityClassifier(OPTIONS)
+
+
+def level_of(classifier: SensitivityClassifier, *texts: str) -> Level:
+    return classifier.classify([Segment("user", t) for t in texts]).level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("When was Abraham Lincoln born?", Level.PUBLIC),
+        ("What time zone is Tokyo in, and when does Microsoft's fiscal year end?", Level.PUBLIC),
+        ("What are common symptoms of the flu?", Level.PUBLIC),
+        ("How do companies set salary bands?", Level.PUBLIC),
+        ("Email the report to user@example.com", Level.PUBLIC),
+        ("Set api_key = YOUR_API_KEY_HERE in the config", Level.PUBLIC),
+        ("Draft a note to Jane Doe: her SSN 536-22-8741 is on file", Level.RESTRICTED),
+        ("Charge card 4111 1111 1111 1111 for the order", Level.RESTRICTED),
+        ("Wire it to IBAN DE89 3704 0044 0532 0130 00", Level.RESTRICTED),
+        ("Send the summary to maria.lopez82@gmail.com", Level.CONFIDENTIAL),
+        ("Patient Mary Jones was diagnosed with type 2 diabetes", Level.RESTRICTED),
+        ("Write Tom Becker's performance review; his salary is 98k", Level.CONFIDENTIAL),
+        ("Why does boto3 fail with AKIA4HX7QWE3RTY5UIOP?", Level.RESTRICTED),
+        ("token ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5 is not working", Level.RESTRICTED),
+        ("DATABASE_URL=postgresql://admin:S3cr3tPass@db.internal:5432/prod", Level.RESTRICTED),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----",
+            Level.RESTRICTED,
+        ),
+        ("Summarise the Q3 risks for project bluefin", Level.CONFIDENTIAL),
+    ],
+)
+def test_levels_on_real_presidio(
+    classifier: SensitivityClassifier, text: str, level: Level
+) -> None:
+    assert level_of(classifier, text) == level
+
+
+def test_signals_name_types_never_values(classifier: SensitivityClassifier) -> None:
+    signal = classifier.classify([Segment("user", "my SSN is 536-22-8741, I am Jane Doe")])
+    assert "536-22-8741" not in repr(signal)
+    assert "Jane" not in repr(signal)
+    assert signal.entities.get("US_SSN", 0) + signal.entities.get("GOVERNMENT_ID", 0) >= 1
+
+
+def test_combinations_span_messages(classifier: SensitivityClassifier) -> None:
+    # The name in one turn and the diagnosis in the next still make health data.
+    assert (
+        level_of(
+            classifier, "I need help with a letter about Robert Kim.", "He was diagnosed with HIV."
+        )
+        == Level.RESTRICTED
+    )
+
+
+def test_a_conversation_pays_only_for_new_messages(classifier: SensitivityClassifier) -> None:
+    turns = [Segment("user", f"turn {i}: tell me about Lisbon in May") for i in range(20)]
+    classifier.classify(turns[:19])
+    misses = classifier.cache.misses
+    classifier.classify(turns)
+    assert classifier.cache.misses == misses + 1
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    attempts: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise OSError("network access is blocked in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return attempts
+
+
+def test_no_network_at_start_up_or_per_request(no_network: list[Any]) -> None:
+    fresh = SensitivityClassifier(OPTIONS)  # loads spaCy and every recognizer
+    signal = fresh.classify(
+        [Segment("user", "Write to jane.doe@contoso-mail.com and bob@company.co.uk today")]
+    )
+    assert signal.entities.get("EMAIL_ADDRESS") == 2
+    assert no_network == []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
+import tldextract
 
 from gateway.classify.extract import Segment
 from gateway.classify.registry import load_classifier_options
@@ -82,8 +85,10 @@ def test_a_conversation_pays_only_for_new_messages(classifier: SensitivityClassi
 
 
 @pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+def no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
     attempts: list[Any] = []
+    # An empty tldextract cache: whatever reaches for the suffix list must go online.
+    monkeypatch.setenv("TLDEXTRACT_CACHE", str(tmp_path))
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         attempts.append(args)
@@ -103,3 +108,13 @@ def test_no_network_at_start_up_or_per_request(no_network: list[Any]) -> None:
     )
     assert signal.entities.get("EMAIL_ADDRESS") == 2
     assert no_network == []
+
+
+def test_the_block_catches_tldextracts_default(no_network: list[Any], tmp_path: Path) -> None:
+    # The control: the configuration stock Presidio uses does try to go online.
+    logging.getLogger("tldextract").disabled = True
+    try:
+        tldextract.TLDExtract(cache_dir=str(tmp_path))("jane.doe@contoso-mail.com")
+    finally:
+        logging.getLogger("tldextract").disabled = False
+    assert no_network

@@ -56,6 +56,8 @@ class CombinationRule(_Strict):
 
 class SensitivityOptions(_Strict):
     min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Per entity type, replacing min_score (e.g. phone numbers score 0.4 without context).
+    score_thresholds: dict[str, float] = {}
     # The level an entity type implies on its own; unlisted types imply `public`.
     entity_levels: dict[str, LevelName] = {}
     combinations: list[CombinationRule] = []

@@ -3,6 +3,8 @@ recognizers, and whatever the policy adds (regexes and deny-lists)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import (
     AbaRoutingRecognizer,
@@ -22,6 +24,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from tldextract import TLDExtract
 
+from gateway.classify.names import given_name_recognizer
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.secrets import secret_recognizers
 
@@ -39,6 +42,15 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return self._extract(pattern_text).fqdn != ""
 
 
+class StrictPhoneRecognizer(PhoneRecognizer):
+    """Presidio's phone recognizer, minus bare digit runs ("1234567890"), which are far
+    more often quantities or ids than phone numbers written by a person."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+        results = super().analyze(text, entities, nlp_artifacts)
+        return [r for r in results if not text[r.start : r.end].isdigit()]
+
+
 def predefined_recognizers() -> list[EntityRecognizer]:
     return [
         CreditCardRecognizer(),
@@ -52,9 +64,10 @@ def predefined_recognizers() -> list[EntityRecognizer]:
         UkNinoRecognizer(),
         NhsRecognizer(),
         MedicalLicenseRecognizer(),
-        PhoneRecognizer(),
+        StrictPhoneRecognizer(),
         OfflineEmailRecognizer(),
         SpacyRecognizer(supported_entities=["PERSON"]),
+        given_name_recognizer(),
     ]
 
 

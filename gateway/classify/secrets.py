@@ -13,7 +13,8 @@ from collections import Counter
 from presidio_analyzer import Pattern, PatternRecognizer
 
 _PLACEHOLDER = re.compile(
-    r"example|xxxx|your[_-]|<[^>]*>|\*{3}|\.\.\.|changeme|placeholder|redacted|dummy|\$\{",
+    r"example|xxxx|your[_-]|<[^>]*>|\*{3}|\.\.\.|changeme|placeholder|redacted|dummy|\$\{"
+    r"|:(?:password|passwd|pass|secret|pwd)@",
     re.IGNORECASE,
 )
 
@@ -76,10 +77,13 @@ def secret_recognizers() -> list[PatternRecognizer]:
                 p("openai style key", r"\bsk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_\-]{32,}\b"),
                 p("stripe key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b"),
                 p("sendgrid key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}\b"),
+                p("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+                p("pypi token", r"\bpypi-[A-Za-z0-9_\-]{50,}"),
+                p("gitlab token", r"\bglpat-[A-Za-z0-9_\-]{20}\b"),
                 p(
                     "generic api key assignment",
-                    r"(?i)\b(?:api[_-]?key|apikey|access[_-]?token|auth[_-]?token|client[_-]?secret"
-                    r"|secret[_-]?key)\b[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9_\-./+=]{16,})",
+                    r"(?i)(?:api[_-]?key|apikey|access[_-]?token|_?auth[_-]?token|client[_-]?secret"
+                    r"|secret[_-]?key|bearer)\b[\"']?\s*[:=]?\s*[\"']?([A-Za-z0-9_\-./+=]{16,})",
                     0.75,
                 ),
             ],
@@ -90,8 +94,15 @@ def secret_recognizers() -> list[PatternRecognizer]:
             [
                 p(
                     "password assignment",
-                    r"(?i)\b(?:password|passwd|pwd|passphrase|pass)\b[\"']?\s*(?:[:=]|\bis\b|\bwas\b|\bto\b)"
-                    r"\s*[\"'`]?([^\s\"'`,;]{6,})",
+                    r"(?i)\b(?:password|passwd|pwd|passphrase|pass ?code|pin)\b[^.\n@/]{0,40}?"
+                    r"(?:[:=]|\bis\b|\bwas\b|\bto\b)\s*[\"'`]?"
+                    r"((?=[^\s\"'`,;]*\d)(?=[^\s\"'`,;]*[A-Za-z])[^\s\"'`,;]{6,})",
+                    0.8,
+                ),
+                p(
+                    "password followed by its value",
+                    r"(?i)\b(?:password|passwd|passphrase)\s+[\"'`]?"
+                    r"((?=[^\s\"'`,;]*\d)(?=[^\s\"'`,;]*[A-Za-z])[^\s\"'`,;]{6,})",
                     0.8,
                 ),
             ],
@@ -101,10 +112,15 @@ def secret_recognizers() -> list[PatternRecognizer]:
             [
                 p(
                     "url with credentials",
-                    r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]+:[^\s@/]{3,}@[^\s/]+",
+                    r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]*:[^\s@/]{3,}@[^\s/]+",
                     0.9,
                 ),
                 p("ado style password", r"(?i)(?:^|;)\s*(?:password|pwd)\s*=\s*[^;\s]{3,}", 0.9),
+                p(
+                    "jdbc credentials in code",
+                    r"getConnection\(\s*[^,()]+,\s*\"[^\"]+\",\s*\"[^\"]{4,}\"\s*\)",
+                    0.85,
+                ),
             ],
         ),
         SecretRecognizer(

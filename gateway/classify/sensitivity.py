@@ -39,6 +39,7 @@ class SensitivityClassifier:
         )
         self._entities = sorted({e for r in recognizers for e in r.supported_entities})
         self._allowed = [term.lower() for term in options.allow_list]
+        self._floor = min([options.min_score, *options.score_thresholds.values()])
         self.cache: LruCache[Findings] = LruCache(options.cache_size)
 
     def classify(self, segments: Iterable[Segment]) -> SensitivitySignal:
@@ -63,15 +64,15 @@ class SensitivityClassifier:
 
     def _analyze(self, text: str) -> Findings:
         results = self._analyzer.analyze(
-            text=text,
-            language="en",
-            entities=self._entities,
-            score_threshold=self._options.min_score,
+            text=text, language="en", entities=self._entities, score_threshold=self._floor
         )
         counts: Counter[str] = Counter()
         scores: dict[str, float] = {}
         for result in results:
-            if self._is_allowed(text, result):
+            threshold = self._options.score_thresholds.get(
+                result.entity_type, self._options.min_score
+            )
+            if result.score < threshold or self._is_allowed(text, result):
                 continue
             counts[result.entity_type] += 1
             scores[result.entity_type] = max(result.score, scores.get(result.entity_type, 0.0))

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
+from gateway.classify.registry import Classifiers
 from gateway.settings import load_settings
 from tests.processes import dev_token
 
@@ -45,11 +46,15 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def client(
-    backends: dict[str, Recorder], monkeypatch: pytest.MonkeyPatch, state_dir: Path
+    backends: dict[str, Recorder],
+    monkeypatch: pytest.MonkeyPatch,
+    state_dir: Path,
+    classifiers: Classifiers,
 ) -> Iterator[TestClient]:
     monkeypatch.setenv("HYBRIDGATE_SERVER__MAX_BODY_BYTES", "4096")
     transports = {name: httpx.MockTransport(rec) for name, rec in backends.items()}
-    with TestClient(create_app(load_settings(), transports)) as test_client:  # type: ignore[arg-type]
+    app = create_app(load_settings(), transports, classifiers)  # type: ignore[arg-type]
+    with TestClient(app) as test_client:
         test_client.headers["Authorization"] = f"Bearer {dev_token(state_dir)}"
         yield test_client
 
@@ -160,15 +165,56 @@ def test_models_lists_the_virtual_models(client: TestClient) -> None:
     assert [m["id"] for m in data] == ["auto", "edge", "cloud"]
 
 
-def test_upstream_unreachable_is_503_with_route(state_dir: Path) -> None:
+def test_upstream_unreachable_is_503_with_route(state_dir: Path, classifiers: Classifiers) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
     transports = {"edge": httpx.MockTransport(refuse), "cloud": httpx.MockTransport(refuse)}
-    with TestClient(create_app(load_settings(), transports)) as test_client:  # type: ignore[arg-type]
+    app = create_app(load_settings(), transports, classifiers)  # type: ignore[arg-type]
+    with TestClient(app) as test_client:
         test_client.headers["Authorization"] = f"Bearer {dev_token(state_dir)}"
         response = test_client.post("/v1/chat/completions", json=CHAT)
         assert_openai_error(response, 503)
         assert response.headers["x-hybridgate-route"] == "edge"
         assert test_client.get("/readyz").status_code == 503
         assert test_client.get("/healthz").status_code == 200
+
+
+def test_explain_returns_the_decision_without_inference(
+    client: TestClient, backends: dict[str, Recorder], state_dir: Path
+) -> None:
+    admin = {"Authorization": f"Bearer {dev_token(state_dir, roles=['Hybridgate.Admin'])}"}
+    body = {
+        "model": "auto",
+        "messages": [
+            {"role": "user", "content": "Patient Mary Jones, MRN 00482913, was diagnosed with HIV"}
+        ],
+    }
+    response = client.post("/v1/route/explain", json=body, headers=admin)
+    assert response.status_code == 200, response.text
+    decision = response.json()
+    assert set(decision) >= {
+        "decision_id",
+        "route",
+        "rule",
+        "policy_revision",
+        "sensitivity",
+        "complexity",
+        "redacted",
+        "fallback",
+        "trace",
+    }
+    assert decision["decision_id"] == response.headers["x-hybridgate-decision-id"]
+    assert decision["sensitivity"]["level"] == "restricted"
+    assert decision["sensitivity"]["entities"]["MEDICAL_RECORD_NUMBER"] == 1
+    assert "Mary" not in response.text
+    assert "00482913" not in response.text
+    assert decision["complexity"]["label"] in {"simple", "complex"}
+    assert backends["edge"].requests == []
+    assert backends["cloud"].requests == []
+
+
+def test_explain_needs_the_admin_role(client: TestClient) -> None:
+    # The client's default token has the invoke scope but no admin role.
+    response = client.post("/v1/route/explain", json=CHAT)
+    assert response.status_code == 403

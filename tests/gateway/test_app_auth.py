@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from gateway.api.deps import AdminDep
 from gateway.app import create_app
+from gateway.classify.registry import Classifiers
 from gateway.settings import load_settings
 from tests.conftest import API_AUDIENCE, OTHER_TENANT, TENANT
 from tests.fakes.entra import APP_ROLE, FakeEntra
@@ -72,9 +73,10 @@ def cloud(fake_entra: FakeEntra) -> StubCloud:
 
 
 @pytest.fixture
-def client(entra_env: None, cloud: StubCloud) -> Iterator[TestClient]:
+def client(entra_env: None, cloud: StubCloud, classifiers: Classifiers) -> Iterator[TestClient]:
     transports = {"cloud": httpx.MockTransport(cloud)}
-    with TestClient(create_app(load_settings(), transports)) as test_client:  # type: ignore[arg-type]
+    app = create_app(load_settings(), transports, classifiers)  # type: ignore[arg-type]
+    with TestClient(app) as test_client:
         yield test_client
 
 
@@ -162,11 +164,16 @@ def test_probes_need_no_token(client: TestClient) -> None:
 
 
 def test_outbound_token_failure_is_503_without_secrets(
-    entra_env: None, cloud: StubCloud, fake_entra: FakeEntra, monkeypatch: pytest.MonkeyPatch
+    entra_env: None,
+    cloud: StubCloud,
+    fake_entra: FakeEntra,
+    monkeypatch: pytest.MonkeyPatch,
+    classifiers: Classifiers,
 ) -> None:
     monkeypatch.setenv("HG_TEST_CLIENT_SECRET", "wrong-secret-value")
     transports = {"cloud": httpx.MockTransport(cloud)}
-    with TestClient(create_app(load_settings(), transports)) as test_client:  # type: ignore[arg-type]
+    app = create_app(load_settings(), transports, classifiers)  # type: ignore[arg-type]
+    with TestClient(app) as test_client:
         response = test_client.post(
             "/v1/chat/completions",
             json=CHAT,
@@ -179,7 +186,11 @@ def test_outbound_token_failure_is_503_without_secrets(
 
 
 def test_managed_identity_token_reaches_the_cloud(
-    entra_env: None, cloud: StubCloud, fake_entra: FakeEntra, monkeypatch: pytest.MonkeyPatch
+    entra_env: None,
+    cloud: StubCloud,
+    fake_entra: FakeEntra,
+    monkeypatch: pytest.MonkeyPatch,
+    classifiers: Classifiers,
 ) -> None:
     monkeypatch.setenv("HYBRIDGATE_BACKENDS__CLOUD__AUTH__KIND", "managed_identity")
     monkeypatch.setenv("HYBRIDGATE_BACKENDS__CLOUD__AUTH__RESOURCE", CLOUD_AUDIENCE)
@@ -188,7 +199,8 @@ def test_managed_identity_token_reaches_the_cloud(
     monkeypatch.setenv("IDENTITY_ENDPOINT", f"{fake_entra.base}/msi/token")
     monkeypatch.setenv("IDENTITY_HEADER", fake_entra.identity_header)
     transports = {"cloud": httpx.MockTransport(cloud)}
-    with TestClient(create_app(load_settings(), transports)) as test_client:  # type: ignore[arg-type]
+    app = create_app(load_settings(), transports, classifiers)  # type: ignore[arg-type]
+    with TestClient(app) as test_client:
         response = test_client.post(
             "/v1/chat/completions",
             json=CHAT,
@@ -199,11 +211,11 @@ def test_managed_identity_token_reaches_the_cloud(
 
 
 def test_admin_dependency_needs_the_admin_role(
-    entra_env: None, cloud: StubCloud, fake_entra: FakeEntra
+    entra_env: None, cloud: StubCloud, fake_entra: FakeEntra, classifiers: Classifiers
 ) -> None:
     # No admin endpoint exists yet (metrics, policy admin and explain bring them);
     # this mounts one on the real app to check the dependency they will use.
-    app = create_app(load_settings(), {"cloud": httpx.MockTransport(cloud)})
+    app = create_app(load_settings(), {"cloud": httpx.MockTransport(cloud)}, classifiers)
 
     @app.get("/admin/ping")
     async def ping(caller: AdminDep) -> dict[str, str]:

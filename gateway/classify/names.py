@@ -302,7 +302,10 @@ GIVEN_NAMES = [
 
 def given_name_recognizer() -> PatternRecognizer:
     names = "|".join(sorted(set(GIVEN_NAMES)))
-    surname = r"(?:O'|Mc|Mac|de |van |von )?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+    # Surnames may carry any letter: Sørensen, Müller, Çelik, Ó Briain.
+    capital = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
+    rest = r"[^\W\d_]+"
+    surname = rf"(?:O'|Mc|Mac|de |van |von |Ó )?{capital}{rest}(?:[-']{capital}{rest})?"
     return PatternRecognizer(
         supported_entity="PERSON",
         name="GivenNameSurnameRecognizer",

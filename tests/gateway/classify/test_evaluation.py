@@ -1,0 +1,85 @@
+"""The thresholds the shipped labelled set must meet, and the eval/classify commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.classify.evaluate import auroc, evaluate_complexity, evaluate_sensitivity, load_set
+from gateway.classify.registry import Classifiers, load_classifier_options
+from tests.conftest import DEFAULT_POLICY
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+ROOT = DATA.parent.parent
+
+
+def test_sensitivity_meets_the_thresholds_on_the_shipped_set(classifiers: Classifiers) -> None:
+    report = evaluate_sensitivity(classifiers, load_set(DATA / "sensitivity.jsonl"))
+    assert report.examples >= 400
+    assert report.recall >= 0.98, report.leaked_ids
+    assert report.false_positive_rate <= 0.05, report.false_positive_ids
+
+
+def test_complexity_meets_the_threshold_on_the_shipped_set(classifiers: Classifiers) -> None:
+    threshold = load_classifier_options(DEFAULT_POLICY).complexity.threshold
+    report = evaluate_complexity(classifiers, load_set(DATA / "complexity.jsonl"), threshold)
+    assert report.examples >= 250
+    assert report.auroc >= 0.90
+
+
+def test_splits_are_both_present() -> None:
+    for name in ("sensitivity.jsonl", "complexity.jsonl"):
+        assert load_set(DATA / name, "heldout")
+        assert load_set(DATA / name, "dev")
+
+
+@pytest.mark.parametrize(
+    ("scored", "expected"),
+    [
+        ([(0.9, True), (0.1, False)], 1.0),
+        ([(0.1, True), (0.9, False)], 0.0),
+        ([(0.5, True), (0.5, False)], 0.5),
+        ([(0.8, True), (0.6, False), (0.4, True), (0.2, False)], 0.75),
+    ],
+)
+def test_auroc(scored: list[tuple[float, bool]], expected: float) -> None:
+    assert auroc(scored) == pytest.approx(expected)
+
+
+def hybridgate(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return result.stdout
+
+
+def test_classify_command_prints_signals_as_json() -> None:
+    out = hybridgate("classify", "--json", "My SSN is 536-22-8741, can you store it?")
+    signals = json.loads(out)
+    assert signals["sensitivity"]["level"] == "restricted"
+    assert "536-22-8741" not in out
+    assert signals["complexity"]["label"] in {"simple", "complex"}
+
+
+def test_eval_command_reports_both_kinds(tmp_path: Path) -> None:
+    small = tmp_path / "small.jsonl"
+    small.write_text(
+        "\n".join(
+            json.dumps(row)
+            for row in [
+                {"id": "a", "text": "Card 4111 1111 1111 1111", "sensitive": True, "split": "dev"},
+                {"id": "b", "text": "What is 2+2?", "sensitive": False, "split": "dev"},
+            ]
+        )
+    )
+    out = hybridgate("eval", "--set", str(small), "--set", str(DATA / "complexity.jsonl"))
+    assert "recall 1.0000  leaks 0" in out
+    assert "AUROC" in out

@@ -38,11 +38,18 @@ SENTENCES = [
 ]
 
 
-def prompt(chars: int, seed: int) -> str:
+# A sentence with health context makes hybridgate run spaCy's NER (a name could then
+# change the level), which it otherwise skips.
+HEALTH = "Kwame Mensah was diagnosed with malaria and needs the afternoon off."
+
+
+def prompt(chars: int, seed: int, lead: str = "") -> str:
     rng = random.Random(seed)
-    parts: list[str] = []
+    parts: list[str] = [lead] if lead else []
+    # With a lead, leave out the sentence with a known name, so that NER must run.
+    pool = [x for x in SENTENCES if not lead or "Maria" not in x]
     while sum(len(p) + 1 for p in parts) < chars:
-        parts.append(rng.choice(SENTENCES))
+        parts.append(rng.choice(pool))
     return " ".join(parts)[:chars]
 
 
@@ -89,16 +96,18 @@ def main() -> None:
     print(
         f"{'input':<34}{'hybridgate P50':>15}{'P99':>8}{'stock P50':>11}{'P99':>8}{'ratio P50':>11}"
     )
-    for chars in (200, 2_000, 20_000):
+    cases = [(200, ""), (200, HEALTH), (2_000, ""), (20_000, "")]
+    for chars, lead in cases:
         n = runs if chars < 20_000 else max(5, runs // 8)
-        texts = [prompt(chars, seed) for seed in range(3)]
+        texts = [prompt(chars, seed, lead) for seed in range(3)]
         for text in texts:  # warm both
             ours_fresh(text)()
             stock.analyze(text=text, language="en")
         mine = [t for text in texts for t in timed(ours_fresh(text), n)]
         theirs = [t for text in texts for t in timed(stock_call(stock, text), n)]
         print(
-            f"{f'{chars:,}-character prompt':<34}{p(mine, 50):>15.2f}{p(mine, 99):>8.2f}"
+            f"{f'{chars:,}-character prompt' + (', NER runs' if lead else ''):<34}"
+            f"{p(mine, 50):>15.2f}{p(mine, 99):>8.2f}"
             f"{p(theirs, 50):>11.2f}{p(theirs, 99):>8.2f}{p(mine, 50) / p(theirs, 50):>10.2f}x"
         )
 

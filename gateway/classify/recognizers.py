@@ -14,7 +14,6 @@ from presidio_analyzer.predefined_recognizers import (
     MedicalLicenseRecognizer,
     NhsRecognizer,
     PhoneRecognizer,
-    SpacyRecognizer,
     UkNinoRecognizer,
     UsBankRecognizer,
     UsItinRecognizer,
@@ -66,7 +65,6 @@ def predefined_recognizers() -> list[EntityRecognizer]:
         MedicalLicenseRecognizer(),
         StrictPhoneRecognizer(),
         OfflineEmailRecognizer(),
-        SpacyRecognizer(supported_entities=["PERSON"]),
         given_name_recognizer(),
     ]
 

@@ -1,21 +1,29 @@
-"""The sensitivity classifier: Presidio over the trimmed spaCy pipeline, per message,
-cached by content hash, then mapped to a level by the policy's rules."""
+"""The sensitivity classifier: Presidio's recognizers per message, cached by content
+hash, then mapped to a level by the policy's rules.
+
+spaCy's neural NER is the most expensive step and only ever adds PERSON, which is
+never sensitive alone. It runs only when a person's name could change the level: when
+the request holds everything a PERSON combination rule needs except the person.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 
 from gateway.classify.cache import LruCache, content_key
 from gateway.classify.extract import Segment
 from gateway.classify.levels import sensitivity_level
-from gateway.classify.nlp import TrimmedSpacyEngine, load_pipeline
+from gateway.classify.nlp import TrimmedSpacyEngine, load_pipeline, tokenizer_pipeline
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.recognizers import all_recognizers
 from gateway.classify.signals import SensitivitySignal
+
+PERSON = "PERSON"
+NER_PERSON_SCORE = 0.85  # what Presidio's own spaCy recognizer reports
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,7 @@ class Findings:
 
     counts: dict[str, int]
     scores: dict[str, float]
+    names_checked: bool = False  # whether NER has looked for people in it
 
 
 class SensitivityClassifier:
@@ -31,22 +40,29 @@ class SensitivityClassifier:
 
     def __init__(self, options: SensitivityOptions) -> None:
         self._options = options
+        self._ner = load_pipeline(options.spacy_model)
         recognizers = all_recognizers(options)
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
-        engine = TrimmedSpacyEngine(load_pipeline(options.spacy_model))
+        engine = TrimmedSpacyEngine(tokenizer_pipeline(self._ner))
         self._analyzer = AnalyzerEngine(
             registry=registry, nlp_engine=engine, supported_languages=["en"]
         )
         self._entities = sorted({e for r in recognizers for e in r.supported_entities})
         self._allowed = [term.lower() for term in options.allow_list]
         self._floor = min([options.min_score, *options.score_thresholds.values()])
+        self._needs_person = [
+            frozenset(rule.all) - {PERSON} for rule in options.combinations if PERSON in rule.all
+        ]
         self.cache: LruCache[Findings] = LruCache(options.cache_size)
 
     def classify(self, segments: Iterable[Segment]) -> SensitivitySignal:
+        texts = [segment.text for segment in segments]
+        found = [self.findings(text) for text in texts]
+        if self._names_could_matter(found):
+            found = [self._with_names(text, f) for text, f in zip(texts, found, strict=True)]
         counts: Counter[str] = Counter()
         scores: dict[str, float] = {}
-        for segment in segments:
-            findings = self.findings(segment.text)
+        for findings in found:
             counts.update(findings.counts)
             for name, score in findings.scores.items():
                 scores[name] = max(score, scores.get(name, 0.0))
@@ -61,6 +77,24 @@ class SensitivityClassifier:
         findings = self._analyze(text)
         self.cache.put(key, findings)
         return findings
+
+    def _names_could_matter(self, found: Sequence[Findings]) -> bool:
+        present = {name for f in found for name, count in f.counts.items() if count}
+        if PERSON in present or all(f.names_checked for f in found):
+            return False
+        return any(rest <= present for rest in self._needs_person)
+
+    def _with_names(self, text: str, findings: Findings) -> Findings:
+        if findings.names_checked:
+            return findings
+        people = sum(1 for entity in self._ner(text).ents if entity.label_ == PERSON)
+        counts, scores = dict(findings.counts), dict(findings.scores)
+        if people:
+            counts[PERSON] = counts.get(PERSON, 0) + people
+            scores[PERSON] = max(scores.get(PERSON, 0.0), NER_PERSON_SCORE)
+        checked = replace(findings, counts=counts, scores=scores, names_checked=True)
+        self.cache.put(content_key(text), checked)
+        return checked
 
     def _analyze(self, text: str) -> Findings:
         results = self._analyzer.analyze(

@@ -118,3 +118,15 @@ def test_the_block_catches_tldextracts_default(no_network: list[Any], tmp_path: 
     finally:
         logging.getLogger("tldextract").disabled = False
     assert no_network
+
+
+def test_ner_runs_only_when_a_name_could_change_the_level(
+    classifier: SensitivityClassifier,
+) -> None:
+    # No health, HR or financial context: spaCy's NER is skipped, PERSON not reported.
+    quiet = classifier.classify([Segment("user", "Kwame Mensah scored twice on Sunday.")])
+    assert "PERSON" not in quiet.entities
+    # With health context, NER looks for the person the regexes do not know.
+    loud = classifier.classify([Segment("user", "Kwame Mensah was diagnosed with malaria.")])
+    assert loud.entities.get("PERSON") == 1
+    assert loud.level == Level.RESTRICTED

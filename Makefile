@@ -46,6 +46,7 @@ unit: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.gateway_overhead
 	$(BIN)/python -m bench.token_validation
+	$(BIN)/python -m bench.classify
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

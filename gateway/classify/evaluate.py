@@ -35,6 +35,8 @@ class ComplexityReport:
     auroc: float
     accuracy: float
     threshold: float
+    # Mean squared error of the score as a probability: how well calibrated it is.
+    brier: float
 
 
 def load_set(path: Path, split: str | None = None) -> list[dict[str, Any]]:
@@ -79,6 +81,7 @@ def evaluate_complexity(
         auroc=auroc(scored),
         accuracy=correct / len(scored) if scored else 0.0,
         threshold=threshold,
+        brier=sum((score - label) ** 2 for score, label in scored) / len(scored) if scored else 0.0,
     )
 
 
@@ -125,6 +128,7 @@ def run_evaluation(classifiers: Classifiers, sets: Sequence[Path], split: str, p
             c = evaluate_complexity(classifiers, rows, threshold)
             lines += [
                 f"{path} (split={split}): complexity, {c.examples} prompts",
-                f"  AUROC {c.auroc:.4f}  accuracy at threshold {c.threshold}: {c.accuracy:.4f}",
+                f"  AUROC {c.auroc:.4f}  accuracy at threshold {c.threshold}: {c.accuracy:.4f}"
+                f"  Brier {c.brier:.4f}",
             ]
     return "\n".join(lines)

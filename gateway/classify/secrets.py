@@ -49,99 +49,127 @@ class SecretRecognizer(PatternRecognizer):
         return self._min_entropy > 0 and _entropy(pattern_text) < self._min_entropy
 
 
-def secret_recognizers() -> list[PatternRecognizer]:
-    def p(name: str, regex: str, score: float = 0.9) -> Pattern:
-        return Pattern(name=name, regex=regex, score=score)
+def _p(name: str, regex: str, score: float = 0.9) -> Pattern:
+    return Pattern(name=name, regex=regex, score=score)
 
+
+def _cloud_access_keys() -> SecretRecognizer:
+    return SecretRecognizer(
+        "CLOUD_ACCESS_KEY",
+        [
+            _p("aws access key id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"),
+            _p("google api key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+            _p(
+                "aws secret access key",
+                r"(?i)aws.{0,20}secret.{0,20}?[=:\"'\s]\s*[\"']?([A-Za-z0-9/+=]{40})\b",
+                0.85,
+            ),
+            _p("azure account key", r"(?i)AccountKey=[A-Za-z0-9+/=]{40,}"),
+            _p("azure shared access signature", r"(?i)\bsig=[A-Za-z0-9%+/=]{30,}"),
+        ],
+    )
+
+
+def _api_keys() -> SecretRecognizer:
+    return SecretRecognizer(
+        "API_KEY",
+        [
+            _p("github token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
+            _p("github fine-grained token", r"\bgithub_pat_[A-Za-z0-9_]{60,}\b"),
+            _p("slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
+            _p("openai style key", r"\bsk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_\-]{32,}\b"),
+            _p("stripe key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b"),
+            _p("sendgrid key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}\b"),
+            _p("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+            _p("pypi token", r"\bpypi-[A-Za-z0-9_\-]{50,}"),
+            _p("gitlab token", r"\bglpat-[A-Za-z0-9_\-]{20}\b"),
+            _p(
+                "generic api key assignment",
+                r"(?i)(?:api[_-]?key|apikey|access[_-]?token|_?auth[_-]?token|client[_-]?secret"
+                r"|secret[_-]?key|bearer)\b[\"']?\s*[:=]?\s*[\"']?([A-Za-z0-9_\-./+=]{16,})",
+                0.75,
+            ),
+        ],
+        min_entropy=3.0,
+    )
+
+
+def _passwords() -> SecretRecognizer:
+    return SecretRecognizer(
+        "PASSWORD",
+        [
+            _p(
+                "password assignment",
+                r"(?i)\b(?:password|passwd|pwd|passphrase|pass ?code|pin)\b[^.\n@/]{0,40}?"
+                r"(?:[:=]|\bis\b|\bwas\b|\bto\b)\s*[\"'`]?"
+                r"((?=[^\s\"'`,;]*\d)(?=[^\s\"'`,;]*[A-Za-z])[^\s\"'`,;]{6,})",
+                0.8,
+            ),
+            _p(
+                "password followed by its value",
+                r"(?i)\b(?:password|passwd|passphrase)\s+[\"'`]?"
+                r"((?=[^\s\"'`,;]*\d)(?=[^\s\"'`,;]*[A-Za-z])[^\s\"'`,;]{6,})",
+                0.8,
+            ),
+        ],
+    )
+
+
+def _connection_strings() -> SecretRecognizer:
+    return SecretRecognizer(
+        "CONNECTION_STRING",
+        [
+            _p(
+                "url with credentials",
+                r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]*:[^\s@/]{3,}@[^\s/]+",
+                0.9,
+            ),
+            _p("ado style password", r"(?i)(?:^|;)\s*(?:password|pwd)\s*=\s*[^;\s]{3,}", 0.9),
+            _p(
+                "jdbc credentials in code",
+                r"getConnection\(\s*[^,()]+,\s*\"[^\"]+\",\s*\"[^\"]{4,}\"\s*\)",
+                0.85,
+            ),
+        ],
+    )
+
+
+def _private_keys() -> SecretRecognizer:
+    return SecretRecognizer(
+        "PRIVATE_KEY",
+        [
+            _p(
+                "pem private key",
+                r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?"
+                r"PRIVATE KEY(?: BLOCK)?-----",
+                1.0,
+            )
+        ],
+    )
+
+
+def _json_web_tokens() -> SecretRecognizer:
+    return SecretRecognizer(
+        "JWT",
+        [
+            _p(
+                "json web token",
+                r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+                0.95,
+            )
+        ],
+    )
+
+
+def secret_recognizers() -> list[PatternRecognizer]:
     return [
-        SecretRecognizer(
-            "CLOUD_ACCESS_KEY",
-            [
-                p("aws access key id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"),
-                p("google api key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
-                p(
-                    "aws secret access key",
-                    r"(?i)aws.{0,20}secret.{0,20}?[=:\"'\s]\s*[\"']?([A-Za-z0-9/+=]{40})\b",
-                    0.85,
-                ),
-                p("azure account key", r"(?i)AccountKey=[A-Za-z0-9+/=]{40,}"),
-                p("azure shared access signature", r"(?i)\bsig=[A-Za-z0-9%+/=]{30,}"),
-            ],
-        ),
-        SecretRecognizer(
-            "API_KEY",
-            [
-                p("github token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
-                p("github fine-grained token", r"\bgithub_pat_[A-Za-z0-9_]{60,}\b"),
-                p("slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
-                p("openai style key", r"\bsk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_\-]{32,}\b"),
-                p("stripe key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b"),
-                p("sendgrid key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}\b"),
-                p("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-                p("pypi token", r"\bpypi-[A-Za-z0-9_\-]{50,}"),
-                p("gitlab token", r"\bglpat-[A-Za-z0-9_\-]{20}\b"),
-                p(
-                    "generic api key assignment",
-                    r"(?i)(?:api[_-]?key|apikey|access[_-]?token|_?auth[_-]?token|client[_-]?secret"
-                    r"|secret[_-]?key|bearer)\b[\"']?\s*[:=]?\s*[\"']?([A-Za-z0-9_\-./+=]{16,})",
-                    0.75,
-                ),
-            ],
-            min_entropy=3.0,
-        ),
-        SecretRecognizer(
-            "PASSWORD",
-            [
-                p(
-                    "password assignment",
-                    r"(?i)\b(?:password|passwd|pwd|passphrase|pass ?code|pin)\b[^.\n@/]{0,40}?"
-                    r"(?:[:=]|\bis\b|\bwas\b|\bto\b)\s*[\"'`]?"
-                    r"((?=[^\s\"'`,;]*\d)(?=[^\s\"'`,;]*[A-Za-z])[^\s\"'`,;]{6,})",
-                    0.8,
-                ),
-                p(
-                    "password followed by its value",
-                    r"(?i)\b(?:password|passwd|passphrase)\s+[\"'`]?"
-                    r"((?=[^\s\"'`,;]*\d)(?=[^\s\"'`,;]*[A-Za-z])[^\s\"'`,;]{6,})",
-                    0.8,
-                ),
-            ],
-        ),
-        SecretRecognizer(
-            "CONNECTION_STRING",
-            [
-                p(
-                    "url with credentials",
-                    r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]*:[^\s@/]{3,}@[^\s/]+",
-                    0.9,
-                ),
-                p("ado style password", r"(?i)(?:^|;)\s*(?:password|pwd)\s*=\s*[^;\s]{3,}", 0.9),
-                p(
-                    "jdbc credentials in code",
-                    r"getConnection\(\s*[^,()]+,\s*\"[^\"]+\",\s*\"[^\"]{4,}\"\s*\)",
-                    0.85,
-                ),
-            ],
-        ),
-        SecretRecognizer(
-            "PRIVATE_KEY",
-            [
-                p(
-                    "pem private key",
-                    r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?"
-                    r"PRIVATE KEY(?: BLOCK)?-----",
-                    1.0,
-                )
-            ],
-        ),
-        SecretRecognizer(
-            "JWT",
-            [
-                p(
-                    "json web token",
-                    r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
-                    0.95,
-                )
-            ],
-        ),
+        build()
+        for build in (
+            _cloud_access_keys,
+            _api_keys,
+            _passwords,
+            _connection_strings,
+            _private_keys,
+            _json_web_tokens,
+        )
     ]

@@ -3,22 +3,25 @@ mounts the routers."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
 
-from gateway.api import completions, explain, health, models
+from gateway.api import admin, completions, explain, health, models
 from gateway.auth.authenticator import build_authenticator
 from gateway.auth.outbound import build_outbound_credential
 from gateway.backends.upstream import Upstream
-from gateway.classify.registry import Classifiers, load_classifier_options
+from gateway.classify.registry import Classifiers
 from gateway.errors import install_error_handlers
 from gateway.middleware.body_limit import BodyLimitMiddleware
 from gateway.middleware.decision_headers import DecisionHeadersMiddleware
 from gateway.pipeline import Pipeline
-from gateway.routing import Route
+from gateway.policy.decision import Route
+from gateway.policy.loader import PolicyStore
+from gateway.policy.model import Policy
 from gateway.settings import BackendSettings, Settings
 from gateway.tls import client_ssl_context
 
@@ -54,11 +57,17 @@ def create_app(
             "edge": upstream("edge", settings.backends.edge),
             "cloud": upstream("cloud", settings.backends.cloud),
         }
-        loaded = classifiers or Classifiers(load_classifier_options(settings.policy.file))
-        app.state.pipeline = Pipeline(backends, loaded)
+
+        def build(policy: Policy) -> Classifiers:
+            return classifiers or Classifiers(policy.classifiers)
+
+        policies = PolicyStore(settings.policy.file, build)
+        app.state.pipeline = Pipeline(backends, policies)
+        watcher = asyncio.create_task(policies.watch(settings.policy.reload_interval_s))
         try:
             yield
         finally:
+            watcher.cancel()
             app.state.pipeline.close()
             for client in backends.values():
                 await client.aclose()
@@ -69,6 +78,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
     # Added last, so it is outermost: even a 413 from the body limit gets the headers.
     app.add_middleware(DecisionHeadersMiddleware)
-    for router in (completions.router, explain.router, models.router, health.router):
+    routers = (completions.router, explain.router, admin.router, models.router, health.router)
+    for router in routers:
         app.include_router(router)
     return app

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from gateway.policy.loader import PolicyError
 from gateway.settings import ConfigError, Settings, load_settings, with_overrides
 
 # Open streams get this long to finish on Ctrl-C; then they are cut and, on the edge,
@@ -22,8 +23,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from gateway import access_log
     from gateway.app import create_app
+    from gateway.policy.loader import load_policy
 
     settings = with_overrides(settings, "server", _given(args, "host", "port"))
+    load_policy(settings.policy.file)  # refuse to start on a bad policy, with file:line
     config = uvicorn.Config(
         create_app(settings),
         host=settings.server.host,
@@ -200,6 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args, settings)
     except ConfigError as exc:
         print(f"hybridgate: configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except PolicyError as exc:
+        print(f"hybridgate: invalid policy:\n{exc}", file=sys.stderr)
         return 2
 
 

@@ -5,6 +5,7 @@ so one handler maps every failure to OpenAI error JSON:
      ├── InvalidRequest 400 · ModelNotFound 404 · QueueFull 429 · ClientDisconnected 499
      ├── InvalidToken           401 + WWW-Authenticate (MissingToken: no credentials at all)
      ├── InsufficientScope      403 + WWW-Authenticate
+     ├── PolicyDenied           403  a policy rule refuses the request
      ├── PayloadTooLarge        413
      ├── UpstreamRejected       the upstream's own 4xx, relayed as it was
      ├── BadGateway             502  upstream answered with garbage or a 5xx
@@ -34,6 +35,7 @@ __all__ = [
     "ModelNotFound",
     "OpenAIError",
     "PayloadTooLarge",
+    "PolicyDenied",
     "UpstreamRejected",
     "install_error_handlers",
 ]
@@ -118,3 +120,9 @@ class AuthUnavailable(OpenAIError):
     status_code = 503
     error_type = "server_error"
     code = "auth_unavailable"
+
+
+class PolicyDenied(OpenAIError):
+    status_code = 403
+    error_type = "permission_error"
+    code = "policy_denied"

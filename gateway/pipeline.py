@@ -1,7 +1,7 @@
-"""The request pipeline: decide where a request runs, then forward it there.
+"""The request pipeline: classify, decide under the active policy, then forward.
 
-Later stages (authenticate, classify, transform, restore, record) slot in here; the
-API layer only parses, calls these steps and writes the response.
+Later stages (transform, restore, record) slot in here; the API layer only parses,
+calls these steps and writes the response.
 """
 
 from __future__ import annotations
@@ -9,46 +9,78 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
-from gateway.auth.authenticator import Caller
+from gateway.auth.principal import Principal
 from gateway.backends.upstream import Upstream, UpstreamStream
+from gateway.classify.extract import segments
 from gateway.classify.registry import Classifiers
-from gateway.routing import Decision, Route, decide
+from gateway.errors import ModelNotFound, PolicyDenied
+from gateway.policy.decision import Decision, Route
+from gateway.policy.engine import RequestFacts, evaluate
+from gateway.policy.loader import PolicyStore
 from gateway.schemas import VIRTUAL_MODELS, ChatCompletionRequest, CompletionRequest
 
 Body = ChatCompletionRequest | CompletionRequest
+CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions
 
 
 class Pipeline:
-    def __init__(self, backends: Mapping[Route, Upstream], classifiers: Classifiers) -> None:
+    def __init__(
+        self, backends: Mapping[Route, Upstream], policies: PolicyStore[Classifiers]
+    ) -> None:
         self._backends = backends
-        self._classifiers = classifiers
+        self.policies = policies
         # spaCy and Presidio are not documented thread-safe: one worker thread runs
         # them, off the event loop.
         self._classify_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
 
-    async def decide(self, decision_id: str, body: Body) -> Decision:
+    async def decide(self, decision_id: str, body: Body, principal: Principal | None) -> Decision:
         if body.model not in VIRTUAL_MODELS:
-            # Unknown models are refused before any classification work.
-            return decide(decision_id, body.model)
+            raise ModelNotFound(
+                f"The model '{body.model}' does not exist; use one of {', '.join(VIRTUAL_MODELS)}",
+                param="model",
+            )
+        # One snapshot for the whole request: a reload mid-request changes nothing here.
+        active = self.policies.current
+        found = segments(body)
         loop = asyncio.get_running_loop()
-        signals = await loop.run_in_executor(self._classify_pool, self._classifiers.classify, body)
-        return decide(decision_id, body.model, signals)
+        signals = await loop.run_in_executor(
+            self._classify_pool, active.extra.classify_segments, found
+        )
+        facts = RequestFacts(
+            model=body.model,
+            prompt_tokens=sum(len(s.text) for s in found) // CHARS_PER_TOKEN,
+            max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
+        )
+        decision = evaluate(active.policy, active.revision, signals, principal, facts, decision_id)
+        if decision.redacted:
+            # Redaction is not built yet; sending the request unredacted is never an
+            # option, so it stays on the edge.
+            decision = replace(
+                decision,
+                route="edge",
+                redacted=False,
+                fallback=None,
+                trace=(*decision.trace, "redact_then_cloud is not available yet: edge"),
+            )
+        return decision
+
+    def require_allowed(self, decision: Decision) -> Route:
+        if decision.route == "deny":
+            raise PolicyDenied(decision.message or "the policy refuses this request")
+        return decision.route
 
     def close(self) -> None:
         self._classify_pool.shutdown(wait=False, cancel_futures=True)
 
-    async def complete(
-        self, decision: Decision, path: str, body: Body, caller: Caller
-    ) -> dict[str, Any]:
-        upstream = self._backends[decision.route]
+    async def complete(self, route: Route, path: str, body: Body, caller: Any) -> dict[str, Any]:
+        upstream = self._backends[route]
         return await upstream.complete(path, body.upstream_payload(upstream.model), caller)
 
-    async def stream(
-        self, decision: Decision, path: str, body: Body, caller: Caller
-    ) -> UpstreamStream:
-        upstream = self._backends[decision.route]
+    async def stream(self, route: Route, path: str, body: Body, caller: Any) -> UpstreamStream:
+        upstream = self._backends[route]
         return await upstream.stream(path, body.upstream_payload(upstream.model), caller)
 
     async def edge_ready(self) -> bool:

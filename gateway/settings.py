@@ -47,6 +47,8 @@ class PolicySettings(BaseModel):
 
     # Relative paths are relative to the working directory.
     file: Path = Path("policies/default.yaml")
+    # How often the file is checked for changes (hot reload).
+    reload_interval_s: float = Field(default=2.0, gt=0)
 
 
 class Timeouts(BaseModel):

@@ -8,7 +8,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from edge.disconnect import unless_disconnected
 from gateway.api.deps import CallerDep, PipelineDep
 from gateway.auth.authenticator import Caller
+from gateway.errors import BackendUnavailable
 from gateway.pipeline import Body
+from gateway.policy.decision import Route
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
 
 router = APIRouter()
@@ -32,15 +34,30 @@ async def completions(
 async def _forward(
     request: Request, pipeline: PipelineDep, caller: Caller, path: str, body: Body
 ) -> JSONResponse | StreamingResponse:
-    decision = await pipeline.decide(request.state.decision_id, body)
+    decision = await pipeline.decide(request.state.decision_id, body, caller.principal)
     # Read by DecisionHeadersMiddleware, so that failures after this point carry them too.
-    request.state.route = decision.route
     request.state.policy_revision = decision.policy_revision
+    route = pipeline.require_allowed(decision)
+    request.state.route = route
+    try:
+        return await _send(request, pipeline, caller, route, path, body)
+    except BackendUnavailable:
+        if route != "cloud" or decision.fallback != "edge":
+            raise
+    # The cloud is unavailable and the rule allows the edge. The sensitivity ceiling
+    # was applied before the cloud was chosen, so this only ever moves data inwards.
+    request.state.route = "edge"
+    request.state.fallback = "cloud->edge"
+    return await _send(request, pipeline, caller, "edge", path, body)
+
+
+async def _send(
+    request: Request, pipeline: PipelineDep, caller: Caller, route: Route, path: str, body: Body
+) -> JSONResponse | StreamingResponse:
     if body.stream:
-        upstream = await unless_disconnected(request, pipeline.stream(decision, path, body, caller))
+        upstream = await unless_disconnected(request, pipeline.stream(route, path, body, caller))
         return StreamingResponse(
             upstream.events(), media_type=upstream.media_type, headers=SSE_HEADERS
         )
-    return JSONResponse(
-        await unless_disconnected(request, pipeline.complete(decision, path, body, caller))
-    )
+    answer = await unless_disconnected(request, pipeline.complete(route, path, body, caller))
+    return JSONResponse(answer)

@@ -16,7 +16,6 @@ router = APIRouter()
 async def explain(
     body: ChatCompletionRequest, request: Request, pipeline: PipelineDep, caller: AdminDep
 ) -> dict[str, Any]:
-    decision = await pipeline.decide(request.state.decision_id, body)
-    request.state.route = decision.route
+    decision = await pipeline.decide(request.state.decision_id, body, caller.principal)
     request.state.policy_revision = decision.policy_revision
     return decision.as_json()

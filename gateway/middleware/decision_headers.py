@@ -11,7 +11,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.routing import NO_POLICY_REVISION
+from gateway.policy.decision import NO_POLICY_REVISION
 
 
 class DecisionHeadersMiddleware:
@@ -34,6 +34,8 @@ class DecisionHeadersMiddleware:
                 )
                 if route := state.get("route"):
                     headers["x-hybridgate-route"] = route
+                if fallback := state.get("fallback"):
+                    headers["x-hybridgate-fallback"] = fallback
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

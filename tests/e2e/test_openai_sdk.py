@@ -108,11 +108,23 @@ def test_body_over_limit_is_413(client: OpenAI) -> None:
     assert caught.value.status_code == 413
 
 
-def test_unreachable_cloud_is_503(client: OpenAI) -> None:
-    with pytest.raises(openai.InternalServerError) as caught:
-        client.chat.completions.create(model="cloud", messages=QUESTION)  # type: ignore[arg-type]
-    assert caught.value.status_code == 503
-    assert caught.value.response.headers["x-hybridgate-route"] == "cloud"
+def test_unreachable_cloud_falls_back_to_the_edge(client: OpenAI) -> None:
+    # Nothing listens on the cloud URL; the default policy allows the edge fallback.
+    raw = client.chat.completions.with_raw_response.create(
+        model="cloud",
+        messages=QUESTION,
+        max_tokens=10,  # type: ignore[arg-type]
+    )
+    assert raw.headers["x-hybridgate-route"] == "edge"
+    assert raw.headers["x-hybridgate-fallback"] == "cloud->edge"
+    assert raw.parse().choices[0].message.content
+
+
+def test_sensitive_request_for_the_cloud_is_refused(client: OpenAI) -> None:
+    leak = [{"role": "user", "content": "My SSN is 536-22-8741; explain my tax options."}]
+    with pytest.raises(openai.PermissionDeniedError) as caught:
+        client.chat.completions.create(model="cloud", messages=leak)  # type: ignore[arg-type]
+    assert caught.value.body["code"] == "policy_denied"  # type: ignore[index]
 
 
 @pytest.fixture(scope="module")

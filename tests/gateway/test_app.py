@@ -3,6 +3,7 @@ played by httpx.MockTransport. Real backends are covered by tests/e2e."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +15,11 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.classify.registry import Classifiers
 from gateway.settings import load_settings
+from tests.conftest import DEFAULT_POLICY
 from tests.processes import dev_token
 
 CHAT = {"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
+POLICY_REVISION = "sha256:" + hashlib.sha256(DEFAULT_POLICY.read_bytes()).hexdigest()
 
 
 class Recorder:
@@ -82,7 +85,7 @@ def test_headers_on_success_and_unique_decision_ids(client: TestClient) -> None:
     for _ in range(3):
         response = client.post("/v1/completions", json={"model": "auto", "prompt": "x"})
         assert response.headers["x-hybridgate-route"] == "edge"
-        assert response.headers["x-hybridgate-policy-revision"] == "none"
+        assert response.headers["x-hybridgate-policy-revision"] == POLICY_REVISION
         ids.add(response.headers["x-hybridgate-decision-id"])
     assert len(ids) == 3
 
@@ -218,3 +221,25 @@ def test_explain_needs_the_admin_role(client: TestClient) -> None:
     # The client's default token has the invoke scope but no admin role.
     response = client.post("/v1/route/explain", json=CHAT)
     assert response.status_code == 403
+
+
+def test_edge_down_never_sends_sensitive_data_to_the_cloud(
+    state_dir: Path, classifiers: Classifiers
+) -> None:
+    cloud = Recorder("cloud")
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    transports = {"edge": httpx.MockTransport(refuse), "cloud": httpx.MockTransport(cloud)}
+    app = create_app(load_settings(), transports, classifiers)  # type: ignore[arg-type]
+    body = {
+        "model": "auto",
+        "messages": [{"role": "user", "content": "Card 4111 1111 1111 1111 was declined, why?"}],
+    }
+    with TestClient(app) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {dev_token(state_dir)}"
+        response = test_client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 503
+    assert response.headers["x-hybridgate-route"] == "edge"
+    assert cloud.requests == []

@@ -1,0 +1,113 @@
+"""The policy format. `policies/schema.json` is generated from these models.
+
+A policy is plain data: classifier options, a sensitivity ceiling for the cloud,
+ordered rules (condition tree + action) and a default. Validation refuses anything
+ambiguous, so a policy that loads is one the engine can evaluate.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gateway.classify.options import ClassifierOptions, LevelName
+
+RouteName = Literal["edge", "cloud", "redact_then_cloud"]
+VirtualModelName = Literal["auto", "edge", "cloud"]
+LEAF_TESTS = (
+    "sensitivity_at_least",
+    "sensitivity_below",
+    "entities_any",
+    "complexity_label",
+    "complexity_at_least",
+    "roles_any",
+    "groups_any",
+    "tenants_any",
+    "apps_any",
+    "model",
+    "prompt_tokens_over",
+    "max_tokens_over",
+    "edge_queue_over",
+)
+
+
+class Condition(BaseModel):
+    """Exactly one of: a combinator (`all`, `any`, `not`) or one leaf test."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+    sensitivity_at_least: LevelName | None = None
+    sensitivity_below: LevelName | None = None
+    entities_any: list[str] | None = None
+    complexity_label: Literal["simple", "complex"] | None = None
+    complexity_at_least: float | None = Field(default=None, ge=0.0, le=1.0)
+    roles_any: list[str] | None = None
+    groups_any: list[str] | None = None
+    tenants_any: list[str] | None = None
+    apps_any: list[str] | None = None
+    model: VirtualModelName | None = None
+    prompt_tokens_over: int | None = Field(default=None, ge=0)
+    max_tokens_over: int | None = Field(default=None, ge=0)
+    edge_queue_over: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Condition:
+        set_fields = [name for name in self.model_fields_set if getattr(self, name) is not None]
+        if len(set_fields) != 1:
+            raise ValueError(
+                "a condition has exactly one of all, any, not or a test "
+                f"({', '.join(LEAF_TESTS)}); got {sorted(set_fields) or 'none'}"
+            )
+        return self
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    description: str = ""
+    when: Condition
+    route: RouteName | None = None
+    deny: str | None = None  # the message the caller gets with the 403
+    # Where to go when the chosen backend is unavailable; only towards the edge.
+    fallback: Literal["edge"] | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Rule:
+        if (self.route is None) == (self.deny is None):
+            raise ValueError(f"rule {self.id}: give exactly one of route or deny")
+        return self
+
+
+class Default(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    route: Literal["edge", "cloud"] = "edge"
+    fallback: Literal["edge"] | None = None
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    # Requests at or above this level never go to the cloud, whatever a rule says,
+    # except redacted through redact_then_cloud.
+    max_cloud_level: LevelName = "confidential"
+    # An explicit `model: cloud` for a request the ceiling keeps home: 403 or edge.
+    cloud_refusal: Literal["deny", "edge"] = "deny"
+    classifiers: ClassifierOptions = ClassifierOptions()
+    rules: list[Rule] = []
+    default: Default = Default()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Policy:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used twice")
+            seen.add(rule.id)
+        return self

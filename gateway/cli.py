@@ -130,6 +130,51 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.policy.check import check_policy
+
+    try:
+        warnings = check_policy(args.file)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    print(f"{args.file}: ok" + (f" ({len(warnings)} warnings)" if warnings else ""))
+    return 0
+
+
+def _explain(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+    import uuid
+
+    from gateway.classify.extract import Segment
+    from gateway.classify.registry import Classifiers
+    from gateway.policy.engine import RequestFacts, evaluate
+    from gateway.policy.loader import load_policy
+
+    policy, revision = load_policy(args.policy or settings.policy.file)
+    classifiers = Classifiers(policy.classifiers)
+    for prompt in _prompts(args):
+        signals = classifiers.classify_segments([Segment("user", prompt)])
+        facts = RequestFacts(model=args.model, prompt_tokens=len(prompt) // 4)
+        decision = evaluate(
+            policy, revision, signals, None, facts, f"dec-{uuid.uuid4().hex}"
+        ).as_json()
+        if args.json:
+            print(json.dumps(decision))
+        else:
+            print(
+                f"route={decision['route']} rule={decision['rule']} "
+                f"sensitivity={decision['sensitivity']['level']} "
+                f"complexity={decision['complexity']['label']}"
+            )
+            for step in decision["trace"]:
+                print(f"  {step}")
+    return 0
+
+
 def _up(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.stack import run_stack
 
@@ -171,6 +216,20 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--json", action="store_true", help="JSON lines")
     classify.add_argument("--policy", type=Path, help="policy file (default: policy.file)")
     classify.set_defaults(func=_classify)
+
+    explain = commands.add_parser("explain", help="print the routing decision; no inference")
+    explain.add_argument("prompt", nargs="?", help="the prompt")
+    explain.add_argument("--file", type=Path, help="one prompt per line")
+    explain.add_argument("--json", action="store_true", help="decision JSON lines")
+    explain.add_argument("--policy", type=Path, help="policy file (default: policy.file)")
+    explain.add_argument("--model", choices=["auto", "edge", "cloud"], default="auto")
+    explain.set_defaults(func=_explain)
+
+    policy = commands.add_parser("policy", help="policy files")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True)
+    check = policy_commands.add_parser("check", help="validate a policy file")
+    check.add_argument("file", type=Path)
+    check.set_defaults(func=_policy_check)
 
     evaluate = commands.add_parser("eval", help="score the classifiers on a labelled set")
     evaluate.add_argument(

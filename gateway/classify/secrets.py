@@ -106,6 +106,13 @@ def _passwords() -> SecretRecognizer:
                 0.8,
             ),
             _p(
+                "login pair",
+                r"(?i)\b(?:login|log-in|credentials?|sign-in|user ?name and password)\b"
+                r"[^.\n]{0,30}?\b[\w.@-]+\s*[/:]\s*"
+                r"((?=\S*\d)(?=\S*[A-Za-z])[^\s\"'`,;]{6,})",
+                0.8,
+            ),
+            _p(
                 "password followed by its value",
                 r"(?i)\b(?:password|passwd|passphrase)\s+[\"'`]?"
                 r"((?=[^\s\"'`,;]*\d)(?=[^\s\"'`,;]*[A-Za-z])[^\s\"'`,;]{6,})",

@@ -60,14 +60,14 @@ def load_policy(path: Path) -> tuple[Policy, str]:
         return Policy.model_validate(document or {}), revision
     except ValidationError as exc:
         problems = [
-            f"{path}:{_line_of(root, error['loc'])}: "
+            f"{path}:{line_of(root, error['loc'])}: "
             f"{'.'.join(str(p) for p in error['loc']) or 'policy'}: {error['msg']}"
             for error in exc.errors()
         ]
         raise PolicyError(problems) from exc
 
 
-def _line_of(node: Any, loc: tuple[Any, ...]) -> int:
+def line_of(node: Any, loc: tuple[Any, ...]) -> int:
     """The 1-based line of the YAML node at a pydantic error location (deepest found)."""
     line = node.start_mark.line + 1 if node is not None else 0
     for part in loc:

@@ -45,29 +45,23 @@ def evaluate(
         if held:
             chosen = rule
             break
+    route: str
     if chosen is None:
         trace.append(f"default: route {policy.default.route}")
-        default = policy.default
-        chosen = Rule(
-            id="default",
-            when=Condition(model="auto"),
-            route=default.route,
-            fallback=default.fallback,
-        )
-    route, fallback, rule_id = chosen.route, chosen.fallback, chosen.id
-    if chosen.deny is not None:
-        return Decision(
-            decision_id,
-            "deny",
-            rule_id,
-            revision,
-            signals,
-            trace=tuple(trace),
-            message=chosen.deny,
-        )
-    return _guarded(
-        policy, revision, context, route or "edge", fallback, rule_id, trace, decision_id
-    )
+        route, fallback, rule_id = policy.default.route, policy.default.fallback, "default"
+    else:
+        if chosen.deny is not None:
+            return Decision(
+                decision_id,
+                "deny",
+                chosen.id,
+                revision,
+                signals,
+                trace=tuple(trace),
+                message=chosen.deny,
+            )
+        route, fallback, rule_id = chosen.route or "edge", chosen.fallback, chosen.id
+    return _guarded(policy, revision, context, route, fallback, rule_id, trace, decision_id)
 
 
 def _guarded(

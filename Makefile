@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.gateway_overhead
 	$(BIN)/python -m bench.token_validation
 	$(BIN)/python -m bench.classify
+	$(BIN)/python -m bench.policy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

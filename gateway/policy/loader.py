@@ -56,8 +56,15 @@ def load_policy(path: Path) -> tuple[Policy, str]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         raise PolicyError([f"{path}:{line}: invalid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    document = document or {}
+    if isinstance(document, dict) and document.get("classifiers_from"):
+        if "classifiers" in document:
+            raise PolicyError([f"{path}:1: give classifiers or classifiers_from, not both"])
+        source = path.parent / str(document["classifiers_from"])
+        shared, _ = load_policy(source)
+        document = {**document, "classifiers": shared.classifiers.model_dump()}
     try:
-        return Policy.model_validate(document or {}), revision
+        return Policy.model_validate(document), revision
     except ValidationError as exc:
         problems = [
             f"{path}:{line_of(root, error['loc'])}: "

@@ -100,6 +100,9 @@ class Policy(BaseModel):
     # An explicit `model: cloud` for a request the ceiling keeps home: 403 or edge.
     cloud_refusal: Literal["deny", "edge"] = "deny"
     classifiers: ClassifierOptions = ClassifierOptions()
+    # Instead of `classifiers`: take them from another policy file (relative to this
+    # one), so example and site policies share one set of recognizers.
+    classifiers_from: str | None = None
     rules: list[Rule] = []
     default: Default = Default()
 

@@ -120,3 +120,15 @@ def test_default_policy_loads() -> None:
     policy, _ = load_policy(DEFAULT_POLICY)
     assert isinstance(policy, Policy)
     assert policy.max_cloud_level == "confidential"
+
+
+def test_classifiers_from_shares_another_files_recognizers(tmp_path: Path) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text(f"classifiers_from: {DEFAULT_POLICY}\nrules: []\n")
+    policy, _ = load_policy(path)
+    default, _ = load_policy(DEFAULT_POLICY)
+    assert policy.classifiers == default.classifiers
+    both = tmp_path / "both.yaml"
+    both.write_text(f"classifiers_from: {DEFAULT_POLICY}\nclassifiers: {{}}\n")
+    with pytest.raises(PolicyError, match="not both"):
+        load_policy(both)

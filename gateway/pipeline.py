@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any
 
 from gateway.auth.principal import Principal
@@ -20,6 +19,7 @@ from gateway.errors import ModelNotFound, PolicyDenied
 from gateway.policy.decision import Decision, Route
 from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import PolicyStore
+from gateway.policy.redact import Redaction, Restorer
 from gateway.schemas import VIRTUAL_MODELS, ChatCompletionRequest, CompletionRequest
 
 Body = ChatCompletionRequest | CompletionRequest
@@ -54,18 +54,7 @@ class Pipeline:
             prompt_tokens=sum(len(s.text) for s in found) // CHARS_PER_TOKEN,
             max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
         )
-        decision = evaluate(active.policy, active.revision, signals, principal, facts, decision_id)
-        if decision.redacted:
-            # Redaction is not built yet; sending the request unredacted is never an
-            # option, so it stays on the edge.
-            decision = replace(
-                decision,
-                route="edge",
-                redacted=False,
-                fallback=None,
-                trace=(*decision.trace, "redact_then_cloud is not available yet: edge"),
-            )
-        return decision
+        return evaluate(active.policy, active.revision, signals, principal, facts, decision_id)
 
     def require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":
@@ -75,13 +64,33 @@ class Pipeline:
     def close(self) -> None:
         self._classify_pool.shutdown(wait=False, cancel_futures=True)
 
-    async def complete(self, route: Route, path: str, body: Body, caller: Any) -> dict[str, Any]:
+    async def complete(
+        self, route: Route, path: str, body: Body, caller: Any, redact: bool = False
+    ) -> dict[str, Any]:
         upstream = self._backends[route]
-        return await upstream.complete(path, body.upstream_payload(upstream.model), caller)
+        payload, restorer = await self._prepare(upstream, body, redact)
+        answer = await upstream.complete(path, payload, caller)
+        return restorer.response(answer) if restorer else answer
 
-    async def stream(self, route: Route, path: str, body: Body, caller: Any) -> UpstreamStream:
+    async def stream(
+        self, route: Route, path: str, body: Body, caller: Any, redact: bool = False
+    ) -> UpstreamStream:
         upstream = self._backends[route]
-        return await upstream.stream(path, body.upstream_payload(upstream.model), caller)
+        payload, restorer = await self._prepare(upstream, body, redact)
+        transform = restorer.sse_event if restorer else None
+        return await upstream.stream(path, payload, caller, transform)
+
+    async def _prepare(
+        self, upstream: Upstream, body: Body, redact: bool
+    ) -> tuple[dict[str, Any], Restorer | None]:
+        payload = body.upstream_payload(upstream.model)
+        if not redact:
+            return payload, None
+        # The mapping lives in this request's memory only: never logged, never reused.
+        redaction = Redaction(self.policies.current.extra.sensitivity.spans)
+        loop = asyncio.get_running_loop()
+        redacted = await loop.run_in_executor(self._classify_pool, redaction.payload, payload)
+        return redacted, redaction.restorer()
 
     async def edge_ready(self) -> bool:
         return await self._backends["edge"].probe("/readyz")

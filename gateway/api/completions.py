@@ -40,7 +40,7 @@ async def _forward(
     route = pipeline.require_allowed(decision)
     request.state.route = route
     try:
-        return await _send(request, pipeline, caller, route, path, body)
+        return await _send(request, pipeline, caller, route, path, body, decision.redacted)
     except BackendUnavailable:
         if route != "cloud" or decision.fallback != "edge":
             raise
@@ -52,12 +52,21 @@ async def _forward(
 
 
 async def _send(
-    request: Request, pipeline: PipelineDep, caller: Caller, route: Route, path: str, body: Body
+    request: Request,
+    pipeline: PipelineDep,
+    caller: Caller,
+    route: Route,
+    path: str,
+    body: Body,
+    redact: bool = False,
 ) -> JSONResponse | StreamingResponse:
     if body.stream:
-        upstream = await unless_disconnected(request, pipeline.stream(route, path, body, caller))
+        opened = pipeline.stream(route, path, body, caller, redact)
+        upstream = await unless_disconnected(request, opened)
         return StreamingResponse(
             upstream.events(), media_type=upstream.media_type, headers=SSE_HEADERS
         )
-    answer = await unless_disconnected(request, pipeline.complete(route, path, body, caller))
+    answer = await unless_disconnected(
+        request, pipeline.complete(route, path, body, caller, redact)
+    )
     return JSONResponse(answer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -26,9 +26,15 @@ _RELAYED = frozenset({400, 413, 422, 429})
 class UpstreamStream:
     """An upstream SSE response that has answered 200 and not yet been read."""
 
-    def __init__(self, backend: str, response: httpx.Response) -> None:
+    def __init__(
+        self,
+        backend: str,
+        response: httpx.Response,
+        transform: Callable[[bytes], bytes] | None = None,
+    ) -> None:
         self._backend = backend
         self._response = response
+        self._transform = transform
         self.media_type = response.headers.get("content-type", "text/event-stream")
 
     async def events(self) -> AsyncIterator[bytes]:
@@ -36,7 +42,7 @@ class UpstreamStream:
         with an OpenAI error event and [DONE], never with a torn chunk."""
         try:
             async for event in whole_events(self._response.aiter_bytes()):
-                yield event
+                yield self._transform(event) if self._transform else event
         except httpx.HTTPError as exc:
             log.warning("%s stream broke: %s", self._backend, type(exc).__name__)
             yield error_event(f"the {self._backend} backend stream broke", "upstream_stream_error")
@@ -93,9 +99,13 @@ class Upstream:
         return body
 
     async def stream(
-        self, path: str, payload: dict[str, Any], caller: Caller | None = None
+        self,
+        path: str,
+        payload: dict[str, Any],
+        caller: Caller | None = None,
+        transform: Callable[[bytes], bytes] | None = None,
     ) -> UpstreamStream:
-        return UpstreamStream(self.name, await self._send(path, payload, caller))
+        return UpstreamStream(self.name, await self._send(path, payload, caller), transform)
 
     async def probe(self, path: str) -> bool:
         """True when the backend answers `path` with a 2xx; for readiness checks."""

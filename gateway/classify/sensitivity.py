@@ -96,6 +96,24 @@ class SensitivityClassifier:
         self.cache.put(content_key(text), checked)
         return checked
 
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Where each finding is, for redaction. Never cached: the positions identify
+        the values, which must not outlive the request."""
+        results = self._analyzer.analyze(
+            text=text, language="en", entities=self._entities, score_threshold=self._floor
+        )
+        found = [
+            (r.start, r.end, r.entity_type)
+            for r in results
+            if r.score >= self._options.score_thresholds.get(r.entity_type, self._options.min_score)
+            and not self._is_allowed(text, r)
+        ]
+        # Names matter most in redaction, so NER always runs here.
+        found += [
+            (e.start_char, e.end_char, PERSON) for e in self._ner(text).ents if e.label_ == PERSON
+        ]
+        return found
+
     def _analyze(self, text: str) -> Findings:
         results = self._analyzer.analyze(
             text=text, language="en", entities=self._entities, score_threshold=self._floor

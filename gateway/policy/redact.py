@@ -1,0 +1,145 @@
+"""Redact-then-cloud: reversible placeholders for the entities found in a request.
+
+The same value gets the same placeholder everywhere in one request (every message,
+tool-call arguments included). The mapping lives in the request's memory only: it is
+never logged, sent or reused. Restoring replaces only placeholders that were issued;
+a placeholder the model invents passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+Span = tuple[int, int, str]  # start, end, entity type
+SpanFinder = Callable[[str], list[Span]]
+REDACTED_KEYS = frozenset({"content", "text", "arguments", "prompt", "name"})
+
+
+class Redaction:
+    def __init__(self, find: SpanFinder) -> None:
+        self._find = find
+        self._by_value: dict[str, str] = {}
+        self.originals: dict[str, str] = {}  # placeholder -> value
+        self._counts: dict[str, int] = {}
+
+    def text(self, text: str) -> str:
+        spans = sorted(_outermost(self._find(text)))
+        pieces: list[str] = []
+        position = 0
+        for start, end, entity in spans:
+            pieces.append(text[position:start])
+            pieces.append(self._placeholder(text[start:end], entity))
+            position = end
+        pieces.append(text[position:])
+        return "".join(pieces)
+
+    def _placeholder(self, value: str, entity: str) -> str:
+        if value not in self._by_value:
+            self._counts[entity] = self._counts.get(entity, 0) + 1
+            placeholder = f"[{entity}_{self._counts[entity]}]"
+            self._by_value[value] = placeholder
+            self.originals[placeholder] = value
+        return self._by_value[value]
+
+    def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A copy of an OpenAI request body with every prompt string redacted."""
+        redacted = dict(payload)
+        for key in ("messages", "prompt"):
+            if key in redacted:
+                redacted[key] = self._walk(redacted[key], key)
+        return redacted
+
+    def _walk(self, value: Any, key: str) -> Any:
+        if isinstance(value, str):
+            return self.text(value) if key in REDACTED_KEYS else value
+        if isinstance(value, list):
+            return [self._walk(item, key) for item in value]
+        if isinstance(value, dict):
+            return {k: self._walk(v, k) for k, v in value.items()}
+        return value
+
+    def restorer(self) -> Restorer:
+        return Restorer(dict(self.originals))
+
+
+def _outermost(spans: list[Span]) -> list[Span]:
+    """Overlapping findings (a name inside an address) collapse to the widest one."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if kept and span[0] < kept[-1][1]:
+            continue
+        kept.append(span)
+    return kept
+
+
+class Restorer:
+    """Puts original values back, in whole texts and in streamed pieces; a
+    placeholder split across two stream chunks is held back until it is complete."""
+
+    def __init__(self, originals: dict[str, str]) -> None:
+        self._originals = originals
+        alternatives = "|".join(re.escape(p) for p in sorted(originals, key=len, reverse=True))
+        self._pattern = re.compile(alternatives) if originals else None
+        self._pending: dict[int, str] = {}
+
+    def text(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._originals[m.group(0)], text)
+
+    def feed(self, stream: int, piece: str) -> str:
+        buffer = self._pending.pop(stream, "") + piece
+        hold = self._partial_tail(buffer)
+        if hold:
+            self._pending[stream] = buffer[-hold:]
+            buffer = buffer[:-hold]
+        return self.text(buffer)
+
+    def flush(self, stream: int) -> str:
+        return self.text(self._pending.pop(stream, ""))
+
+    def _partial_tail(self, buffer: str) -> int:
+        start = buffer.rfind("[")
+        if start < 0:
+            return 0
+        tail = buffer[start:]
+        if any(p.startswith(tail) and p != tail for p in self._originals):
+            return len(tail)
+        return 0
+
+    def sse_event(self, event: bytes) -> bytes:
+        """One whole SSE event of a chat or text completion stream, restored."""
+        if not event.startswith(b"data: {"):
+            return event
+        try:
+            chunk = json.loads(event[len(b"data: ") :])
+        except ValueError:
+            return event
+        for choice in chunk.get("choices") or []:
+            index = int(choice.get("index", 0))
+            finishing = choice.get("finish_reason") is not None
+            delta = choice.get("delta")
+            if isinstance(delta, dict):
+                piece = delta.get("content")
+                restored = self.feed(index, piece) if isinstance(piece, str) else ""
+                if finishing:
+                    restored += self.flush(index)
+                if isinstance(piece, str) or restored:
+                    delta["content"] = restored
+            elif isinstance(choice.get("text"), str):
+                tail = self.flush(index) if finishing else ""
+                choice["text"] = self.feed(index, choice["text"]) + tail
+        return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"
+
+    def response(self, body: Any) -> Any:
+        """A non-streamed OpenAI response body with every issued placeholder restored."""
+        if isinstance(body, str):
+            return self.text(body)
+        if isinstance(body, list):
+            return [self.response(item) for item in body]
+        if isinstance(body, dict):
+            return {k: self.response(v) for k, v in body.items()}
+        return body

@@ -1,0 +1,84 @@
+"""Redaction mechanics with a scripted span finder; the real recognizers are covered
+by tests/gateway/test_app_redact.py."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from gateway.policy.redact import Redaction, Restorer, Span
+
+NAMES = re.compile(r"Alice Smith|Bob Jones|alice@corp\.test")
+
+
+def finder(text: str) -> list[Span]:
+    return [
+        (m.start(), m.end(), "EMAIL_ADDRESS" if "@" in m.group(0) else "PERSON")
+        for m in NAMES.finditer(text)
+    ]
+
+
+def test_same_value_same_placeholder_across_messages_and_tool_calls() -> None:
+    redaction = Redaction(finder)
+    payload = {
+        "model": "m",
+        "messages": [
+            {"role": "system", "content": "Write to Alice Smith."},
+            {"role": "user", "content": [{"type": "text", "text": "Alice Smith and Bob Jones"}]},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "mail", "arguments": '{"to": "alice@corp.test"}'},
+                    }
+                ],
+            },
+        ],
+        "temperature": 0,
+    }
+    out = redaction.payload(payload)
+    text = json.dumps(out)
+    assert "Alice" not in text
+    assert "Bob" not in text
+    assert "alice@corp.test" not in text
+    assert out["messages"][0]["content"] == "Write to [PERSON_1]."
+    assert out["messages"][1]["content"][0]["text"] == "[PERSON_1] and [PERSON_2]"
+    assert json.loads(out["messages"][2]["tool_calls"][0]["function"]["arguments"]) == {
+        "to": "[EMAIL_ADDRESS_1]"
+    }
+    assert payload["messages"][0]["content"] == "Write to Alice Smith."  # the original is kept
+    assert out["temperature"] == 0
+
+
+def test_restore_whole_responses_and_leave_invented_placeholders() -> None:
+    restorer = Restorer({"[PERSON_1]": "Alice Smith"})
+    body = {"choices": [{"message": {"content": "Dear [PERSON_1], and [PERSON_7]."}}]}
+    assert restorer.response(body)["choices"][0]["message"]["content"] == (
+        "Dear Alice Smith, and [PERSON_7]."
+    )
+
+
+def test_a_placeholder_split_across_chunks_is_restored() -> None:
+    restorer = Restorer({"[PERSON_1]": "Alice Smith", "[PERSON_12]": "Bob Jones"})
+    pieces = ["Hello [PER", "SON_1", "] and [PERSON_1", "2]! [not", " a tag]"]
+    out = "".join(restorer.feed(0, p) for p in pieces) + restorer.flush(0)
+    assert out == "Hello Alice Smith and Bob Jones! [not a tag]"
+
+
+def test_sse_events_are_restored_chunk_by_chunk() -> None:
+    restorer = Restorer({"[PERSON_1]": "Alice Smith"})
+
+    def event(content: str | None, finish: str | None = None) -> bytes:
+        delta = {} if content is None else {"content": content}
+        chunk = {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+    events = [event("Hi [PERS"), event("ON_1]"), event(", bye [PERSON_"), event(None, "stop")]
+    texts = [
+        json.loads(restorer.sse_event(e)[6:])["choices"][0]["delta"].get("content", "")
+        for e in events
+    ]
+    assert "".join(texts) == "Hi Alice Smith, bye [PERSON_"
+    assert restorer.sse_event(b"data: [DONE]\n\n") == b"data: [DONE]\n\n"

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from gateway.api import admin, completions, explain, health, models
 from gateway.auth.authenticator import build_authenticator
 from gateway.auth.outbound import build_outbound_credential
+from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.upstream import Upstream
 from gateway.classify.registry import Classifiers
 from gateway.errors import install_error_handlers
@@ -62,12 +63,17 @@ def create_app(
             return classifiers or Classifiers(policy.classifiers)
 
         policies = PolicyStore(settings.policy.file, build)
-        app.state.pipeline = Pipeline(backends, policies)
-        watcher = asyncio.create_task(policies.watch(settings.policy.reload_interval_s))
+        edge_load = EdgeLoad(backends["edge"], settings.backends.edge.load_poll_s)
+        app.state.pipeline = Pipeline(backends, policies, edge_load)
+        tasks = [
+            asyncio.create_task(policies.watch(settings.policy.reload_interval_s)),
+            asyncio.create_task(edge_load.run()),
+        ]
         try:
             yield
         finally:
-            watcher.cancel()
+            for task in tasks:
+                task.cancel()
             app.state.pipeline.close()
             for client in backends.values():
                 await client.aclose()

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from gateway.auth.principal import Principal
+from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.upstream import Upstream, UpstreamStream
 from gateway.classify.extract import segments
 from gateway.classify.registry import Classifiers
@@ -28,10 +29,14 @@ CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions
 
 class Pipeline:
     def __init__(
-        self, backends: Mapping[Route, Upstream], policies: PolicyStore[Classifiers]
+        self,
+        backends: Mapping[Route, Upstream],
+        policies: PolicyStore[Classifiers],
+        edge_load: EdgeLoad | None = None,
     ) -> None:
         self._backends = backends
         self.policies = policies
+        self._edge_load = edge_load
         # spaCy and Presidio are not documented thread-safe: one worker thread runs
         # them, off the event loop.
         self._classify_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
@@ -53,6 +58,7 @@ class Pipeline:
             model=body.model,
             prompt_tokens=sum(len(s.text) for s in found) // CHARS_PER_TOKEN,
             max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
+            edge_queue=self._edge_load.in_flight if self._edge_load else None,
         )
         return evaluate(active.policy, active.revision, signals, principal, facts, decision_id)
 

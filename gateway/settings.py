@@ -74,6 +74,8 @@ class BackendSettings(BaseModel):
 class EdgeBackendSettings(BackendSettings):
     url: HttpUrl = HttpUrl("http://127.0.0.1:8081")
     model: str = "smollm2-135m-instruct"
+    # How often the edge's in-flight count is read, for spillover rules.
+    load_poll_s: float = Field(default=0.5, gt=0)
 
 
 class CloudBackendSettings(BackendSettings):

@@ -115,6 +115,14 @@ class Upstream:
             return False
         return response.is_success
 
+    async def get_json(self, path: str) -> Any:
+        """The JSON a GET of `path` returns, or None when the backend does not answer."""
+        try:
+            response = await self._client.get(path)
+        except httpx.HTTPError:
+            return None
+        return _json(response) if response.is_success else None
+
     async def _send(
         self, path: str, payload: dict[str, Any], caller: Caller | None
     ) -> httpx.Response:

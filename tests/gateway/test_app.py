@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +27,11 @@ class Recorder:
     def __init__(self, name: str) -> None:
         self.name = name
         self.requests: list[dict[str, object]] = []
+        self.in_flight = 0
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # the gateway polls the edge's load
+            return httpx.Response(200, json={"status": "ready", "in_flight": self.in_flight})
         body = json.loads(request.content)
         self.requests.append(body)
         if body.get("stream"):
@@ -243,3 +247,17 @@ def test_edge_down_never_sends_sensitive_data_to_the_cloud(
     assert response.status_code == 503
     assert response.headers["x-hybridgate-route"] == "edge"
     assert cloud.requests == []
+
+
+def test_a_busy_edge_spills_simple_public_work_to_the_cloud(
+    client: TestClient, backends: dict[str, Recorder]
+) -> None:
+    backends["edge"].in_flight = 12  # deeper than the default policy's threshold of 8
+    deadline = time.monotonic() + 10
+    route = ""
+    while time.monotonic() < deadline and route != "cloud":
+        route = client.post("/v1/chat/completions", json=CHAT).headers["x-hybridgate-route"]
+        time.sleep(0.1)
+    assert route == "cloud"
+    secret = CHAT | {"messages": [{"role": "user", "content": "Card 4111 1111 1111 1111"}]}
+    assert client.post("/v1/chat/completions", json=secret).headers["x-hybridgate-route"] == "edge"

@@ -35,6 +35,14 @@ async def authenticate_admin(request: Request) -> Caller:
     return caller
 
 
+async def authenticate_explainer(request: Request) -> Caller:
+    caller = await authenticate(request)
+    get_authenticator(request).require_explain(caller.principal)
+    return caller
+
+
 CallerDep = Annotated[Caller, Depends(authenticate)]
+# POST /v1/route/explain: the admin role or one of auth.entra.explain_roles.
+ExplainerDep = Annotated[Caller, Depends(authenticate_explainer)]
 # For the admin endpoints (metrics, policy admin, explain) as they arrive.
 AdminDep = Annotated[Caller, Depends(authenticate_admin)]

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from gateway.api.deps import AdminDep, PipelineDep
+from gateway.api.deps import ExplainerDep, PipelineDep
 from gateway.schemas import ChatCompletionRequest
 
 router = APIRouter()
@@ -14,7 +14,7 @@ router = APIRouter()
 
 @router.post("/v1/route/explain")
 async def explain(
-    body: ChatCompletionRequest, request: Request, pipeline: PipelineDep, caller: AdminDep
+    body: ChatCompletionRequest, request: Request, pipeline: PipelineDep, caller: ExplainerDep
 ) -> dict[str, Any]:
     decision = await pipeline.decide(request.state.decision_id, body, caller.principal)
     request.state.policy_revision = decision.policy_revision

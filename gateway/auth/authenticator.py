@@ -35,6 +35,7 @@ class Authenticator:
         self._scopes = frozenset(rules.required_scopes)
         self._roles = frozenset(rules.required_roles)
         self._admin_role = rules.admin_role
+        self._explain_roles = frozenset(rules.explain_roles) | {rules.admin_role}
 
     async def authenticate(self, headers: Mapping[str, str], query: Mapping[str, str]) -> Caller:
         token = bearer_token(headers, query)
@@ -56,6 +57,12 @@ class Authenticator:
     def require_admin(self, principal: Principal) -> None:
         if self._admin_role not in principal.roles:
             raise InsufficientScope(f"this endpoint needs the {self._admin_role} role")
+
+    def require_explain(self, principal: Principal) -> None:
+        if not principal.roles & self._explain_roles:
+            raise InsufficientScope(
+                f"explain needs one of the roles: {', '.join(sorted(self._explain_roles))}"
+            )
 
 
 def build_authenticator(

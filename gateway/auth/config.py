@@ -23,6 +23,8 @@ class EntraSettings(BaseModel):
     required_scopes: list[str] = ["access_as_user"]
     required_roles: list[str] = ["Hybridgate.Invoke"]
     admin_role: str = "Hybridgate.Admin"
+    # Besides the admin role, these may call POST /v1/route/explain.
+    explain_roles: list[str] = []
     leeway_s: int = Field(default=60, ge=0, le=600)
 
     def tenants(self) -> frozenset[str]:

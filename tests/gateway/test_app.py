@@ -227,6 +227,25 @@ def test_explain_needs_the_admin_role(client: TestClient) -> None:
     assert response.status_code == 403
 
 
+def test_explain_accepts_a_configured_role(
+    backends: dict[str, Recorder],
+    monkeypatch: pytest.MonkeyPatch,
+    state_dir: Path,
+    classifiers: Classifiers,
+) -> None:
+    monkeypatch.setenv("HYBRIDGATE_AUTH__ENTRA__EXPLAIN_ROLES", '["Hybridgate.Explain"]')
+    transports = {name: httpx.MockTransport(rec) for name, rec in backends.items()}
+    app = create_app(load_settings(), transports, classifiers)  # type: ignore[arg-type]
+    token = dev_token(state_dir, roles=["Hybridgate.Explain"])
+    with TestClient(app) as test_client:
+        response = test_client.post(
+            "/v1/route/explain", json=CHAT, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 200
+        admin = test_client.get("/admin/policy", headers={"Authorization": f"Bearer {token}"})
+        assert admin.status_code == 403  # explain's role is not the admin role
+
+
 def test_edge_down_never_sends_sensitive_data_to_the_cloud(
     state_dir: Path, classifiers: Classifiers
 ) -> None:

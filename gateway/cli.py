@@ -192,13 +192,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_service_commands(commands)
+    _add_inspection_commands(commands)
+    return parser
 
+
+def _add_service_commands(commands: Any) -> None:
     up = commands.add_parser("up", help="start the local stack (edge server + gateway)")
     up.set_defaults(func=_up)
 
     serve = commands.add_parser("serve", help="start the gateway only")
     _bind_options(serve)
     serve.set_defaults(func=_serve)
+
+    edge = commands.add_parser("edge", help="the edge inference server")
+    edge_commands = edge.add_subparsers(dest="edge_command", required=True)
+    edge_serve = edge_commands.add_parser("serve", help="start the edge server")
+    _bind_options(edge_serve)
+    edge_serve.add_argument("--model", dest="model_path", type=Path, help="any GGUF file")
+    edge_serve.add_argument("--model-id", help="the model name clients send")
+    edge_serve.set_defaults(func=_edge_serve)
 
     token = commands.add_parser("dev-token", help="print a token from the local dev issuer")
     token.add_argument("--user", required=True, help="the subject and display name")
@@ -210,18 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--app", action="store_true", help="an app-only token (no scp)")
     token.set_defaults(func=_dev_token)
 
+
+def _add_inspection_commands(commands: Any) -> None:
     classify = commands.add_parser("classify", help="print the signals of a prompt")
-    classify.add_argument("prompt", nargs="?", help="the prompt")
-    classify.add_argument("--file", type=Path, help="one prompt per line")
-    classify.add_argument("--json", action="store_true", help="JSON lines")
-    classify.add_argument("--policy", type=Path, help="policy file (default: policy.file)")
+    _prompt_options(classify)
     classify.set_defaults(func=_classify)
 
     explain = commands.add_parser("explain", help="print the routing decision; no inference")
-    explain.add_argument("prompt", nargs="?", help="the prompt")
-    explain.add_argument("--file", type=Path, help="one prompt per line")
-    explain.add_argument("--json", action="store_true", help="decision JSON lines")
-    explain.add_argument("--policy", type=Path, help="policy file (default: policy.file)")
+    _prompt_options(explain)
     explain.add_argument("--model", choices=["auto", "edge", "cloud"], default="auto")
     explain.set_defaults(func=_explain)
 
@@ -239,14 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--policy", type=Path, help="policy file (default: policy.file)")
     evaluate.set_defaults(func=_eval)
 
-    edge = commands.add_parser("edge", help="the edge inference server")
-    edge_commands = edge.add_subparsers(dest="edge_command", required=True)
-    edge_serve = edge_commands.add_parser("serve", help="start the edge server")
-    _bind_options(edge_serve)
-    edge_serve.add_argument("--model", dest="model_path", type=Path, help="any GGUF file")
-    edge_serve.add_argument("--model-id", help="the model name clients send")
-    edge_serve.set_defaults(func=_edge_serve)
-    return parser
+
+def _prompt_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("prompt", nargs="?", help="the prompt")
+    parser.add_argument("--file", type=Path, help="one prompt per line")
+    parser.add_argument("--json", action="store_true", help="JSON lines")
+    parser.add_argument("--policy", type=Path, help="policy file (default: policy.file)")
 
 
 def _bind_options(parser: argparse.ArgumentParser) -> None:

@@ -100,3 +100,6 @@ class Pipeline:
 
     async def edge_ready(self) -> bool:
         return await self._backends["edge"].probe("/readyz")
+
+    def breaker_states(self) -> dict[str, str]:
+        return {name: upstream.breaker.state for name, upstream in self._backends.items()}

@@ -68,6 +68,13 @@ class BackendSettings(BaseModel):
     model: str
     timeouts: Timeouts = Timeouts()
     max_connections: int = Field(default=64, ge=1)
+    # Retries before the first byte reaches the client, only when the backend was
+    # unreachable or not ready; never on a 4xx.
+    retries: int = Field(default=1, ge=0, le=5)
+    # The circuit breaker opens after this many consecutive failures...
+    breaker_failures: int = Field(default=5, ge=1)
+    # ...and lets a trial request through after this long.
+    breaker_cooldown_s: float = Field(default=10.0, gt=0)
     auth: OutboundAuthSettings = OutboundAuthSettings()
 
 

@@ -19,6 +19,10 @@ async def healthz() -> dict[str, str]:
 async def readyz(pipeline: PipelineDep) -> JSONResponse:
     edge_ok = await pipeline.edge_ready()
     return JSONResponse(
-        {"status": "ready" if edge_ok else "not ready", "checks": {"edge": edge_ok}},
+        {
+            "status": "ready" if edge_ok else "not ready",
+            "checks": {"edge": edge_ok},
+            "breakers": pipeline.breaker_states(),
+        },
         status_code=200 if edge_ok else 503,
     )

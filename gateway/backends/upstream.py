@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import ssl
@@ -12,6 +13,7 @@ import httpx
 
 from gateway.auth.authenticator import Caller
 from gateway.auth.outbound import NoCredential, OutboundCredential
+from gateway.backends.breaker import CircuitBreaker
 from gateway.backends.sse import DONE, error_event, whole_events
 from gateway.errors import BackendUnavailable, BadGateway, OpenAIError, UpstreamRejected
 from gateway.settings import BackendSettings
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 # Statuses that describe the caller's request (or the backend's load) and mean the
 # same thing to the caller as they did to the gateway.
 _RELAYED = frozenset({400, 413, 422, 429})
+RETRY_BACKOFF_S = 0.1
 
 
 class UpstreamStream:
@@ -69,6 +72,8 @@ class Upstream:
         self.name = name
         self.model = settings.model
         self._credential = credential or NoCredential()
+        self._retries = settings.retries
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s)
         t = settings.timeouts
         self._client = httpx.AsyncClient(
             base_url=str(settings.url).rstrip("/"),
@@ -126,8 +131,36 @@ class Upstream:
     async def _send(
         self, path: str, payload: dict[str, Any], caller: Caller | None
     ) -> httpx.Response:
+        if not self.breaker.allow():
+            raise BackendUnavailable(
+                f"the {self.name} backend is failing; its circuit breaker is open"
+            )
         authorization = await self._credential.authorization(caller)
         headers = {"Authorization": authorization} if authorization else None
+        for attempt in range(self._retries + 1):
+            try:
+                response = await self._attempt(path, payload, headers)
+            except BackendUnavailable:
+                # Nothing reached the backend (or it said it is not ready), and nothing
+                # has reached the client yet: a retry is safe.
+                if attempt < self._retries:
+                    await asyncio.sleep(RETRY_BACKOFF_S * 2**attempt)
+                    continue
+                self.breaker.record_failure()
+                raise
+            except UpstreamRejected:
+                self.breaker.record_success()  # a 4xx is about the request, not the backend
+                raise
+            except OpenAIError:
+                self.breaker.record_failure()
+                raise
+            self.breaker.record_success()
+            return response
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _attempt(
+        self, path: str, payload: dict[str, Any], headers: dict[str, str] | None
+    ) -> httpx.Response:
         request = self._client.build_request("POST", path, json=payload, headers=headers)
         try:
             response = await self._client.send(request, stream=True)

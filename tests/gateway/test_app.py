@@ -185,6 +185,9 @@ def test_upstream_unreachable_is_503_with_route(state_dir: Path, classifiers: Cl
         assert response.headers["x-hybridgate-route"] == "edge"
         assert test_client.get("/readyz").status_code == 503
         assert test_client.get("/healthz").status_code == 200
+        for _ in range(5):  # the default threshold of consecutive failures
+            test_client.post("/v1/chat/completions", json=CHAT)
+        assert test_client.get("/readyz").json()["breakers"]["edge"] == "open"
 
 
 def test_explain_returns_the_decision_without_inference(

@@ -115,3 +115,50 @@ async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
 )
 async def test_whole_events_reframes_at_boundaries(parts: list[bytes], events: list[bytes]) -> None:
     assert [e async for e in whole_events(_chunks(*parts))] == events
+
+
+class Flaky:
+    """Refuses the first `failures` connections, then answers."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json={"ok": True})
+
+
+async def test_an_unreachable_backend_is_retried_before_the_first_byte() -> None:
+    flaky = Flaky(failures=1)
+    assert await upstream(flaky).complete("/x", {}) == {"ok": True}
+    assert flaky.calls == 2
+
+
+async def test_caller_errors_are_never_retried() -> None:
+    calls: list[int] = []
+
+    def reject(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return error(400, "invalid")(request)
+
+    with pytest.raises(UpstreamRejected):
+        await upstream(reject).complete("/x", {})
+    assert calls == [1]
+
+
+async def test_the_breaker_opens_and_then_fails_fast() -> None:
+    settings = BackendSettings.model_validate(
+        {"url": "http://edge.test", "model": "m", "retries": 0, "breaker_failures": 3}
+    )
+    dead = Flaky(failures=10_000)
+    backend = Upstream("edge", settings, transport=httpx.MockTransport(dead))
+    for _ in range(3):
+        with pytest.raises(BackendUnavailable):
+            await backend.complete("/x", {})
+    assert backend.breaker.state == "open"
+    with pytest.raises(BackendUnavailable, match="circuit breaker is open"):
+        await backend.complete("/x", {})
+    assert dead.calls == 3  # the open breaker did not even try

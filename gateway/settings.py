@@ -55,8 +55,12 @@ class Timeouts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     connect_s: float = Field(default=5.0, gt=0)
-    # Longest wait for the next bytes from upstream, first token included.
+    # Until the backend's response starts (its status line and headers).
+    first_byte_s: float = Field(default=60.0, gt=0)
+    # The longest silence between two pieces of a response (idle gap in a stream).
     read_s: float = Field(default=120.0, gt=0)
+    # The whole exchange, streaming included.
+    total_s: float = Field(default=600.0, gt=0)
     write_s: float = Field(default=30.0, gt=0)
     pool_s: float = Field(default=5.0, gt=0)
 

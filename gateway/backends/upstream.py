@@ -34,21 +34,30 @@ class UpstreamStream:
         backend: str,
         response: httpx.Response,
         transform: Callable[[bytes], bytes] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._backend = backend
         self._response = response
         self._transform = transform
+        self._deadline = deadline
         self.media_type = response.headers.get("content-type", "text/event-stream")
 
     async def events(self) -> AsyncIterator[bytes]:
         """Whole SSE events as they arrive. A break after the first byte ends the stream
         with an OpenAI error event and [DONE], never with a torn chunk."""
+        chunks = _until(self._response.aiter_bytes(), self._deadline)
         try:
-            async for event in whole_events(self._response.aiter_bytes()):
+            async for event in whole_events(chunks):
                 yield self._transform(event) if self._transform else event
         except httpx.HTTPError as exc:
             log.warning("%s stream broke: %s", self._backend, type(exc).__name__)
             yield error_event(f"the {self._backend} backend stream broke", "upstream_stream_error")
+            yield DONE
+        except TimeoutError:
+            log.warning("%s stream exceeded its total time", self._backend)
+            yield error_event(
+                f"the {self._backend} backend exceeded its time limit", "upstream_timeout"
+            )
             yield DONE
         finally:
             # Also runs when the client disconnects: closing the upstream response
@@ -57,6 +66,22 @@ class UpstreamStream:
 
     async def aclose(self) -> None:
         await self._response.aclose()
+
+
+async def _until(chunks: AsyncIterator[bytes], deadline: float | None) -> AsyncIterator[bytes]:
+    """The chunks, until a loop-time deadline; waits only around each next chunk, so
+    the timeout never fires while the consumer holds the generator suspended."""
+    iterator = aiter(chunks)
+    loop = asyncio.get_running_loop()
+    while True:
+        remaining = None if deadline is None else deadline - loop.time()
+        if remaining is not None and remaining <= 0:
+            raise TimeoutError
+        try:
+            chunk = await asyncio.wait_for(anext(iterator), remaining)
+        except StopAsyncIteration:
+            return
+        yield chunk
 
 
 class Upstream:
@@ -73,6 +98,8 @@ class Upstream:
         self.model = settings.model
         self._credential = credential or NoCredential()
         self._retries = settings.retries
+        self._first_byte_s = settings.timeouts.first_byte_s
+        self._total_s = settings.timeouts.total_s
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s)
         t = settings.timeouts
         self._client = httpx.AsyncClient(
@@ -91,11 +118,15 @@ class Upstream:
     async def complete(
         self, path: str, payload: dict[str, Any], caller: Caller | None = None
     ) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + self._total_s
         response = await self._send(path, payload, caller)
         try:
-            await response.aread()
+            remaining = max(deadline - asyncio.get_running_loop().time(), 0.0)
+            await asyncio.wait_for(response.aread(), remaining)
         except httpx.HTTPError as exc:
             raise BadGateway(f"the {self.name} backend failed mid-response") from exc
+        except TimeoutError as exc:
+            raise BadGateway(f"the {self.name} backend exceeded its time limit") from exc
         finally:
             await response.aclose()
         body = _json(response)
@@ -110,7 +141,9 @@ class Upstream:
         caller: Caller | None = None,
         transform: Callable[[bytes], bytes] | None = None,
     ) -> UpstreamStream:
-        return UpstreamStream(self.name, await self._send(path, payload, caller), transform)
+        deadline = asyncio.get_running_loop().time() + self._total_s
+        response = await self._send(path, payload, caller)
+        return UpstreamStream(self.name, response, transform, deadline)
 
     async def probe(self, path: str) -> bool:
         """True when the backend answers `path` with a 2xx; for readiness checks."""
@@ -163,7 +196,13 @@ class Upstream:
     ) -> httpx.Response:
         request = self._client.build_request("POST", path, json=payload, headers=headers)
         try:
-            response = await self._client.send(request, stream=True)
+            response = await asyncio.wait_for(
+                self._client.send(request, stream=True), self._first_byte_s
+            )
+        except TimeoutError as exc:
+            raise BadGateway(
+                f"the {self.name} backend sent nothing within {self._first_byte_s:g}s"
+            ) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise BackendUnavailable(f"the {self.name} backend is unreachable") from exc
         except httpx.TimeoutException as exc:

@@ -6,6 +6,7 @@ server on demand, so httpx.MockTransport plays the backend here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 
@@ -162,3 +163,41 @@ async def test_the_breaker_opens_and_then_fails_fast() -> None:
     with pytest.raises(BackendUnavailable, match="circuit breaker is open"):
         await backend.complete("/x", {})
     assert dead.calls == 3  # the open breaker did not even try
+
+
+def timed_settings(**timeouts: float) -> BackendSettings:
+    return BackendSettings.model_validate(
+        {"url": "http://edge.test", "model": "m", "retries": 0, "timeouts": timeouts}
+    )
+
+
+async def test_no_first_byte_in_time_is_a_502() -> None:
+    async def silent(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200, json={})
+
+    backend = Upstream(
+        "cloud", timed_settings(first_byte_s=0.2), transport=httpx.MockTransport(silent)
+    )
+    with pytest.raises(BadGateway, match=r"sent nothing within 0\.2s"):
+        await backend.complete("/x", {})
+
+
+class _Endless(httpx.AsyncByteStream):
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for i in range(1000):
+            yield f'data: {{"n": {i}}}\n\n'.encode()
+            await asyncio.sleep(0.05)
+
+
+async def test_a_stream_past_its_total_time_ends_well_formed() -> None:
+    backend = Upstream(
+        "cloud",
+        timed_settings(total_s=0.3),
+        transport=httpx.MockTransport(lambda _: httpx.Response(200, stream=_Endless())),
+    )
+    stream = await backend.stream("/x", {})
+    events = [event async for event in stream.events()]
+    assert 2 <= len(events) < 100
+    assert b"upstream_timeout" in events[-2]
+    assert events[-1] == b"data: [DONE]\n\n"

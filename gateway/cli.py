@@ -47,16 +47,20 @@ def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from edge.server import create_edge_app
+    from gateway import access_log
 
     overrides = _given(args, "host", "port", "model_path", "model_id")
     edge = with_overrides(settings, "edge", overrides).edge
-    uvicorn.run(
+    config = uvicorn.Config(
         create_edge_app(edge),
         host=edge.host,
         port=edge.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
+    server = uvicorn.Server(config)
+    access_log.install()
+    server.run()
     return 0
 
 

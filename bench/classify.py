@@ -71,6 +71,33 @@ def stock_call(stock: AnalyzerEngine, text: str) -> Callable[[], object]:
     return lambda: stock.analyze(text=text, language="en")
 
 
+def conversation_case(ours: Classifiers, runs: int) -> None:
+    """The newest turn of a 20-turn conversation against that message alone."""
+    turns = [
+        Segment("user" if i % 2 == 0 else "assistant", prompt(300, 100 + i)) for i in range(20)
+    ]
+    newest = turns[-1]
+    conversation: list[float] = []
+    alone: list[float] = []
+    for seed in range(runs):
+        history = [Segment(s.role, f"{s.text} ({seed})") for s in turns[:-1]]
+        last = Segment("user", f"{newest.text} [{seed}]")
+        ours.classify_segments(history)  # earlier turns were classified on earlier requests
+        started = time.perf_counter()
+        ours.classify_segments([*history, last])
+        conversation.append((time.perf_counter() - started) * 1000)
+        lone = Segment("user", f"{newest.text} <{seed}>")
+        started = time.perf_counter()
+        ours.classify_segments([lone])
+        alone.append((time.perf_counter() - started) * 1000)
+    print(
+        f"\n20-turn conversation, newest turn: P50 {p(conversation, 50):.2f} ms, "
+        f"P99 {p(conversation, 99):.2f} ms; that message alone: P50 {p(alone, 50):.2f} ms, "
+        f"P99 {p(alone, 99):.2f} ms; "
+        f"ratio P50 {statistics.median(conversation) / statistics.median(alone):.2f}x"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
@@ -111,29 +138,7 @@ def main() -> None:
             f"{p(theirs, 50):>11.2f}{p(theirs, 99):>8.2f}{p(mine, 50) / p(theirs, 50):>10.2f}x"
         )
 
-    turns = [
-        Segment("user" if i % 2 == 0 else "assistant", prompt(300, 100 + i)) for i in range(20)
-    ]
-    newest = turns[-1]
-    conversation: list[float] = []
-    alone: list[float] = []
-    for seed in range(runs):
-        history = [Segment(s.role, f"{s.text} ({seed})") for s in turns[:-1]]
-        last = Segment("user", f"{newest.text} [{seed}]")
-        ours.classify_segments(history)  # earlier turns were classified on earlier requests
-        started = time.perf_counter()
-        ours.classify_segments([*history, last])
-        conversation.append((time.perf_counter() - started) * 1000)
-        lone = Segment("user", f"{newest.text} <{seed}>")
-        started = time.perf_counter()
-        ours.classify_segments([lone])
-        alone.append((time.perf_counter() - started) * 1000)
-    print(
-        f"\n20-turn conversation, newest turn: P50 {p(conversation, 50):.2f} ms, "
-        f"P99 {p(conversation, 99):.2f} ms; that message alone: P50 {p(alone, 50):.2f} ms, "
-        f"P99 {p(alone, 99):.2f} ms; "
-        f"ratio P50 {statistics.median(conversation) / statistics.median(alone):.2f}x"
-    )
+    conversation_case(ours, runs)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-from pydantic import ValidationError
-
 from gateway.classify.complexity import ComplexityClassifier
 from gateway.classify.extract import Segment, segments
 from gateway.classify.options import ClassifierOptions
@@ -49,15 +46,12 @@ class Classifiers:
 
 
 def load_classifier_options(policy_file: Path) -> ClassifierOptions:
-    """The `classifiers:` section of a policy file, validated."""
+    """The classifier options of a policy file, read the way the gateway reads them
+    (so `classifiers_from` works here too), with errors as `file:line: reason`."""
+    # Imported here: the policy package builds on classify, not the other way round.
+    from gateway.policy.loader import PolicyError, load_policy
+
     try:
-        document = yaml.safe_load(policy_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ClassifierConfigError(f"{policy_file}: {exc}") from exc
-    try:
-        return ClassifierOptions.model_validate(document.get("classifiers", {}))
-    except ValidationError as exc:
-        details = "; ".join(
-            f"classifiers.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ClassifierConfigError(f"{policy_file}: {details}") from exc
+        return load_policy(policy_file)[0].classifiers
+    except PolicyError as exc:
+        raise ClassifierConfigError(str(exc)) from exc

@@ -36,3 +36,9 @@ def test_bad_options_are_refused_with_their_path(
     policy.write_text(yaml_text)
     with pytest.raises(ClassifierConfigError, match=message):
         load_classifier_options(policy)
+
+
+def test_classifiers_from_is_followed() -> None:
+    # `hybridgate classify --policy <example>` must see the recognizers the gateway sees.
+    example = DEFAULT_POLICY.parent / "examples" / "healthcare.yaml"
+    assert load_classifier_options(example) == load_classifier_options(DEFAULT_POLICY)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
+from gateway.auth.authenticator import Caller
 from gateway.auth.principal import Principal
 from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.upstream import Upstream, UpstreamStream
@@ -27,6 +29,15 @@ Body = ChatCompletionRequest | CompletionRequest
 CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A decision and the classifiers of the policy snapshot that made it: redaction
+    must use the same recognizers, even if the policy is reloaded mid-request."""
+
+    decision: Decision
+    classifiers: Classifiers
+
+
 class Pipeline:
     def __init__(
         self,
@@ -41,7 +52,7 @@ class Pipeline:
         # them, off the event loop.
         self._classify_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
 
-    async def decide(self, decision_id: str, body: Body, principal: Principal | None) -> Decision:
+    async def plan(self, decision_id: str, body: Body, principal: Principal | None) -> Plan:
         if body.model not in VIRTUAL_MODELS:
             raise ModelNotFound(
                 f"The model '{body.model}' does not exist; use one of {', '.join(VIRTUAL_MODELS)}",
@@ -60,7 +71,8 @@ class Pipeline:
             max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
             edge_queue=self._edge_load.in_flight if self._edge_load else None,
         )
-        return evaluate(active.policy, active.revision, signals, principal, facts, decision_id)
+        decision = evaluate(active.policy, active.revision, signals, principal, facts, decision_id)
+        return Plan(decision, active.extra)
 
     def require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":
@@ -71,29 +83,30 @@ class Pipeline:
         self._classify_pool.shutdown(wait=False, cancel_futures=True)
 
     async def complete(
-        self, route: Route, path: str, body: Body, caller: Any, redact: bool = False
+        self, plan: Plan, route: Route, path: str, body: Body, caller: Caller
     ) -> dict[str, Any]:
         upstream = self._backends[route]
-        payload, restorer = await self._prepare(upstream, body, redact)
+        payload, restorer = await self._prepare(plan, route, upstream, body)
         answer = await upstream.complete(path, payload, caller)
         return restorer.response(answer) if restorer else answer
 
     async def stream(
-        self, route: Route, path: str, body: Body, caller: Any, redact: bool = False
+        self, plan: Plan, route: Route, path: str, body: Body, caller: Caller
     ) -> UpstreamStream:
         upstream = self._backends[route]
-        payload, restorer = await self._prepare(upstream, body, redact)
+        payload, restorer = await self._prepare(plan, route, upstream, body)
         transform = restorer.sse_event if restorer else None
         return await upstream.stream(path, payload, caller, transform)
 
     async def _prepare(
-        self, upstream: Upstream, body: Body, redact: bool
+        self, plan: Plan, route: Route, upstream: Upstream, body: Body
     ) -> tuple[dict[str, Any], Restorer | None]:
         payload = body.upstream_payload(upstream.model)
-        if not redact:
+        # Only what leaves for the cloud is redacted; a fallback to the edge is not.
+        if not (plan.decision.redacted and route == "cloud"):
             return payload, None
         # The mapping lives in this request's memory only: never logged, never reused.
-        redaction = Redaction(self.policies.current.extra.sensitivity.spans)
+        redaction = Redaction(plan.classifiers.sensitivity.spans)
         loop = asyncio.get_running_loop()
         redacted = await loop.run_in_executor(self._classify_pool, redaction.payload, payload)
         return redacted, redaction.restorer()

@@ -9,7 +9,7 @@ from edge.disconnect import unless_disconnected
 from gateway.api.deps import CallerDep, PipelineDep
 from gateway.auth.authenticator import Caller
 from gateway.errors import BackendUnavailable
-from gateway.pipeline import Body
+from gateway.pipeline import Body, Plan
 from gateway.policy.decision import Route
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
 
@@ -34,13 +34,14 @@ async def completions(
 async def _forward(
     request: Request, pipeline: PipelineDep, caller: Caller, path: str, body: Body
 ) -> JSONResponse | StreamingResponse:
-    decision = await pipeline.decide(request.state.decision_id, body, caller.principal)
+    plan = await pipeline.plan(request.state.decision_id, body, caller.principal)
+    decision = plan.decision
     # Read by DecisionHeadersMiddleware, so that failures after this point carry them too.
     request.state.policy_revision = decision.policy_revision
     route = pipeline.require_allowed(decision)
     request.state.route = route
     try:
-        return await _send(request, pipeline, caller, route, path, body, decision.redacted)
+        return await _send(request, pipeline, plan, caller, route, path, body)
     except BackendUnavailable:
         if route != "cloud" or decision.fallback != "edge":
             raise
@@ -48,25 +49,23 @@ async def _forward(
     # was applied before the cloud was chosen, so this only ever moves data inwards.
     request.state.route = "edge"
     request.state.fallback = "cloud->edge"
-    return await _send(request, pipeline, caller, "edge", path, body)
+    return await _send(request, pipeline, plan, caller, "edge", path, body)
 
 
 async def _send(
     request: Request,
     pipeline: PipelineDep,
+    plan: Plan,
     caller: Caller,
     route: Route,
     path: str,
     body: Body,
-    redact: bool = False,
 ) -> JSONResponse | StreamingResponse:
     if body.stream:
-        opened = pipeline.stream(route, path, body, caller, redact)
+        opened = pipeline.stream(plan, route, path, body, caller)
         upstream = await unless_disconnected(request, opened)
         return StreamingResponse(
             upstream.events(), media_type=upstream.media_type, headers=SSE_HEADERS
         )
-    answer = await unless_disconnected(
-        request, pipeline.complete(route, path, body, caller, redact)
-    )
+    answer = await unless_disconnected(request, pipeline.complete(plan, route, path, body, caller))
     return JSONResponse(answer)

@@ -16,6 +16,6 @@ router = APIRouter()
 async def explain(
     body: ChatCompletionRequest, request: Request, pipeline: PipelineDep, caller: ExplainerDep
 ) -> dict[str, Any]:
-    decision = await pipeline.decide(request.state.decision_id, body, caller.principal)
+    decision = (await pipeline.plan(request.state.decision_id, body, caller.principal)).decision
     request.state.policy_revision = decision.policy_revision
     return decision.as_json()

@@ -30,7 +30,9 @@ def load_llama_engine(settings: EdgeSettings) -> Engine:
 
 
 def create_edge_app(
-    settings: EdgeSettings, engine_factory: EngineFactory = load_llama_engine
+    settings: EdgeSettings,
+    engine_factory: EngineFactory = load_llama_engine,
+    owned_by: str = "hybridgate-edge",
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,9 +55,7 @@ def create_edge_app(
     async def models(request: Request) -> dict[str, Any]:
         return {
             "object": "list",
-            "data": [
-                {"id": request.app.state.model_id, "object": "model", "owned_by": "hybridgate-edge"}
-            ],
+            "data": [{"id": request.app.state.model_id, "object": "model", "owned_by": owned_by}],
         }
 
     @app.get("/healthz")

@@ -64,6 +64,34 @@ def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cloud_up(args: argparse.Namespace, settings: Settings) -> int:
+    from cloud import local
+
+    cloud = with_overrides(settings, "cloud", _given(args, "host", "port")).cloud
+    try:
+        if args.foreground:
+            return local.run(cloud)
+        running, seconds = local.start(cloud, settings.server.state_dir, args.config)
+    except local.CloudError as exc:
+        print(f"hybridgate cloud: {exc}", file=sys.stderr)
+        return 1
+    print(f"hybridgate cloud: {cloud.model_id} ready at {running.url}/v1 after {seconds:.1f}s")
+    print("hybridgate cloud down stops it.")
+    return 0
+
+
+def _cloud_down(args: argparse.Namespace, settings: Settings) -> int:
+    from cloud import local
+
+    try:
+        stopped = local.stop(settings.server.state_dir)
+    except local.CloudError as exc:
+        print(f"hybridgate cloud: {exc}", file=sys.stderr)
+        return 1
+    print("hybridgate cloud: stopped" if stopped else "hybridgate cloud: was not running")
+    return 0
+
+
 def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.auth.dev import load_or_create_key, mint_dev_token
 
@@ -216,6 +244,19 @@ def _add_service_commands(commands: Any) -> None:
     edge_serve.add_argument("--model", dest="model_path", type=Path, help="any GGUF file")
     edge_serve.add_argument("--model-id", help="the model name clients send")
     edge_serve.set_defaults(func=_edge_serve)
+
+    cloud = commands.add_parser("cloud", help="the local Ray Serve cloud")
+    cloud_commands = cloud.add_subparsers(dest="cloud_command", required=True)
+    cloud_up = cloud_commands.add_parser(
+        "up", help="start a local Ray head and deploy the cloud app"
+    )
+    _bind_options(cloud_up)
+    cloud_up.add_argument(
+        "--foreground", action="store_true", help="run in the foreground until Ctrl-C"
+    )
+    cloud_up.set_defaults(func=_cloud_up)
+    cloud_down = cloud_commands.add_parser("down", help="stop the local cloud `cloud up` started")
+    cloud_down.set_defaults(func=_cloud_down)
 
     token = commands.add_parser("dev-token", help="print a token from the local dev issuer")
     token.add_argument("--user", required=True, help="the subject and display name")

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from cloud.settings import CloudSettings
 from edge.settings import EdgeSettings, require_loopback
 from gateway.auth.config import AuthSettings, OutboundAuthSettings
 
@@ -113,6 +114,7 @@ class Settings(BaseSettings):
     backends: BackendsSettings = BackendsSettings()
     policy: PolicySettings = PolicySettings()
     edge: EdgeSettings = EdgeSettings()
+    cloud: CloudSettings = CloudSettings()
     # Extra CA bundle for outbound TLS (identity provider, backends), from the
     # conventional SSL_CERT_FILE variable, so a private CA needs no code change.
     ssl_cert_file: Path | None = Field(

@@ -1,5 +1,6 @@
-"""`hybridgate up`: runs the edge server and the gateway as child processes, in the
-foreground, until Ctrl-C or SIGTERM; then stops both, leaving nothing behind.
+"""`hybridgate up`: runs the edge server, the local Ray Serve cloud and the gateway as
+child processes, in the foreground, until Ctrl-C or SIGTERM; then stops all three,
+leaving nothing behind.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from gateway.settings import Settings
 READY_TIMEOUT_S = 180.0
 PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_S = 15.0
+# The README's example of a prompt the default policy sends to the cloud.
+COMPLEX_EXAMPLE = (
+    "Compare the trade-offs between optimistic and pessimistic locking in a distributed "
+    "database, and explain step by step when each one is the better choice."
+)
 
 
 class StackError(RuntimeError):
@@ -44,9 +50,16 @@ def _die_with_parent() -> None:
 
 
 class Child:
-    def __init__(self, name: str, argv: Sequence[str], env: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, argv: Sequence[str], env: dict[str, str], own_session: bool = False
+    ) -> None:
         self.name = name
-        self.process = subprocess.Popen(argv, env=env, preexec_fn=_die_with_parent)
+        # The cloud gets a session of its own so that, once it has stopped, whatever
+        # Ray left in that session can be found and removed.
+        self.own_session = own_session
+        self.process = subprocess.Popen(
+            argv, env=env, preexec_fn=_die_with_parent, start_new_session=own_session
+        )
 
     def wait_ready(self, url: str, timeout_s: float = READY_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s
@@ -62,22 +75,31 @@ class Child:
         raise StackError(f"{self.name} was not ready at {url} after {timeout_s:.0f}s")
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.own_session:
+            from cloud.local import kill_session
+
+            kill_session(self.process.pid)
 
 
 def run_stack(settings: Settings, config: Path | None) -> int:
     base = [sys.executable, "-m", "gateway.cli"] + (["--config", str(config)] if config else [])
     edge_url = _url(settings.edge.host, settings.edge.port)
+    cloud_url = _url(settings.cloud.host, settings.cloud.port)
     gateway_url = _url(settings.server.host, settings.server.port)
-    # The gateway talks to the edge this command starts, whatever the config says.
-    env = dict(os.environ, HYBRIDGATE_BACKENDS__EDGE__URL=edge_url)
+    # The gateway talks to the edge and cloud this command starts, whatever the
+    # config says.
+    env = dict(
+        os.environ,
+        HYBRIDGATE_BACKENDS__EDGE__URL=edge_url,
+        HYBRIDGATE_BACKENDS__CLOUD__URL=cloud_url,
+    )
     children: list[Child] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -87,11 +109,16 @@ def run_stack(settings: Settings, config: Path | None) -> int:
     # "ignore", which Python would otherwise inherit, and Ctrl-C would do nothing.
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        children.append(Child("edge server", [*base, "edge", "serve"], env))
-        children[-1].wait_ready(f"{edge_url}/readyz")
+        # Edge and cloud load their models side by side; the gateway comes last.
+        edge = Child("edge server", [*base, "edge", "serve"], env)
+        children.append(edge)
+        cloud = Child("cloud", [*base, "cloud", "up", "--foreground"], env, own_session=True)
+        children.append(cloud)
+        edge.wait_ready(f"{edge_url}/readyz")
+        cloud.wait_ready(f"{cloud_url}/readyz", settings.cloud.startup_timeout_s)
         children.append(Child("gateway", [*base, "serve"], env))
         children[-1].wait_ready(f"{gateway_url}/readyz")
-        _print_banner(gateway_url, edge_url, settings.auth.mode)
+        _print_banner(gateway_url, edge_url, cloud_url, settings.auth.mode)
         return _supervise(children)
     except StackError as exc:
         print(f"hybridgate up: {exc}", file=sys.stderr)
@@ -118,7 +145,7 @@ def _supervise(children: list[Child]) -> int:
         time.sleep(0.5)
 
 
-def _print_banner(gateway_url: str, edge_url: str, auth_mode: str) -> None:
+def _print_banner(gateway_url: str, edge_url: str, cloud_url: str, auth_mode: str) -> None:
     token_hint = (
         "Auth is in dev mode: get a token from the local dev issuer, then call:\n"
         "  TOKEN=$(.venv/bin/hybridgate dev-token --user dev)"
@@ -126,15 +153,22 @@ def _print_banner(gateway_url: str, edge_url: str, auth_mode: str) -> None:
         else "Auth is in entra mode: use an Entra ID access token for this API:\n"
         "  TOKEN=<access token>"
     )
+    call = (
+        f'  curl -s {gateway_url}/v1/chat/completions -H "Authorization: Bearer $TOKEN" \\\n'
+        "    -H 'content-type: application/json' \\\n"
+        '    -d \'{"model": "auto", "messages": [{"role": "user", "content": "%s"}]}\''
+    )
     print(
         f"""
 hybridgate is up.
   gateway      {gateway_url}/v1   (OpenAI-compatible; models: auto, edge, cloud)
   edge server  {edge_url}/v1
+  cloud        {cloud_url}/v1   (Ray Serve on a local Ray head)
 {token_hint}
-  curl -s {gateway_url}/v1/chat/completions -H "Authorization: Bearer $TOKEN" \\
-    -H 'content-type: application/json' \\
-    -d '{{"model": "auto", "messages": [{{"role": "user", "content": "Say hello"}}]}}'
+A simple prompt runs on the edge:
+{call % "What is the capital of Japan?"}
+A complex, non-sensitive one goes to the cloud (see x-hybridgate-route with curl -i):
+{call % COMPLEX_EXAMPLE}
 Ctrl-C stops everything.
 """,
         flush=True,

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from cloud.settings import CloudSettings
+from edge.models import ModelFileError, resolve_model_path
 
 STATE_FILE = "cloud.json"
 LOG_FILE = "cloud.log"
@@ -76,6 +77,11 @@ def _refuse_busy_port(settings: CloudSettings) -> None:
 def run(settings: CloudSettings) -> int:
     """Starts a local Ray head, deploys the application and serves until signalled."""
     _refuse_busy_port(settings)
+    # A missing GGUF would otherwise surface as replicas failing in a loop inside Ray.
+    try:
+        resolve_model_path(settings.model_path)
+    except ModelFileError as exc:
+        raise CloudError(str(exc)) from exc
     # No telemetry calls home from an edge appliance (and there is no internet here).
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     import ray

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from edge.disconnect import unless_disconnected
 from gateway.api.deps import CallerDep, PipelineDep
 from gateway.auth.authenticator import Caller
-from gateway.errors import BackendUnavailable
+from gateway.errors import BackendUnavailable, BadGateway
 from gateway.pipeline import Body, Plan
 from gateway.policy.decision import Route
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
@@ -42,10 +42,11 @@ async def _forward(
     request.state.route = route
     try:
         return await _send(request, pipeline, plan, caller, route, path, body)
-    except BackendUnavailable:
+    except (BackendUnavailable, BadGateway):
         if route != "cloud" or decision.fallback != "edge":
             raise
-    # The cloud is unavailable and the rule allows the edge. The sensitivity ceiling
+    # The cloud failed before the client got a byte (unreachable, breaker open, a 5xx,
+    # no first byte in time) and the rule allows the edge. The sensitivity ceiling
     # was applied before the cloud was chosen, so this only ever moves data inwards.
     request.state.route = "edge"
     request.state.fallback = "cloud->edge"

@@ -49,6 +49,13 @@ class UpstreamStream:
         try:
             async for event in whole_events(chunks):
                 yield self._transform(event) if self._transform else event
+        except httpx.ReadTimeout:
+            log.warning("%s stream stalled", self._backend)
+            yield error_event(
+                f"the {self._backend} backend stream stalled (no data within read_s)",
+                "upstream_timeout",
+            )
+            yield DONE
         except httpx.HTTPError as exc:
             log.warning("%s stream broke: %s", self._backend, type(exc).__name__)
             yield error_event(f"the {self._backend} backend stream broke", "upstream_stream_error")

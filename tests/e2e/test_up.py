@@ -1,4 +1,5 @@
-"""`hybridgate up`: both services start, answer, and stop on Ctrl-C with no orphans."""
+"""`hybridgate up`: edge, local Ray Serve cloud and gateway start, answer, and stop on
+Ctrl-C with no orphans (Ray's processes included)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import httpx
 import pytest
 from openai import OpenAI
 
+from cloud.local import session_members
+from gateway.stack import COMPLEX_EXAMPLE
 from tests.processes import free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.ray]
 
 
 def children_of(pid: int) -> list[int]:
@@ -51,11 +54,12 @@ def ignore_sigint() -> None:
 def test_up_serves_and_stops_cleanly_on_ctrl_c(
     tmp_path: Path, inherit_ignored_sigint: bool
 ) -> None:
-    gateway_port, edge_port = free_port(), free_port()
+    gateway_port, edge_port, cloud_port = free_port(), free_port(), free_port()
     env = dict(
         os.environ,
         HYBRIDGATE_SERVER__PORT=str(gateway_port),
         HYBRIDGATE_EDGE__PORT=str(edge_port),
+        HYBRIDGATE_CLOUD__PORT=str(cloud_port),
         HYBRIDGATE_SERVER__STATE_DIR=str(tmp_path / "state"),
     )
     log = (tmp_path / "up.log").open("wb")
@@ -90,16 +94,27 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(
         )
         assert raw.headers["x-hybridgate-route"] == "edge"
         assert raw.parse().choices[0].message.content
+        # The README's complex example goes to the cloud leg this command started.
+        raw = client.chat.completions.with_raw_response.create(
+            model="auto", messages=[{"role": "user", "content": COMPLEX_EXAMPLE}], max_tokens=5
+        )
+        assert raw.headers["x-hybridgate-route"] == "cloud"
+        assert raw.parse().model == "cloud-smollm2-135m"
         children = children_of(up.pid)
-        assert len(children) == 2
+        assert len(children) == 3
+        # Ray's processes live in the cloud child's session.
+        everything = children + [p for c in children for p in session_members(c)]
+        assert len(everything) > 6
         banner = (tmp_path / "up.log").read_text()
         assert f"{base}/v1" in banner
+        assert f"http://127.0.0.1:{cloud_port}/v1" in banner
         assert "hybridgate dev-token" in banner
+        assert COMPLEX_EXAMPLE in banner
 
         up.send_signal(signal.SIGINT)  # what Ctrl-C delivers to the parent
-        assert up.wait(30) == 0
-        for pid in children:
-            assert not alive(pid), f"child {pid} outlived hybridgate up"
+        assert up.wait(60) == 0
+        for pid in everything:
+            assert not alive(pid), f"process {pid} outlived hybridgate up"
     finally:
         if up.poll() is None:
             up.kill()
@@ -108,23 +123,32 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(
 
 
 def test_children_die_when_up_is_killed(tmp_path: Path) -> None:
+    cloud_port = free_port()
     env = dict(
         os.environ,
         HYBRIDGATE_SERVER__PORT=str(free_port()),
         HYBRIDGATE_EDGE__PORT=str(free_port()),
+        HYBRIDGATE_CLOUD__PORT=str(cloud_port),
         HYBRIDGATE_SERVER__STATE_DIR=str(tmp_path / "state"),
     )
     up = subprocess.Popen([sys.executable, "-m", "gateway.cli", "up"], env=env)
     try:
-        deadline = time.monotonic() + 60
-        while len(children_of(up.pid)) < 1 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        # Wait for the cloud to be serving, so that Ray's whole process tree exists.
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{cloud_port}/readyz", timeout=2).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
         children = children_of(up.pid)
-        assert children
+        everything = children + [p for c in children for p in session_members(c)]
+        assert len(children) >= 2
+        assert len(everything) > 6
     finally:
         up.kill()  # SIGKILL: `up` gets no chance to clean up
         up.wait()
-    deadline = time.monotonic() + 30
-    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    while any(alive(pid) for pid in everything) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(alive(pid) for pid in children)
+    assert not [pid for pid in everything if alive(pid)]

@@ -1,0 +1,104 @@
+"""The cloud leg: how long `hybridgate cloud up` takes to become ready, and the gateway's
+added latency on the cloud path against calling Ray Serve directly, side by side.
+
+Starts the local cloud with `hybridgate cloud up` (timed, as a user runs it), an edge
+server and a gateway, then sends identical 1-token requests straight to Ray Serve and
+through the gateway (`model: cloud`, which the default policy routes to the cloud),
+interleaved so both see the same machine state. Prints figures only.
+
+    .venv/bin/python -m bench.cloud_overhead [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.gateway_overhead import free_port, latency, percentile
+from gateway.auth.config import DevAuthSettings
+from gateway.auth.dev import load_or_create_key, mint_dev_token
+from gateway.stack import Child
+
+CLOUD_MODEL = "cloud-smollm2-135m"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+
+    state_dir = tempfile.mkdtemp(prefix="hybridgate-bench-cloud-")
+    cloud_port, edge_port, gateway_port = free_port(), free_port(), free_port()
+    cloud_url = f"http://127.0.0.1:{cloud_port}"
+    edge_url = f"http://127.0.0.1:{edge_port}"
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    env = dict(
+        os.environ,
+        HYBRIDGATE_SERVER__STATE_DIR=state_dir,
+        HYBRIDGATE_CLOUD__PORT=str(cloud_port),
+        HYBRIDGATE_BACKENDS__EDGE__URL=edge_url,
+        HYBRIDGATE_BACKENDS__CLOUD__URL=cloud_url,
+    )
+    cli = [sys.executable, "-m", "gateway.cli", "--log-level", "warning"]
+    token = mint_dev_token(
+        load_or_create_key(Path(state_dir)),
+        DevAuthSettings(),
+        user="bench",
+        roles=[],
+        scopes=["access_as_user"],
+        ttl_s=3600,
+    )
+    started = time.perf_counter()
+    up = subprocess.run([*cli, "cloud", "up"], env=env, capture_output=True, text=True)
+    up_s = time.perf_counter() - started
+    if up.returncode != 0:
+        print(up.stdout, up.stderr, file=sys.stderr)
+        return 1
+    edge = Child("edge", [*cli, "edge", "serve", "--port", str(edge_port)], env)
+    gateway = Child("gateway", [*cli, "serve", "--port", str(gateway_port)], env)
+    try:
+        edge.wait_ready(f"{edge_url}/readyz")
+        gateway.wait_ready(f"{gateway_url}/readyz")
+        with httpx.Client(timeout=300) as client:
+            for _ in range(10):  # warm both paths and their connection pools
+                latency(client, cloud_url, CLOUD_MODEL)
+                latency(client, gateway_url, "cloud", token)
+            direct: list[float] = []
+            via: list[float] = []
+            for _ in range(args.requests):
+                direct.append(latency(client, cloud_url, CLOUD_MODEL))
+                via.append(latency(client, gateway_url, "cloud", token))
+    finally:
+        gateway.stop()
+        edge.stop()
+        started = time.perf_counter()
+        subprocess.run([*cli, "cloud", "down"], env=env, capture_output=True)
+        down_s = time.perf_counter() - started
+
+    print(f"hybridgate cloud up: ready after {up_s:.1f} s (command wall time)")
+    print(f"  its own report: {up.stdout.strip().splitlines()[0]}")
+    print(f"hybridgate cloud down: {down_s:.1f} s")
+    print(f"\n1-token /v1/completions, {args.requests} interleaved requests each (ms):")
+    print(f"{'path':<24}{'P50':>9}{'P99':>9}{'mean':>9}")
+    for name, samples in (("Ray Serve direct", direct), ("gateway -> Ray Serve", via)):
+        print(
+            f"{name:<24}{percentile(samples, 50):>9.2f}{percentile(samples, 99):>9.2f}"
+            f"{statistics.fmean(samples):>9.2f}"
+        )
+    for q in (50, 99):
+        added = percentile(via, q) - percentile(direct, q)
+        ratio = percentile(via, q) / percentile(direct, q)
+        print(f"gateway added latency on the cloud path P{q}: {added:+.2f} ms (x{ratio:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

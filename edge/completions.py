@@ -100,9 +100,7 @@ async def _collect(handle: JobHandle, builder: ResponseBuilder) -> dict[str, Any
         if isinstance(event, Delta):
             parts.append(event.text)
         elif isinstance(event, Finished):
-            return builder.complete(
-                "".join(parts), event.finish_reason, event.prompt_tokens, event.completion_tokens
-            )
+            return builder.complete("".join(parts), event)
     raise _as_error(event)
 
 
@@ -116,7 +114,7 @@ async def _stream(handle: JobHandle, builder: ResponseBuilder) -> AsyncIterator[
             elif isinstance(event, Finished):
                 yield sse(builder.chunk(reason=event.finish_reason))
                 if builder.include_usage:
-                    yield sse(builder.usage_chunk(event.prompt_tokens, event.completion_tokens))
+                    yield sse(builder.usage_chunk(event))
             elif isinstance(event, Failed):
                 error = _as_error(event)
                 yield sse(builder.error_event(error.message, error.code or "internal_error"))

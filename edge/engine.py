@@ -51,6 +51,10 @@ class Finished:
     finish_reason: str  # "stop" | "length" | "cancelled"
     prompt_tokens: int
     completion_tokens: int
+    # Prompt tokens whose KV-cache entries were reused from the previous request.
+    cached_tokens: int = 0
+    # Seconds the job waited in the scheduler's queue before decoding began.
+    queue_s: float = 0.0
 
 
 @dataclass(frozen=True)

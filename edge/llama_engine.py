@@ -88,6 +88,7 @@ class LlamaEngine:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         scanner = StopScanner(prepared.stop)
         produced, reason = 0, "length"
+        cached = self._reusable_prefix(prepared.tokens)
         for token in self._llm.generate(list(prepared.tokens), **self._sampling(options)):
             if should_stop():
                 reason = "cancelled"
@@ -108,7 +109,19 @@ class LlamaEngine:
             tail = scanner.flush() + decoder.decode(b"", final=True)
             if tail:
                 yield Delta(tail)
-        yield Finished(reason, len(prepared.tokens), produced)
+        yield Finished(reason, len(prepared.tokens), produced, cached)
+
+    def _reusable_prefix(self, tokens: tuple[int, ...]) -> int:
+        """The prompt tokens llama.cpp will take from its KV cache instead of evaluating:
+        the longest prefix shared with what the context already holds, short of the
+        last token, which must always be evaluated (Llama.generate's own rule)."""
+        held = self._llm.input_ids[: self._llm.n_tokens]
+        shared = 0
+        for held_token, token in zip(held, tokens[:-1], strict=False):
+            if held_token != token:
+                break
+            shared += 1
+        return shared
 
     @staticmethod
     def _sampling(options: SamplingOptions) -> dict[str, Any]:

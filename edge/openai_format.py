@@ -8,14 +8,21 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from edge.engine import Finished
+
 Kind = Literal["chat", "text"]
 
 
-def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+def usage(finished: Finished) -> dict[str, Any]:
     return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens": finished.prompt_tokens,
+        "completion_tokens": finished.completion_tokens,
+        "total_tokens": finished.prompt_tokens + finished.completion_tokens,
+        # OpenAI's field for prompt-cache hits; here, KV-cache prefix reuse.
+        "prompt_tokens_details": {"cached_tokens": finished.cached_tokens},
+        # Not OpenAI's: how long the request waited for the decode slot. The gateway
+        # records it as the queue latency; OpenAI clients ignore unknown fields.
+        "queue_time_ms": round(finished.queue_s * 1000, 3),
     }
 
 
@@ -56,16 +63,15 @@ class ResponseBuilder:
             "choices": choices,
         }
 
-    def complete(
-        self, text: str, reason: str, prompt_tokens: int, completion_tokens: int
-    ) -> dict[str, Any]:
+    def complete(self, text: str, finished: Finished) -> dict[str, Any]:
+        reason = finished.finish_reason
         choice: dict[str, Any] = {"index": 0, "logprobs": None, "finish_reason": _finish(reason)}
         if self.kind == "chat":
             choice["message"] = {"role": "assistant", "content": text}
         else:
             choice["text"] = text
         body = self._envelope(self._object, [choice])
-        body["usage"] = usage(prompt_tokens, completion_tokens)
+        body["usage"] = usage(finished)
         return body
 
     def chunk(
@@ -87,10 +93,10 @@ class ResponseBuilder:
             body["usage"] = None
         return body
 
-    def usage_chunk(self, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    def usage_chunk(self, finished: Finished) -> dict[str, Any]:
         obj = "chat.completion.chunk" if self.kind == "chat" else "text_completion"
         body = self._envelope(obj, [])
-        body["usage"] = usage(prompt_tokens, completion_tokens)
+        body["usage"] = usage(finished)
         return body
 
     def error_event(self, message: str, code: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ engine; asyncio handlers talk to it through jobs and per-job event queues.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import queue
 import threading
@@ -33,6 +34,7 @@ class _Job:
     loop: asyncio.AbstractEventLoop
     events: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
     cancelled: threading.Event = field(default_factory=threading.Event)
+    submitted: float = field(default_factory=time.monotonic)
 
     def emit(self, event: Event) -> None:
         # The loop may be closing while a job winds down; the event then has no reader.
@@ -116,6 +118,9 @@ class Scheduler:
         while (job := self._jobs.get()) is not None:
             started = time.monotonic()
             final = self._execute(job)
+            if isinstance(final, Finished):
+                # How long the job waited for the decode slot, reported with its usage.
+                final = dataclasses.replace(final, queue_s=started - job.submitted)
             with self._lock:
                 self._in_flight -= 1
                 # Smoothed job time feeds Retry-After.

@@ -6,11 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from wsgiref.simple_server import WSGIServer
 
 import httpx
 from fastapi import FastAPI
+from opentelemetry.sdk._logs.export import LogRecordExporter
+from opentelemetry.sdk.trace.export import SpanExporter
 
-from gateway.api import admin, completions, explain, health, models
+from gateway.api import admin, completions, explain, health, metrics, models
+from gateway.audit.log import AuditLog, principal_view
+from gateway.audit.sink import OtelLogSink
+from gateway.audit.writer import AuditWriter
 from gateway.auth.authenticator import build_authenticator
 from gateway.auth.outbound import build_outbound_credential
 from gateway.backends.edge_load import EdgeLoad
@@ -19,23 +26,69 @@ from gateway.classify.registry import Classifiers
 from gateway.errors import install_error_handlers
 from gateway.middleware.body_limit import BodyLimitMiddleware
 from gateway.middleware.decision_headers import DecisionHeadersMiddleware
+from gateway.middleware.record import Recording, RecordMiddleware
 from gateway.pipeline import Pipeline
 from gateway.policy.decision import Route
 from gateway.policy.loader import PolicyStore
 from gateway.policy.model import Policy
 from gateway.settings import BackendSettings, Settings
+from gateway.telemetry.metrics import Metrics
+from gateway.telemetry.tracing import Tracing
 from gateway.tls import client_ssl_context
 
 IDENTITY_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class Exporters:
+    """Stand-ins for the OTLP exporters (tests read spans and log records from memory)."""
+
+    spans: SpanExporter | None = None
+    logs: LogRecordExporter | None = None
+
+
+async def _start_recording(
+    settings: Settings,
+    pipeline: Pipeline,
+    edge_load: EdgeLoad,
+    tracing: Tracing,
+    exporters: Exporters,
+) -> Recording:
+    audit = settings.audit
+    writer = None
+    sink = None
+    if audit.enabled:
+        writer = AuditWriter(
+            audit.resolved_path(settings.server.state_dir),
+            fsync=audit.fsync,
+            fsync_interval_s=audit.fsync_interval_ms / 1000,
+            max_file_bytes=audit.max_file_bytes,
+            queue_size=audit.queue_size,
+        )
+        await writer.start()
+        if audit.otel_logs.endpoint is not None or exporters.logs is not None:
+            service = settings.telemetry.tracing.service_name
+            sink = OtelLogSink(audit.otel_logs, service, exporters.logs)
+    log = AuditLog(
+        writer,
+        principal_view(audit, settings.server.state_dir),
+        fail_closed=audit.on_failure == "fail_closed",
+        sink=sink,
+    )
+    metrics = Metrics()
+    metrics.watch(lambda: edge_load.in_flight or 0, pipeline.breaker_states)
+    return Recording(log, metrics, tracing)
 
 
 def create_app(
     settings: Settings,
     transports: Mapping[Route, httpx.AsyncBaseTransport] | None = None,
     classifiers: Classifiers | None = None,
+    exporters: Exporters | None = None,
 ) -> FastAPI:
     """`transports` lets tests put an httpx transport under a backend's client;
-    `classifiers` lets them share one loaded set (the spaCy model takes a second)."""
+    `classifiers` lets them share one loaded set (the spaCy model takes a second);
+    `exporters` lets them read spans and exported audit records."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +117,13 @@ def create_app(
 
         policies = PolicyStore(settings.policy.file, build)
         edge_load = EdgeLoad(backends["edge"], settings.backends.edge.load_poll_s)
-        app.state.pipeline = Pipeline(backends, policies, edge_load)
+        given_exporters = exporters or Exporters()
+        tracing = Tracing(settings.telemetry.tracing, given_exporters.spans)
+        pipeline = Pipeline(backends, policies, edge_load, tracing)
+        app.state.pipeline = pipeline
+        recording = await _start_recording(settings, pipeline, edge_load, tracing, given_exporters)
+        app.state.recording = recording
+        metrics_server = _serve_metrics(settings, recording.metrics)
         tasks = [
             asyncio.create_task(policies.watch(settings.policy.reload_interval_s)),
             asyncio.create_task(edge_load.run()),
@@ -74,6 +133,10 @@ def create_app(
         finally:
             for task in tasks:
                 task.cancel()
+            if metrics_server is not None:
+                metrics_server.shutdown()
+            await recording.audit.aclose()
+            recording.tracing.shutdown()
             app.state.pipeline.close()
             for client in backends.values():
                 await client.aclose()
@@ -82,9 +145,31 @@ def create_app(
     app = FastAPI(title="hybridgate", lifespan=lifespan)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
+    # Outside the body limit, so a 413 is recorded too; inside the decision headers,
+    # whose decision id it records.
+    app.add_middleware(RecordMiddleware)
     # Added last, so it is outermost: even a 413 from the body limit gets the headers.
     app.add_middleware(DecisionHeadersMiddleware)
-    routers = (completions.router, explain.router, admin.router, models.router, health.router)
+    routers = (
+        completions.router,
+        explain.router,
+        admin.router,
+        models.router,
+        health.router,
+        metrics.router,
+    )
     for router in routers:
         app.include_router(router)
     return app
+
+
+def _serve_metrics(settings: Settings, metrics: Metrics) -> WSGIServer | None:
+    """/metrics without authentication on a loopback-only port, when configured; a
+    thread of prometheus_client's own HTTP server."""
+    port = settings.telemetry.metrics_port
+    if port is None:
+        return None
+    from prometheus_client import start_http_server
+
+    server, _ = start_http_server(port, settings.telemetry.metrics_host, metrics.registry)
+    return server

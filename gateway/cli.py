@@ -15,6 +15,11 @@ from gateway.settings import ConfigError, Settings, load_settings, with_override
 # their generation cancelled.
 GRACEFUL_SHUTDOWN_S = 5
 
+# Pinned rather than "auto": Ray brings uvloop and httptools, which uvicorn would then
+# pick, and with uvloop a Ctrl-C ends in a KeyboardInterrupt traceback; the header
+# size limit below is h11's.
+SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
+
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -33,6 +38,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=settings.server.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        **SERVER_IMPLEMENTATION,
         # Room for a 16 KiB Authorization header plus the rest, so that an oversized
         # token gets the gateway's own 401 instead of h11's bare 400.
         h11_max_incomplete_event_size=64 * 1024,
@@ -57,6 +63,7 @@ def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=edge.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        **SERVER_IMPLEMENTATION,
     )
     server = uvicorn.Server(config)
     access_log.install()

@@ -7,7 +7,8 @@ calls these steps and writes the response.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +21,13 @@ from gateway.classify.extract import segments
 from gateway.classify.registry import Classifiers
 from gateway.errors import ModelNotFound, PolicyDenied
 from gateway.policy.decision import Decision, Route
-from gateway.policy.engine import RequestFacts, evaluate
+from gateway.policy.engine import RequestFacts, evaluate, uses_edge_queue
 from gateway.policy.loader import PolicyStore
 from gateway.policy.redact import Redaction, Restorer
 from gateway.schemas import VIRTUAL_MODELS, ChatCompletionRequest, CompletionRequest
+from gateway.settings import TracingSettings
+from gateway.telemetry.stream_meter import StreamMeter
+from gateway.telemetry.tracing import Tracing
 
 Body = ChatCompletionRequest | CompletionRequest
 CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions
@@ -36,6 +40,9 @@ class Plan:
 
     decision: Decision
     classifiers: Classifiers
+    classification_s: float = 0.0
+    # The cloud was chosen by a rule that looks at the edge's queue.
+    spillover: bool = False
 
 
 class Pipeline:
@@ -44,10 +51,12 @@ class Pipeline:
         backends: Mapping[Route, Upstream],
         policies: PolicyStore[Classifiers],
         edge_load: EdgeLoad | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self._backends = backends
         self.policies = policies
         self._edge_load = edge_load
+        self.tracing = tracing or Tracing(TracingSettings())
         # spaCy and Presidio are not documented thread-safe: one worker thread runs
         # them, off the event loop.
         self._classify_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
@@ -62,17 +71,26 @@ class Pipeline:
         active = self.policies.current
         found = segments(body)
         loop = asyncio.get_running_loop()
-        signals = await loop.run_in_executor(
-            self._classify_pool, active.extra.classify_segments, found
-        )
+        with self.tracing.span("classify", decision_id):
+            started = time.perf_counter()
+            signals = await loop.run_in_executor(
+                self._classify_pool, active.extra.classify_segments, found
+            )
+            classification_s = time.perf_counter() - started
         facts = RequestFacts(
             model=body.model,
             prompt_tokens=sum(len(s.text) for s in found) // CHARS_PER_TOKEN,
             max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
             edge_queue=self._edge_load.in_flight if self._edge_load else None,
         )
-        decision = evaluate(active.policy, active.revision, signals, principal, facts, decision_id)
-        return Plan(decision, active.extra)
+        with self.tracing.span("decide", decision_id) as span:
+            decision = evaluate(
+                active.policy, active.revision, signals, principal, facts, decision_id
+            )
+            span.set_attribute("hybridgate.route", decision.route)
+            span.set_attribute("hybridgate.rule", decision.rule)
+        spillover = decision.route == "cloud" and uses_edge_queue(active.policy, decision.rule)
+        return Plan(decision, active.extra, classification_s, spillover)
 
     def require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":
@@ -91,12 +109,26 @@ class Pipeline:
         return restorer.response(answer) if restorer else answer
 
     async def stream(
-        self, plan: Plan, route: Route, path: str, body: Body, caller: Caller
+        self,
+        plan: Plan,
+        route: Route,
+        path: str,
+        body: Body,
+        caller: Caller,
+        meter: StreamMeter | None = None,
     ) -> UpstreamStream:
         upstream = self._backends[route]
         payload, restorer = await self._prepare(plan, route, upstream, body)
-        transform = restorer.sse_event if restorer else None
+        if meter is not None:
+            # Usage arrives in the stream's last chunk only when asked for; the meter
+            # drops it again if the client did not ask.
+            options = payload.get("stream_options") or {}
+            payload["stream_options"] = {**options, "include_usage": True}
+        transform = _compose(restorer.sse_event if restorer else None, meter)
         return await upstream.stream(path, payload, caller, transform)
+
+    def model_of(self, route: Route) -> str:
+        return self._backends[route].model
 
     async def _prepare(
         self, plan: Plan, route: Route, upstream: Upstream, body: Body
@@ -116,3 +148,11 @@ class Pipeline:
 
     def breaker_states(self) -> dict[str, str]:
         return {name: upstream.breaker.state for name, upstream in self._backends.items()}
+
+
+def _compose(
+    first: Callable[[bytes], bytes] | None, second: Callable[[bytes], bytes] | None
+) -> Callable[[bytes], bytes] | None:
+    if first is None or second is None:
+        return first or second
+    return lambda event: second(first(event))

@@ -41,6 +41,10 @@ class _Forwarded(BaseModel):
     top_p: float | None = Field(default=None, ge=0.0, le=1.0)
     n: int | None = Field(default=None, ge=1)
 
+    def include_usage(self) -> bool:
+        """Whether the caller asked for the usage chunk at the end of a stream."""
+        return self.stream_options is not None and self.stream_options.include_usage
+
     def upstream_payload(self, backend_model: str) -> dict[str, Any]:
         """The body as the caller sent it, with the virtual model swapped for the real one."""
         payload = self.model_dump(mode="json", exclude_unset=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     HttpUrl,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -50,6 +51,79 @@ class PolicySettings(BaseModel):
     file: Path = Path("policies/default.yaml")
     # How often the file is checked for changes (hot reload).
     reload_interval_s: float = Field(default=2.0, gt=0)
+
+
+class OtelLogsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # An OTLP/HTTP logs endpoint (a collector, or Azure Monitor's through one), e.g.
+    # http://collector:4318/v1/logs. None: audit events stay in the local file only.
+    endpoint: HttpUrl | None = None
+    headers: dict[str, str] = {}
+
+
+class AuditSettings(BaseModel):
+    """The decision log: one hash-chained JSON line per request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    # None: <server.state_dir>/audit/audit.jsonl. Rotated files sit beside it.
+    path: Path | None = None
+    # always: fsync each batch before the response; interval: at most every
+    # fsync_interval_ms after a write; never: the OS decides.
+    fsync: Literal["always", "interval", "never"] = "interval"
+    fsync_interval_ms: int = Field(default=10, ge=1)
+    max_file_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)
+    queue_size: int = Field(default=10_000, ge=1)
+    # fail_closed: a request whose event cannot be written gets a 503 (streams, whose
+    # status has gone out already, are logged as unaudited); fail_open: it is served
+    # and the failure is logged and counted.
+    on_failure: Literal["fail_closed", "fail_open"] = "fail_closed"
+    # hashed: oid, tid and app id as HMAC-SHA256 under a key kept beside the log
+    # (audit query hashes what it is given the same way); clear: as in the token.
+    principal: Literal["hashed", "clear"] = "hashed"
+    otel_logs: OtelLogsSettings = OtelLogsSettings()
+
+    def resolved_path(self, state_dir: Path) -> Path:
+        return self.path or state_dir / "audit" / "audit.jsonl"
+
+
+class TracingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # An OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces. None: off.
+    endpoint: HttpUrl | None = None
+    headers: dict[str, str] = {}
+    service_name: str = "hybridgate"
+
+
+class ReportSettings(BaseModel):
+    """Figures `hybridgate report` needs that the audit log cannot know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # GPUs behind the cloud leg, for tokens per GPU-hour.
+    cloud_gpus: int = Field(default=8, ge=1)
+    # What the cloud leg costs per million tokens, to price the work the edge did.
+    cloud_input_usd_per_mtok: float = Field(default=0.90, ge=0)
+    cloud_output_usd_per_mtok: float = Field(default=0.90, ge=0)
+
+
+class TelemetrySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # /metrics on the gateway's port needs the admin role. A port here also serves it
+    # without authentication, on loopback only, for a local Prometheus agent.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    tracing: TracingSettings = TracingSettings()
+    report: ReportSettings = ReportSettings()
+
+    @field_validator("metrics_host")
+    @classmethod
+    def _loopback_only(cls, host: str) -> str:
+        return require_loopback(host, "telemetry.metrics")
 
 
 class Timeouts(BaseModel):
@@ -113,6 +187,8 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     backends: BackendsSettings = BackendsSettings()
     policy: PolicySettings = PolicySettings()
+    audit: AuditSettings = AuditSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
     edge: EdgeSettings = EdgeSettings()
     cloud: CloudSettings = CloudSettings()
     # Extra CA bundle for outbound TLS (identity provider, backends), from the

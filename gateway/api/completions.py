@@ -7,11 +7,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from edge.disconnect import unless_disconnected
 from gateway.api.deps import CallerDep, PipelineDep
+from gateway.audit.event import RequestRecord
 from gateway.auth.authenticator import Caller
 from gateway.errors import BackendUnavailable, BadGateway
 from gateway.pipeline import Body, Plan
 from gateway.policy.decision import Route
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
+from gateway.telemetry.stream_meter import StreamMeter
 
 router = APIRouter()
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -34,8 +36,14 @@ async def completions(
 async def _forward(
     request: Request, pipeline: PipelineDep, caller: Caller, path: str, body: Body
 ) -> JSONResponse | StreamingResponse:
+    record: RequestRecord = request.state.record
+    record.requested_model = body.model
+    record.stream = bool(body.stream)
     plan = await pipeline.plan(request.state.decision_id, body, caller.principal)
     decision = plan.decision
+    record.decision = decision
+    record.classification_s = plan.classification_s
+    record.spillover = plan.spillover
     # Read by DecisionHeadersMiddleware, so that failures after this point carry them too.
     request.state.policy_revision = decision.policy_revision
     route = pipeline.require_allowed(decision)
@@ -49,7 +57,7 @@ async def _forward(
     # no first byte in time) and the rule allows the edge. The sensitivity ceiling
     # was applied before the cloud was chosen, so this only ever moves data inwards.
     request.state.route = "edge"
-    request.state.fallback = "cloud->edge"
+    request.state.fallback = record.fallback = "cloud->edge"
     return await _send(request, pipeline, plan, caller, "edge", path, body)
 
 
@@ -62,11 +70,21 @@ async def _send(
     path: str,
     body: Body,
 ) -> JSONResponse | StreamingResponse:
-    if body.stream:
-        opened = pipeline.stream(plan, route, path, body, caller)
-        upstream = await unless_disconnected(request, opened)
-        return StreamingResponse(
-            upstream.events(), media_type=upstream.media_type, headers=SSE_HEADERS
+    record: RequestRecord = request.state.record
+    record.backend = route
+    record.model = pipeline.model_of(route)
+    record.redacted = plan.decision.redacted and route == "cloud"
+    with pipeline.tracing.span("forward", plan.decision.decision_id) as span:
+        span.set_attribute("hybridgate.backend", route)
+        if body.stream:
+            meter = StreamMeter(record, forward_usage=body.include_usage())
+            opened = pipeline.stream(plan, route, path, body, caller, meter)
+            upstream = await unless_disconnected(request, opened)
+            return StreamingResponse(
+                upstream.events(), media_type=upstream.media_type, headers=SSE_HEADERS
+            )
+        answer = await unless_disconnected(
+            request, pipeline.complete(plan, route, path, body, caller)
         )
-    answer = await unless_disconnected(request, pipeline.complete(plan, route, path, body, caller))
+    record.observe_usage(answer.get("usage"))
     return JSONResponse(answer)

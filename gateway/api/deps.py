@@ -24,8 +24,15 @@ def get_authenticator(request: Request) -> Authenticator:
 
 
 async def authenticate(request: Request) -> Caller:
-    caller = await get_authenticator(request).authenticate(request.headers, request.query_params)
+    pipeline = get_pipeline(request)
+    with pipeline.tracing.span("authenticate", request.state.decision_id):
+        caller = await get_authenticator(request).authenticate(
+            request.headers, request.query_params
+        )
     request.state.principal = caller.principal
+    record = getattr(request.state, "record", None)
+    if record is not None:
+        record.principal = caller.principal
     return caller
 
 

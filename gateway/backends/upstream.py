@@ -48,7 +48,9 @@ class UpstreamStream:
         chunks = _until(self._response.aiter_bytes(), self._deadline)
         try:
             async for event in whole_events(chunks):
-                yield self._transform(event) if self._transform else event
+                out = self._transform(event) if self._transform else event
+                if out:  # a transform returns b"" to drop an event
+                    yield out
         except httpx.ReadTimeout:
             log.warning("%s stream stalled", self._backend)
             yield error_event(

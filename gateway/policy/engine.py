@@ -183,3 +183,18 @@ def _principal_leaf(c: Condition, principal: Principal | None) -> tuple[str, obj
     if c.apps_any is not None:
         return "apps_any", c.apps_any, bool(principal and principal.app_id in c.apps_any)
     raise ValueError("empty condition")  # the model refuses these at load time
+
+
+def uses_edge_queue(policy: Policy, rule_id: str) -> bool:
+    """Whether the rule looks at the edge's queue depth: a cloud route it chose is a
+    spillover (counted apart from the cloud work complexity sends)."""
+    rule = next((r for r in policy.rules if r.id == rule_id), None)
+    return rule is not None and _mentions_queue(rule.when)
+
+
+def _mentions_queue(condition: Condition) -> bool:
+    if condition.edge_queue_over is not None:
+        return True
+    # Not under `not`: a rule that fires when the edge is *not* busy is no spillover.
+    children = [*(condition.all or ()), *(condition.any or ())]
+    return any(_mentions_queue(child) for child in children)

@@ -250,3 +250,20 @@ def test_full_queue_answers_429_with_retry_after(tiny_queue_edge: Service) -> No
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
     assert refused.json()["error"]["type"] == "rate_limit_error"
+
+
+def test_a_repeated_prompt_is_served_from_the_kv_cache(edge_server: Service) -> None:
+    body = {
+        "model": "smollm2-135m-instruct",
+        "messages": [{"role": "user", "content": "Name three rivers in Europe, please."}],
+        "max_tokens": 2,
+        "temperature": 0,
+    }
+    url = f"{edge_server.url}/v1/chat/completions"
+    httpx.post(url, json=body, timeout=60).raise_for_status()
+    usage = httpx.post(url, json=body, timeout=60).json()["usage"]
+    # Everything but the last prompt token, which llama.cpp always evaluates again.
+    assert usage["prompt_tokens_details"]["cached_tokens"] == usage["prompt_tokens"] - 1
+    changed = body | {"messages": [{"role": "user", "content": "Something else entirely."}]}
+    usage = httpx.post(url, json=changed, timeout=60).json()["usage"]
+    assert usage["prompt_tokens_details"]["cached_tokens"] < usage["prompt_tokens"] // 2

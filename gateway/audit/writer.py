@@ -1,0 +1,213 @@
+"""Appends events to the chain from one asyncio task with group commit: whatever waits
+in the queue is sealed and written with one write call, then fsynced per policy.
+
+Files are laid out as `gateway.audit.files` describes. The blocking I/O, sealing
+included, runs in a thread so that neither fsync nor hashing stalls the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from gateway.audit.active import ActiveFile, Head
+from gateway.audit.chain import seal
+from gateway.audit.errors import AuditWriteError
+from gateway.audit.files import chain_files
+
+__all__ = ["AuditWriteError", "AuditWriter", "FsyncPolicy", "chain_files"]
+
+log = logging.getLogger(__name__)
+
+FsyncPolicy = Literal["always", "interval", "never"]
+Outcome = Exception | None  # per event: None once written, else why it was refused
+
+
+@dataclass(frozen=True)
+class _Pending:
+    event: dict[str, Any]
+    done: asyncio.Future[None]
+
+
+class AuditWriter:
+    """fsync "always" fsyncs each batch before its callers return; "interval" lets them
+    return after the write and fsyncs within `fsync_interval_s`, at most that often;
+    "never" leaves it to the OS. Rotation and aclose() fsync under every policy."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        fsync: FsyncPolicy = "interval",
+        fsync_interval_s: float = 0.01,
+        max_file_bytes: int = 64 * 1024 * 1024,
+        queue_size: int = 10_000,
+    ) -> None:
+        self._path = path
+        self._fsync = fsync
+        self._fsync_interval_s = fsync_interval_s
+        self._file = ActiveFile(path, max_file_bytes)
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue(queue_size)
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._entering = 0  # record() calls waiting for queue space
+        self._sync_at: float | None = None  # when a pending "interval" fsync is due
+        self._healthy = True
+
+    @property
+    def healthy(self) -> bool:
+        """False while the last write or fsync failed."""
+        return self._healthy
+
+    async def start(self) -> None:
+        if self._task is not None:
+            raise AuditWriteError("audit writer already started")
+        await asyncio.to_thread(self._file.open)
+        self._task = asyncio.create_task(self._run(), name=f"audit-writer {self._path}")
+
+    async def record(self, event: dict[str, Any]) -> None:
+        """Returns once the event is written (and fsynced, under "always"). Waits for
+        queue space rather than drop an event. Raises AuditWriteError when it could not
+        be written, ValueError or TypeError when it cannot be sealed."""
+        if self._task is None or self._closing:
+            raise AuditWriteError("audit writer is not running")
+        pending = _Pending(event, asyncio.get_running_loop().create_future())
+        self._entering += 1
+        try:
+            await self._queue.put(pending)
+        finally:
+            self._entering -= 1
+        if self._task.done() and not pending.done.done():
+            raise AuditWriteError("audit writer stopped before writing the event")
+        await pending.done
+
+    async def aclose(self) -> None:
+        """Writes everything recorded so far, fsyncs and closes. Idempotent."""
+        if self._task is None:
+            return
+        if not self._closing:
+            self._closing = True
+            await self._queue.put(None)
+        await self._task
+
+    async def _run(self) -> None:
+        stopping = False
+        try:
+            while not stopping or self._entering or not self._queue.empty():
+                if self._sync_at is not None and self._now() >= self._sync_at:
+                    await self._sync()
+                batch = await self._take()
+                stopping = stopping or None in batch
+                pending = [p for p in batch if p is not None]
+                if pending:
+                    await self._commit(pending)
+            await self._close_file()
+        finally:
+            self._fail_leftovers()
+
+    async def _take(self) -> list[_Pending | None]:
+        """Everything queued, after waiting for at least one item or for a due fsync."""
+        delay = None if self._sync_at is None else max(0.0, self._sync_at - self._now())
+        try:
+            async with asyncio.timeout(delay):
+                first = await self._queue.get()
+        except TimeoutError:
+            return []
+        batch = [first]
+        while not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        return batch
+
+    async def _commit(self, pending: list[_Pending]) -> None:
+        try:
+            outcomes = await asyncio.to_thread(self._append, [p.event for p in pending])
+        except asyncio.CancelledError:
+            for p in pending:
+                _settle(p, AuditWriteError("audit writer cancelled while writing the event"))
+            raise
+        except Exception as exc:
+            # OSError from the disk, or ChainRecoveryError when reopening after a failure:
+            # either way the callers hear of it and the writer lives on to retry.
+            self._healthy = False
+            log.error("audit log %s: could not write %d events: %s", self._path, len(pending), exc)
+            for p in pending:
+                _settle(p, _write_error(self._path, exc))
+            return
+        if any(o is None for o in outcomes):
+            self._healthy = True
+            if self._fsync == "interval" and self._sync_at is None:
+                self._sync_at = self._now() + self._fsync_interval_s
+        for p, outcome in zip(pending, outcomes, strict=True):
+            _settle(p, outcome)
+
+    def _append(self, events: list[dict[str, Any]]) -> list[Outcome]:
+        if not self._file.is_open:
+            self._file.open()  # after a failure that closed it
+        data, head, outcomes = _seal_batch(events, self._file.head)
+        if data:
+            self._file.append(data, head, fsync=self._fsync == "always")
+        return outcomes
+
+    async def _sync(self) -> None:
+        try:
+            await asyncio.to_thread(self._file.sync)
+        except OSError as exc:
+            self._healthy = False
+            self._sync_at = self._now() + self._fsync_interval_s  # try again
+            log.error("audit log %s: fsync failed: %s", self._path, exc)
+            return
+        self._healthy = True
+        self._sync_at = None
+
+    async def _close_file(self) -> None:
+        self._sync_at = None
+        try:
+            await asyncio.to_thread(self._file.close)
+        except OSError as exc:
+            self._healthy = False
+            raise _write_error(self._path, exc) from exc
+
+    def _fail_leftovers(self) -> None:
+        # Empty after a normal stop; not if the loop died. Runs without awaiting, so a
+        # record() that enqueues later finds the task done and raises instead of hanging.
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is not None:
+                _settle(item, AuditWriteError("audit writer stopped before writing the event"))
+
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+
+def _seal_batch(events: list[dict[str, Any]], head: Head) -> tuple[bytes, Head, list[Outcome]]:
+    """Seals in order; an event that cannot be sealed is refused alone and takes no seq."""
+    lines: list[bytes] = []
+    outcomes: list[Outcome] = []
+    for event in events:
+        try:
+            line, digest = seal(event, head.seq + 1, head.hash)
+        except (ValueError, TypeError) as exc:
+            outcomes.append(exc)
+            continue
+        lines.append(line)
+        outcomes.append(None)
+        head = Head(head.seq + 1, digest)
+    return b"".join(lines), head, outcomes
+
+
+def _write_error(path: Path, exc: Exception) -> AuditWriteError:
+    error = AuditWriteError(f"could not write audit log {path}: {exc}")
+    error.__cause__ = exc
+    return error
+
+
+def _settle(pending: _Pending, outcome: Outcome) -> None:
+    if pending.done.done():  # the caller was cancelled
+        return
+    if outcome is None:
+        pending.done.set_result(None)
+    else:
+        pending.done.set_exception(outcome)

@@ -1,0 +1,183 @@
+"""The record stage: exactly one audit event, one set of metrics and one trace per
+request that reaches the gateway, whatever becomes of it.
+
+A whole (non-streamed) response is held until its event is written, so that with
+`audit.on_failure: fail_closed` a request whose event cannot be written is answered
+with a 503 instead. A stream's status has left before its end is known; its event is
+written when it ends, and a failure then is logged as an unaudited request.
+Probes and scrapes (/healthz, /readyz, /metrics) are not requests in this sense.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from edge.errors import OpenAIError, error_body
+from gateway.audit.event import RequestRecord
+from gateway.audit.log import AuditLog
+from gateway.telemetry.metrics import Metrics
+from gateway.telemetry.tracing import Tracing
+
+log = logging.getLogger(__name__)
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+# Scrapes are recorded only when refused (a security event), not every 15 s.
+RECORDED_WHEN_REFUSED = frozenset({"/metrics"})
+SECURITY_CODES = frozenset(
+    {"invalid_token", "missing_token", "insufficient_scope", "auth_unavailable"}
+)
+# Correlation ids callers commonly send; the decision id stands in when none is sent.
+REQUEST_ID_HEADERS = (b"x-request-id", b"x-ms-client-request-id", b"x-client-request-id")
+MAX_REQUEST_ID = 128
+
+
+class AuditUnavailable(OpenAIError):
+    status_code = 503
+    code = "audit_unavailable"
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What the record stage writes to; built in the app's lifespan."""
+
+    audit: AuditLog
+    metrics: Metrics
+    tracing: Tracing
+
+
+def _request_id(scope: Scope, fallback: str) -> str:
+    for name, value in scope.get("headers", ()):
+        if name in REQUEST_ID_HEADERS:
+            text = str(value.decode("latin-1"))
+            if text.isprintable():
+                return text[:MAX_REQUEST_ID]
+    return fallback
+
+
+def _error(body: bytes) -> dict[str, Any] | None:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    return error if isinstance(error, dict) else None
+
+
+def _refusal(error: OpenAIError) -> tuple[Message, Message]:
+    body = json.dumps(error_body(error)).encode()
+    start: Message = {
+        "type": "http.response.start",
+        "status": error.status_code,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    return start, {"type": "http.response.body", "body": body, "more_body": False}
+
+
+class RecordMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        decision_id: str = state["decision_id"]
+        record = RequestRecord(
+            decision_id=decision_id,
+            request_id=_request_id(scope, decision_id),
+            method=scope["method"],
+            path=scope["path"],
+        )
+        state["record"] = record
+        recording: Recording | None = getattr(scope["app"].state, "recording", None)
+        if recording is None:  # no lifespan ran (an app built but not started)
+            await self.app(scope, receive, send)
+            return
+        with recording.tracing.span(f"{scope['method']} {scope['path']}", decision_id):
+            await self._run(scope, receive, send, record, recording)
+
+    async def _run(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        record: RequestRecord,
+        recording: Recording,
+    ) -> None:
+        held: Message | None = None
+        streaming = False
+
+        async def finish(body: bytes | None) -> bool:
+            record.total_s = time.perf_counter() - record.started
+            if record.path in RECORDED_WHEN_REFUSED and (record.status or 0) < 400:
+                return True
+            if body is not None and (record.status or 0) >= 400:
+                error = _error(body)
+                if error is not None:
+                    record.error_code = str(error.get("code") or error.get("type") or "error")
+                    if record.decision is None and record.error_code in SECURITY_CODES:
+                        record.security_reason = str(error.get("message", record.error_code))
+            written = await recording.audit.record(record)
+            if not written:
+                recording.metrics.audit_failures.inc()
+            recording.metrics.observe(record)
+            return written
+
+        async def send_recorded(message: Message) -> None:
+            nonlocal held, streaming
+            if message["type"] == "http.response.start":
+                held = message
+                record.status = int(message["status"])
+                return
+            if message["type"] != "http.response.body" or held is None:
+                await send(message)
+                return
+            if streaming or message.get("more_body", False):
+                if not streaming:
+                    streaming = True
+                    await send(held)
+                await send(message)
+                return
+            # A whole response: it leaves only once its event is written.
+            if not await finish(message.get("body", b"")) and recording.audit.fail_closed:
+                record.status = 503
+                held, message = _refusal(AuditUnavailable("the audit log cannot be written"))
+            await send(held)
+            await send(message)
+
+        app = self.app
+        if recording.audit.refusing:
+            refusal = _refusal(AuditUnavailable("the audit log cannot be written"))
+
+            async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+                for message in refusal:
+                    await send(message)
+
+            app = refuse
+        try:
+            await app(scope, receive, send_recorded)
+        except BaseException:
+            # Unhandled: Starlette's outer error middleware answers 500 (or the client
+            # went away); either way this request gets its one event.
+            if not streaming:
+                record.status = 500 if held is None else record.status
+                await finish(None)
+            else:
+                await self._finish_stream(finish, record)
+            raise
+        if streaming:
+            await self._finish_stream(finish, record)
+
+    @staticmethod
+    async def _finish_stream(finish: Any, record: RequestRecord) -> None:
+        if not await finish(None):
+            log.error("stream %s ended unaudited", record.decision_id)

@@ -1,0 +1,191 @@
+"""The Prometheus metrics that decide whether inference pays, in one registry per app.
+
+Everything per request is observed once, from the finished `RequestRecord`; gauges
+that describe the present (edge queue depth, breaker states) are read at scrape time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from gateway.audit.event import RequestRecord
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+BREAKER_VALUES = {"closed": 0, "half_open": 1, "open": 2}
+RECENT_EDGE_REQUESTS = 100
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "hybridgate_requests",
+            "Requests by final route, backend, policy rule and HTTP status.",
+            ["route", "backend", "rule", "status"],
+            registry=r,
+        )
+        self.decisions = Counter(
+            "hybridgate_decisions", "Routing decisions by sensitivity level.", ["level"], registry=r
+        )
+        self.fallbacks = Counter(
+            "hybridgate_fallbacks", "Requests moved to another backend.", ["path"], registry=r
+        )
+        self.spillovers = Counter(
+            "hybridgate_spillovers",
+            "Requests sent to the cloud because the edge was busy.",
+            registry=r,
+        )
+        self.classification = Histogram(
+            "hybridgate_classification_seconds",
+            "Time to classify a request.",
+            buckets=FAST_BUCKETS,
+            registry=r,
+        )
+        self.ttft = Histogram(
+            "hybridgate_time_to_first_token_seconds",
+            "Request arrival to the first generated token (streams).",
+            ["backend"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.latency = Histogram(
+            "hybridgate_request_duration_seconds",
+            "End-to-end latency at the gateway; P95/P99 come from the buckets.",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.inter_token = Histogram(
+            "hybridgate_inter_token_latency_seconds",
+            "Gap between consecutive streamed tokens.",
+            ["backend"],
+            buckets=FAST_BUCKETS,
+            registry=r,
+        )
+        self.queue = Histogram(
+            "hybridgate_backend_queue_seconds",
+            "Time a request waited for a decode slot, as the backend reports it.",
+            ["backend"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.tokens = Counter(
+            "hybridgate_tokens",
+            "Tokens by backend and direction.",
+            ["backend", "direction"],
+            registry=r,
+        )
+        self.ratio = Gauge(
+            "hybridgate_output_input_token_ratio",
+            "Output tokens over input tokens, since start, per backend.",
+            ["backend"],
+            registry=r,
+        )
+        self.edge_prompt_tokens = Counter(
+            "hybridgate_edge_prompt_tokens", "Prompt tokens the edge processed.", registry=r
+        )
+        self.edge_cached_tokens = Counter(
+            "hybridgate_edge_cached_prompt_tokens",
+            "Prompt tokens the edge took from its KV cache.",
+            registry=r,
+        )
+        self.kv_hit_rate = Gauge(
+            "hybridgate_edge_kv_cache_hit_rate",
+            "Edge prompt tokens reused from the KV cache over prompt tokens, since start.",
+            registry=r,
+        )
+        self.edge_tps = Gauge(
+            "hybridgate_edge_tokens_per_second",
+            f"Edge decode speed over the last {RECENT_EDGE_REQUESTS} streamed requests.",
+            registry=r,
+        )
+        self.edge_queue = Gauge(
+            "hybridgate_edge_queue_depth",
+            "Requests in the edge server (decoding or waiting).",
+            registry=r,
+        )
+        self.breaker = Gauge(
+            "hybridgate_circuit_breaker_state",
+            "Circuit breaker per backend: 0 closed, 1 half-open, 2 open.",
+            ["backend"],
+            registry=r,
+        )
+        self.audit_failures = Counter(
+            "hybridgate_audit_write_failures", "Audit events that could not be written.", registry=r
+        )
+        self._totals: dict[str, list[float]] = {}
+        self._edge_prompt = 0
+        self._edge_cached = 0
+        self._edge_recent: deque[tuple[int, float]] = deque(maxlen=RECENT_EDGE_REQUESTS)
+
+    def watch(
+        self,
+        edge_queue: Callable[[], float],
+        breakers: Callable[[], Mapping[str, str]],
+    ) -> None:
+        """Gauges read when Prometheus scrapes: the present, not the last request."""
+        self.edge_queue.set_function(edge_queue)
+        for name in breakers():
+            self.breaker.labels(name).set_function(
+                lambda name=name: BREAKER_VALUES[breakers()[name]]  # type: ignore[misc]
+            )
+
+    def observe(self, record: RequestRecord) -> None:
+        decision = record.decision
+        rule = decision.rule if decision is not None else "none"
+        route = record.route or "none"
+        backend = record.backend or "none"
+        self.requests.labels(route, backend, rule, str(record.status or 0)).inc()
+        if decision is not None and decision.signals is not None:
+            self.decisions.labels(str(decision.signals.sensitivity.level)).inc()
+        if record.fallback:
+            self.fallbacks.labels(record.fallback).inc()
+        if record.spillover:
+            self.spillovers.inc()
+        if record.classification_s is not None:
+            self.classification.observe(record.classification_s)
+        if record.total_s is not None:
+            self.latency.labels(route).observe(record.total_s)
+        if record.backend is None:
+            return
+        if record.ttft_s is not None:
+            self.ttft.labels(backend).observe(record.ttft_s)
+        for gap in record.inter_token_s:
+            self.inter_token.labels(backend).observe(gap)
+        if record.queue_s is not None:
+            self.queue.labels(backend).observe(record.queue_s)
+        self._observe_tokens(record, backend)
+
+    def _observe_tokens(self, record: RequestRecord, backend: str) -> None:
+        tokens_in, tokens_out = record.tokens_in or 0, record.tokens_out or 0
+        self.tokens.labels(backend, "in").inc(tokens_in)
+        self.tokens.labels(backend, "out").inc(tokens_out)
+        totals = self._totals.setdefault(backend, [0.0, 0.0])
+        totals[0] += tokens_in
+        totals[1] += tokens_out
+        if totals[0]:
+            self.ratio.labels(backend).set(totals[1] / totals[0])
+        if backend != "edge":
+            return
+        cached = record.cached_tokens or 0
+        self.edge_prompt_tokens.inc(tokens_in)
+        self.edge_cached_tokens.inc(cached)
+        self._edge_prompt += tokens_in
+        self._edge_cached += cached
+        if self._edge_prompt:
+            self.kv_hit_rate.set(self._edge_cached / self._edge_prompt)
+        # Decode speed needs the time between the first and last token: streams only.
+        if record.generation_s and tokens_out > 1:
+            self._edge_recent.append((tokens_out - 1, record.generation_s))
+            tokens = sum(t for t, _ in self._edge_recent)
+            seconds = sum(s for _, s in self._edge_recent)
+            self.edge_tps.set(tokens / seconds)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +216,87 @@ def _explain(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _audit_files(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    from gateway.audit.files import discover
+
+    if not args.files:  # the configured log: its rotated files, then the active one
+        default = settings.audit.resolved_path(settings.server.state_dir)
+        return [f for f in discover(default) if f.exists()]
+    files: list[Path] = []
+    for path in args.files:
+        files.extend(discover(path) if path.is_dir() else [path])
+    return files
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.audit.verify import verify
+
+    files = _audit_files(args, settings)
+    if not files:
+        print("hybridgate audit: no audit files found", file=sys.stderr)
+        return 2
+    report = verify(files)
+    print(report.describe())
+    return 0 if report.ok else 1
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if value[:-1].isdigit() and value[-1] in units:
+        return datetime.now(UTC) - timedelta(seconds=int(value[:-1]) * units[value[-1]])
+    return datetime.fromisoformat(value)
+
+
+def _audit_query(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.audit.event import PrincipalView
+    from gateway.audit.log import PRINCIPAL_KEY_FILE
+    from gateway.audit.query import Filter, format_table, iter_events, select
+
+    files = _audit_files(args, settings)
+    principals = [args.principal] if args.principal else []
+    key_file = settings.audit.resolved_path(settings.server.state_dir).parent / PRINCIPAL_KEY_FILE
+    if args.principal and key_file.exists():
+        # Hashed principals are found by hashing the id asked for with the log's key.
+        hashed = PrincipalView(bytes.fromhex(key_file.read_text().strip()))
+        principals.append(hashed.identifier(args.principal) or "")
+    found: list[dict[str, Any]] = []
+    for principal in principals or [None]:
+        found += select(
+            iter_events(files),
+            Filter(
+                since=_since(args.since),
+                until=_since(args.until),
+                principal=principal,
+                route=args.route,
+                rule=args.rule,
+                level=args.level,
+                status=args.status,
+            ),
+        )
+    found.sort(key=lambda event: int(event.get("seq") or 0))
+    if args.json:
+        for event in found:
+            print(json.dumps(event, sort_keys=True))
+    else:
+        print(format_table(found))
+    return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.audit.query import Filter, iter_events, select
+    from gateway.audit.report import build_report, format_report
+
+    events = select(iter_events(_audit_files(args, settings)), Filter(since=_since(args.since)))
+    report = build_report(events, settings.telemetry.report)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print(format_report(report, settings.telemetry.report))
+    return 0
+
+
 def _up(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.stack import run_stack
 
@@ -291,6 +374,34 @@ def _add_inspection_commands(commands: Any) -> None:
     check = policy_commands.add_parser("check", help="validate a policy file")
     check.add_argument("file", type=Path)
     check.set_defaults(func=_policy_check)
+
+    audit = commands.add_parser("audit", help="the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="check the hash chain of audit files")
+    verify.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help="files in chain order, or a directory (default: audit.path)",
+    )
+    verify.set_defaults(func=_audit_verify)
+    query = audit_commands.add_parser("query", help="search the audit log")
+    query.add_argument("files", nargs="*", type=Path, help="default: audit.path and its rotations")
+    query.add_argument("--since", help="ISO time, or an age such as 15m, 2h, 7d")
+    query.add_argument("--until", help="ISO time, or an age such as 15m, 2h, 7d")
+    query.add_argument("--principal", help="an oid, tenant id or app id (clear or hashed)")
+    query.add_argument("--route", choices=["edge", "cloud", "deny"])
+    query.add_argument("--rule")
+    query.add_argument("--level", choices=["public", "internal", "confidential", "restricted"])
+    query.add_argument("--status", type=int)
+    query.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    query.set_defaults(func=_audit_query)
+
+    report = commands.add_parser("report", help="cost and performance figures from the audit log")
+    report.add_argument("files", nargs="*", type=Path, help="default: audit.path and its rotations")
+    report.add_argument("--since", help="ISO time, or an age such as 15m, 2h, 7d")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(func=_report)
 
     evaluate = commands.add_parser("eval", help="score the classifiers on a labelled set")
     evaluate.add_argument(

@@ -12,6 +12,15 @@ from tests.fakes.entra import FakeEntra
 from tests.processes import Service, dev_token, free_port, start_edge, start_gateway
 
 
+@pytest.fixture(autouse=True)
+def _private_state_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test writes dev keys or audit logs into the checkout's .hybridgate; a test
+    that needs its own state dir sets HYBRIDGATE_SERVER__STATE_DIR after this."""
+    monkeypatch.setenv("HYBRIDGATE_SERVER__STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture(scope="session")
 def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("service-logs")

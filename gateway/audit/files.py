@@ -46,7 +46,13 @@ def discover(target: Path) -> list[Path]:
     """The chain's files for a directory holding one chain, or for its active file."""
     if not target.is_dir():
         return chain_files(target)
-    actives = {_active_name(p) for p in target.iterdir() if p.is_file()}
+    # Files without a suffix (the principal-key beside the log) and hidden files are
+    # not chain files.
+    actives = {
+        _active_name(p)
+        for p in target.iterdir()
+        if p.is_file() and p.suffix and not p.name.startswith(".")
+    }
     if len(actives) != 1:
         raise ValueError(f"{target} holds {len(actives)} chains: name the active file")
     return chain_files(target / actives.pop())

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -239,14 +238,14 @@ def test_clear_principals_when_configured(
 
 
 @pytest.fixture
-def unwritable_log(state: Path) -> Iterator[Path]:
+def unwritable_log(state: Path) -> Path:
     """The audit file points at /dev/full: every write fails with ENOSPC, as on a
     full disk."""
     audit_dir = state / "audit"
     audit_dir.mkdir()
     active = audit_dir / "audit.jsonl"
     active.symlink_to("/dev/full")
-    yield active
+    return active
 
 
 def test_fail_closed_refuses_requests_it_cannot_audit(

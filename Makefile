@@ -46,6 +46,7 @@ unit: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.gateway_overhead
 	$(BIN)/python -m bench.cloud_overhead
+	$(BIN)/python -m bench.audit_throughput
 	$(BIN)/python -m bench.token_validation
 	$(BIN)/python -m bench.classify
 	$(BIN)/python -m bench.policy

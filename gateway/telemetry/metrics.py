@@ -17,6 +17,8 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 BREAKER_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 RECENT_EDGE_REQUESTS = 100
+LEVELS = ("public", "internal", "confidential", "restricted")
+BACKENDS = ("edge", "cloud")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -119,10 +121,27 @@ class Metrics:
         self.audit_failures = Counter(
             "hybridgate_audit_write_failures", "Audit events that could not be written.", registry=r
         )
+        self._initialise_labels()
         self._totals: dict[str, list[float]] = {}
         self._edge_prompt = 0
         self._edge_cached = 0
         self._edge_recent: deque[tuple[int, float]] = deque(maxlen=RECENT_EDGE_REQUESTS)
+
+    def _initialise_labels(self) -> None:
+        # Series with known label values exist from the start, at zero, so dashboards
+        # and alerts see them before the first request of each kind.
+        for level in LEVELS:
+            self.decisions.labels(level)
+        self.fallbacks.labels("cloud->edge")
+        for backend in BACKENDS:
+            self.ttft.labels(backend)
+            self.inter_token.labels(backend)
+            self.queue.labels(backend)
+            self.tokens.labels(backend, "in")
+            self.tokens.labels(backend, "out")
+            self.ratio.labels(backend)
+        for route in (*BACKENDS, "deny"):
+            self.latency.labels(route)
 
     def watch(
         self,

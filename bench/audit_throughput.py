@@ -1,0 +1,117 @@
+"""The throughput cost of the audit log: gateway requests per second with the audit log
+on (fsync every 10 ms, the default) against off, measured side by side in one run.
+
+Starts one edge server and two gateways in front of it that differ only in
+`audit.enabled`, then alternates rounds of concurrent 1-token requests between them,
+so both see the same machine. Prints figures only.
+
+    .venv/bin/python -m bench.audit_throughput [--rounds 4] [--requests 200] [--concurrency 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from bench.gateway_overhead import free_port
+from gateway.auth.config import DevAuthSettings
+from gateway.auth.dev import load_or_create_key, mint_dev_token
+from gateway.stack import Child
+
+BODY = {"model": "auto", "prompt": "Hello", "max_tokens": 1, "temperature": 0}
+
+
+def round_rps(url: str, token: str, requests: int, concurrency: int) -> float:
+    headers = {"Authorization": f"Bearer {token}"}
+    per_worker = requests // concurrency
+
+    def worker(_: int) -> None:
+        with httpx.Client(timeout=60) as client:
+            for _ in range(per_worker):
+                client.post(f"{url}/v1/completions", json=BODY, headers=headers).raise_for_status()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    return per_worker * concurrency / (time.perf_counter() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+
+    state = tempfile.mkdtemp(prefix="hybridgate-bench-audit-")
+    edge_port, on_port, off_port = free_port(), free_port(), free_port()
+    edge_url = f"http://127.0.0.1:{edge_port}"
+    cli = [sys.executable, "-m", "gateway.cli", "--log-level", "warning"]
+    base = dict(os.environ, HYBRIDGATE_BACKENDS__EDGE__URL=edge_url)
+    on_env = dict(
+        base,
+        HYBRIDGATE_SERVER__STATE_DIR=f"{state}/on",
+        HYBRIDGATE_AUDIT__FSYNC="interval",
+        HYBRIDGATE_AUDIT__FSYNC_INTERVAL_MS="10",
+    )
+    off_env = dict(
+        base, HYBRIDGATE_SERVER__STATE_DIR=f"{state}/off", HYBRIDGATE_AUDIT__ENABLED="false"
+    )
+    tokens = {}
+    for name in ("on", "off"):
+        tokens[name] = mint_dev_token(
+            load_or_create_key(Path(state) / name),
+            DevAuthSettings(),
+            user="bench",
+            roles=[],
+            scopes=["access_as_user"],
+            ttl_s=3600,
+        )
+    edge = Child("edge", [*cli, "edge", "serve", "--port", str(edge_port)], base)
+    on = Child("gateway (audit on)", [*cli, "serve", "--port", str(on_port)], on_env)
+    off = Child("gateway (audit off)", [*cli, "serve", "--port", str(off_port)], off_env)
+    urls = {"on": f"http://127.0.0.1:{on_port}", "off": f"http://127.0.0.1:{off_port}"}
+    results: dict[str, list[float]] = {"on": [], "off": []}
+    try:
+        edge.wait_ready(f"{edge_url}/readyz")
+        for child, name in ((on, "on"), (off, "off")):
+            child.wait_ready(f"{urls[name]}/readyz")
+            round_rps(urls[name], tokens[name], 40, args.concurrency)  # warm up
+        for i in range(args.rounds):
+            # Alternate which goes first, so neither always meets a warmer machine.
+            order = ("on", "off") if i % 2 == 0 else ("off", "on")
+            for name in order:
+                results[name].append(
+                    round_rps(urls[name], tokens[name], args.requests, args.concurrency)
+                )
+    finally:
+        for child in (on, off, edge):
+            child.stop()
+    audit_dir = Path(state) / "on" / "audit"
+    events = sum(p.read_bytes().count(b"\n") for p in audit_dir.glob("*.jsonl"))
+    print(
+        f"gateway throughput, {args.concurrency} concurrent clients, 1-token /v1/completions "
+        f"to the real edge, {args.rounds} alternating rounds of {args.requests} requests:"
+    )
+    for name, label in (("off", "audit off"), ("on", "audit on, fsync every 10 ms")):
+        rps = results[name]
+        print(
+            f"  {label:<30} median {statistics.median(rps):7.1f} req/s   rounds: "
+            + ", ".join(f"{r:.1f}" for r in rps)
+        )
+    ratio = statistics.median(results["on"]) / statistics.median(results["off"])
+    print(f"audit on / off: x{ratio:.3f} ({(ratio - 1) * 100:+.1f}% throughput)")
+    print(f"audit events written by the audited gateway: {events}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

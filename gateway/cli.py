@@ -25,6 +25,17 @@ SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
+def _run_server(server: Any) -> int:
+    """Runs a uvicorn server until SIGINT or SIGTERM. uvicorn shuts down gracefully and
+    then re-raises the signal; for SIGINT that is a KeyboardInterrupt, which is how
+    this command is meant to stop, not an error with a traceback."""
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -47,8 +58,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     server = uvicorn.Server(config)  # Config() sets up uvicorn's loggers
     access_log.install()
-    server.run()
-    return 0
+    return _run_server(server)
 
 
 def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -69,8 +79,7 @@ def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     server = uvicorn.Server(config)
     access_log.install()
-    server.run()
-    return 0
+    return _run_server(server)
 
 
 def _cloud_up(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -29,10 +30,8 @@ def _run_server(server: Any) -> int:
     """Runs a uvicorn server until SIGINT or SIGTERM. uvicorn shuts down gracefully and
     then re-raises the signal; for SIGINT that is a KeyboardInterrupt, which is how
     this command is meant to stop, not an error with a traceback."""
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

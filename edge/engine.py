@@ -7,7 +7,7 @@ same two calls and let the scheduler hand it several prepared prompts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 # A chat prompt is a list of {"role", "content"} messages; a text prompt is a string.
@@ -53,8 +53,9 @@ class Finished:
     completion_tokens: int
     # Prompt tokens whose KV-cache entries were reused from the previous request.
     cached_tokens: int = 0
-    # Seconds the job waited in the scheduler's queue before decoding began.
-    queue_s: float = 0.0
+    # Seconds the job waited in the scheduler's queue before decoding began: a
+    # measurement, not part of what the generation was.
+    queue_s: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True)

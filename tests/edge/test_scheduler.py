@@ -164,3 +164,20 @@ async def test_engine_crash_fails_one_job_and_the_next_still_runs(scheduler: Sch
 async def test_submit_before_start_is_unavailable(engine: ScriptedEngine) -> None:
     with pytest.raises(EngineUnavailable):
         Scheduler(engine, queue_size=1).submit("a", OPTIONS)
+
+
+async def test_a_job_reports_how_long_it_waited_for_the_slot(
+    scheduler: Scheduler, engine: ScriptedEngine
+) -> None:
+    engine.gate.clear()
+    running = scheduler.submit("a b", OPTIONS)
+    waiting = scheduler.submit("c d", OPTIONS)
+    await asyncio.sleep(0.05)  # the second job waits at least this long behind the first
+    engine.gate.set()
+    first = (await _drain(running.events()))[-1]
+    second = (await _drain(waiting.events()))[-1]
+    assert isinstance(first, Finished)
+    assert isinstance(second, Finished)
+    # It could not start before the gate opened, after the sleep.
+    assert second.queue_s >= 0.05
+    assert first.queue_s >= 0

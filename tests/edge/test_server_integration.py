@@ -264,6 +264,7 @@ def test_a_repeated_prompt_is_served_from_the_kv_cache(edge_server: Service) -> 
     usage = httpx.post(url, json=body, timeout=60).json()["usage"]
     # Everything but the last prompt token, which llama.cpp always evaluates again.
     assert usage["prompt_tokens_details"]["cached_tokens"] == usage["prompt_tokens"] - 1
+    # Another question shares only the chat template's preamble with it.
     changed = body | {"messages": [{"role": "user", "content": "Something else entirely."}]}
     usage = httpx.post(url, json=changed, timeout=60).json()["usage"]
-    assert usage["prompt_tokens_details"]["cached_tokens"] < usage["prompt_tokens"] // 2
+    assert 0 < usage["prompt_tokens_details"]["cached_tokens"] < usage["prompt_tokens"] - 3

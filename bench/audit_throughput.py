@@ -26,17 +26,26 @@ from gateway.auth.config import DevAuthSettings
 from gateway.auth.dev import load_or_create_key, mint_dev_token
 from gateway.stack import Child
 
-BODY = {"model": "auto", "prompt": "Hello", "max_tokens": 1, "temperature": 0}
+# Forwarded to the edge: the whole path.
+FORWARDED = {"model": "auto", "prompt": "Hello", "max_tokens": 1, "temperature": 0}
+# Refused by the policy (restricted data asked of the cloud): no backend call, so the
+# audit's share of the gateway's own work shows.
+DENIED = {"model": "cloud", "prompt": "My SSN is 219-09-9999", "max_tokens": 1}
+SCENARIOS = {"forwarded to the edge": (FORWARDED, 200), "denied by policy": (DENIED, 403)}
 
 
-def round_rps(url: str, token: str, requests: int, concurrency: int) -> float:
+def round_rps(
+    url: str, token: str, requests: int, concurrency: int, scenario: str = "forwarded to the edge"
+) -> float:
     headers = {"Authorization": f"Bearer {token}"}
     per_worker = requests // concurrency
+    body, status = SCENARIOS[scenario]
 
     def worker(_: int) -> None:
         with httpx.Client(timeout=60) as client:
             for _ in range(per_worker):
-                client.post(f"{url}/v1/completions", json=BODY, headers=headers).raise_for_status()
+                response = client.post(f"{url}/v1/completions", json=body, headers=headers)
+                assert response.status_code == status, response.text
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -79,36 +88,41 @@ def main() -> int:
     on = Child("gateway (audit on)", [*cli, "serve", "--port", str(on_port)], on_env)
     off = Child("gateway (audit off)", [*cli, "serve", "--port", str(off_port)], off_env)
     urls = {"on": f"http://127.0.0.1:{on_port}", "off": f"http://127.0.0.1:{off_port}"}
-    results: dict[str, list[float]] = {"on": [], "off": []}
+    results = {scenario: {"on": [], "off": []} for scenario in SCENARIOS}
     try:
         edge.wait_ready(f"{edge_url}/readyz")
         for child, name in ((on, "on"), (off, "off")):
             child.wait_ready(f"{urls[name]}/readyz")
             round_rps(urls[name], tokens[name], 40, args.concurrency)  # warm up
-        for i in range(args.rounds):
-            # Alternate which goes first, so neither always meets a warmer machine.
-            order = ("on", "off") if i % 2 == 0 else ("off", "on")
-            for name in order:
-                results[name].append(
-                    round_rps(urls[name], tokens[name], args.requests, args.concurrency)
-                )
+        for scenario, found in results.items():
+            for i in range(args.rounds):
+                # Alternate which goes first, so neither always meets a warmer machine.
+                order = ("on", "off") if i % 2 == 0 else ("off", "on")
+                for name in order:
+                    found[name].append(
+                        round_rps(
+                            urls[name], tokens[name], args.requests, args.concurrency, scenario
+                        )
+                    )
     finally:
         for child in (on, off, edge):
             child.stop()
     audit_dir = Path(state) / "on" / "audit"
     events = sum(p.read_bytes().count(b"\n") for p in audit_dir.glob("*.jsonl"))
     print(
-        f"gateway throughput, {args.concurrency} concurrent clients, 1-token /v1/completions "
-        f"to the real edge, {args.rounds} alternating rounds of {args.requests} requests:"
+        f"gateway throughput, {args.concurrency} concurrent clients, "
+        f"{args.rounds} alternating rounds of {args.requests} requests per scenario:"
     )
-    for name, label in (("off", "audit off"), ("on", "audit on, fsync every 10 ms")):
-        rps = results[name]
-        print(
-            f"  {label:<30} median {statistics.median(rps):7.1f} req/s   rounds: "
-            + ", ".join(f"{r:.1f}" for r in rps)
-        )
-    ratio = statistics.median(results["on"]) / statistics.median(results["off"])
-    print(f"audit on / off: x{ratio:.3f} ({(ratio - 1) * 100:+.1f}% throughput)")
+    for scenario, found in results.items():
+        print(f"{scenario}:")
+        for name, label in (("off", "audit off"), ("on", "audit on, fsync every 10 ms")):
+            rps = found[name]
+            print(
+                f"  {label:<30} median {statistics.median(rps):7.1f} req/s   rounds: "
+                + ", ".join(f"{r:.1f}" for r in rps)
+            )
+        ratio = statistics.median(found["on"]) / statistics.median(found["off"])
+        print(f"  audit on / off: x{ratio:.3f} ({(ratio - 1) * 100:+.1f}% throughput)")
     print(f"audit events written by the audited gateway: {events}")
     return 0
 

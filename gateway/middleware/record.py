@@ -115,6 +115,7 @@ class RecordMiddleware:
     ) -> None:
         held: Message | None = None
         streaming = False
+        ended = False  # the stream's last body message went out
 
         async def finish(body: bytes | None) -> bool:
             record.total_s = time.perf_counter() - record.started
@@ -133,7 +134,7 @@ class RecordMiddleware:
             return written
 
         async def send_recorded(message: Message) -> None:
-            nonlocal held, streaming
+            nonlocal held, streaming, ended
             if message["type"] == "http.response.start":
                 held = message
                 record.status = int(message["status"])
@@ -146,6 +147,7 @@ class RecordMiddleware:
                     streaming = True
                     await send(held)
                 await send(message)
+                ended = not message.get("more_body", False)
                 return
             # A whole response: it leaves only once its event is written.
             if not await finish(message.get("body", b"")) and recording.audit.fail_closed:
@@ -172,12 +174,15 @@ class RecordMiddleware:
                 record.status = 500 if held is None else record.status
                 await finish(None)
             else:
-                await self._finish_stream(finish, record)
+                await self._finish_stream(finish, record, ended)
             raise
         if streaming:
-            await self._finish_stream(finish, record)
+            await self._finish_stream(finish, record, ended)
 
     @staticmethod
-    async def _finish_stream(finish: Any, record: RequestRecord) -> None:
+    async def _finish_stream(finish: Any, record: RequestRecord, ended: bool) -> None:
+        if not ended and record.error_code is None:
+            # Cut short, most often by the client leaving; the status had gone out.
+            record.error_code = "stream_incomplete"
         if not await finish(None):
             log.error("stream %s ended unaudited", record.decision_id)

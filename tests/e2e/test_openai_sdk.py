@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,15 +203,28 @@ def cancelled_jobs(edge: Service) -> int:
 
 
 def test_stream_disconnect_through_the_gateway_cancels_the_edge_job(
-    gateway_server: Service, edge_server: Service, token: str
+    gateway_server: Service, edge_server: Service, token: str, state_dir: Path
 ) -> None:
     before = cancelled_jobs(edge_server)
     url = f"{gateway_server.url}/v1/completions"
     auth = {"Authorization": f"Bearer {token}"}
     body = LONG_COUNT | {"stream": True}
     with httpx.stream("POST", url, json=body, headers=auth, timeout=60) as response:
+        decision_id = response.headers["x-hybridgate-decision-id"]
         next(response.iter_lines())
     assert wait_for_cancelled_job(edge_server, before)
+    # Its audit event says the stream was cut short.
+    deadline = time.monotonic() + 30
+    while True:
+        logged = [
+            json.loads(line)
+            for line in (state_dir / "audit" / "audit.jsonl").read_text().splitlines()
+        ]
+        mine = [e for e in logged if e["decision_id"] == decision_id]
+        if mine or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert [e["error_code"] for e in mine] == ["stream_incomplete"]
 
 
 def test_non_stream_disconnect_through_the_gateway_cancels_the_edge_job(

@@ -180,6 +180,7 @@ def test_a_stream_records_first_token_usage_and_hides_usage_it_was_not_asked_for
     assert b'"usage"' not in response.content  # the client did not ask for it
     (event,) = events(state)
     assert event["stream"] is True
+    assert (event["status"], event["error_code"]) == (200, None)  # it ran to its end
     assert event["tokens"] == {"in": 12, "out": 3, "cached": 8}
     assert event["latency_ms"]["ttft"] is not None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping
+from functools import partial
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -20,6 +21,10 @@ RECENT_EDGE_REQUESTS = 100
 LEVELS = ("public", "internal", "confidential", "restricted")
 BACKENDS = ("edge", "cloud")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def _breaker_value(breakers: Callable[[], Mapping[str, str]], name: str) -> float:
+    return BREAKER_VALUES[breakers()[name]]
 
 
 class Metrics:
@@ -151,9 +156,7 @@ class Metrics:
         """Gauges read when Prometheus scrapes: the present, not the last request."""
         self.edge_queue.set_function(edge_queue)
         for name in breakers():
-            self.breaker.labels(name).set_function(
-                lambda name=name: BREAKER_VALUES[breakers()[name]]  # type: ignore[misc]
-            )
+            self.breaker.labels(name).set_function(partial(_breaker_value, breakers, name))
 
     def observe(self, record: RequestRecord) -> None:
         decision = record.decision

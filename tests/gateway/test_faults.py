@@ -146,6 +146,9 @@ def test_the_breaker_opens_fails_fast_and_recovers(
         for _ in range(2):  # breaker_failures
             assert client.post("/v1/chat/completions", json=CLOUD).status_code == 502
         assert client.get("/readyz").json()["breakers"]["cloud"] == "open"
+        admin = {"Authorization": f"Bearer {dev_token(tmp_path, roles=['Hybridgate.Admin'])}"}
+        metrics = client.get("/metrics", headers=admin).text
+        assert 'hybridgate_circuit_breaker_state{backend="cloud"} 2.0' in metrics
         response = client.post("/v1/chat/completions", json=CLOUD)
         assert response.status_code == 503
         assert "circuit breaker is open" in response.json()["error"]["message"]

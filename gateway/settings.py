@@ -150,6 +150,10 @@ class BackendSettings(BaseModel):
     # Retries before the first byte reaches the client, only when the backend was
     # unreachable or not ready; never on a 4xx.
     retries: int = Field(default=1, ge=0, le=5)
+    # Across requests, retries may add at most this share of the requests of the last
+    # 10 s, plus retry_budget_min_per_s, so a failing backend meets no retry storm.
+    retry_budget_ratio: float = Field(default=0.2, ge=0, le=1)
+    retry_budget_min_per_s: float = Field(default=1.0, ge=0)
     # The circuit breaker opens after this many consecutive failures...
     breaker_failures: int = Field(default=5, ge=1)
     # ...and lets a trial request through after this long.

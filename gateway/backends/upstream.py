@@ -14,6 +14,7 @@ import httpx
 from gateway.auth.authenticator import Caller
 from gateway.auth.outbound import NoCredential, OutboundCredential
 from gateway.backends.breaker import CircuitBreaker
+from gateway.backends.retry_budget import RetryBudget
 from gateway.backends.sse import DONE, error_event, whole_events
 from gateway.errors import BackendUnavailable, BadGateway, OpenAIError, UpstreamRejected
 from gateway.settings import BackendSettings
@@ -110,6 +111,9 @@ class Upstream:
         self._first_byte_s = settings.timeouts.first_byte_s
         self._total_s = settings.timeouts.total_s
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s)
+        self.retry_budget = RetryBudget(
+            settings.retry_budget_ratio, settings.retry_budget_min_per_s
+        )
         t = settings.timeouts
         self._client = httpx.AsyncClient(
             base_url=str(settings.url).rstrip("/"),
@@ -179,13 +183,14 @@ class Upstream:
             )
         authorization = await self._credential.authorization(caller)
         headers = {"Authorization": authorization} if authorization else None
+        self.retry_budget.record_request()
         for attempt in range(self._retries + 1):
             try:
                 response = await self._attempt(path, payload, headers)
             except BackendUnavailable:
                 # Nothing reached the backend (or it said it is not ready), and nothing
-                # has reached the client yet: a retry is safe.
-                if attempt < self._retries:
+                # has reached the client yet: a retry is safe, if the budget allows.
+                if attempt < self._retries and self.retry_budget.try_retry():
                     await asyncio.sleep(RETRY_BACKOFF_S * 2**attempt)
                     continue
                 self.breaker.record_failure()

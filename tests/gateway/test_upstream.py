@@ -138,6 +138,26 @@ async def test_an_unreachable_backend_is_retried_before_the_first_byte() -> None
     assert flaky.calls == 2
 
 
+async def test_retries_stop_when_the_retry_budget_is_spent() -> None:
+    settings = BackendSettings.model_validate(
+        {
+            "url": "http://edge.test",
+            "model": "m",
+            "retries": 1,
+            "retry_budget_ratio": 0.2,
+            "retry_budget_min_per_s": 0,
+            "breaker_failures": 1000,
+        }
+    )
+    dead = Flaky(failures=10_000)
+    backend = Upstream("edge", settings, transport=httpx.MockTransport(dead))
+    for _ in range(20):
+        with pytest.raises(BackendUnavailable):
+            await backend.complete("/x", {})
+    # 20 requests allow 4 retries (20%), not 20: 24 calls, not 40.
+    assert dead.calls == 24
+
+
 async def test_caller_errors_are_never_retried() -> None:
     calls: list[int] = []
 

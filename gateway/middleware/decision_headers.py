@@ -6,12 +6,17 @@ reads them when the response starts, so errors and streams carry the headers too
 
 from __future__ import annotations
 
+import json
+import logging
 import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from edge.errors import InternalError, error_body
 from gateway.policy.decision import NO_POLICY_REVISION
+
+log = logging.getLogger(__name__)
 
 
 class DecisionHeadersMiddleware:
@@ -25,8 +30,12 @@ class DecisionHeadersMiddleware:
         state = scope.setdefault("state", {})
         state["decision_id"] = f"dec-{uuid.uuid4().hex}"
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers["x-hybridgate-decision-id"] = state["decision_id"]
                 headers["x-hybridgate-policy-revision"] = state.get(
@@ -38,4 +47,23 @@ class DecisionHeadersMiddleware:
                     headers["x-hybridgate-fallback"] = fallback
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Answered here rather than by Starlette's outermost error middleware, so
+            # that an unexpected failure also carries the decision id to quote.
+            if started:
+                raise
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            body = json.dumps(error_body(InternalError("internal server error"))).encode()
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send_with_headers({"type": "http.response.body", "body": body})

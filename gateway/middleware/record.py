@@ -171,7 +171,8 @@ class RecordMiddleware:
             # Unhandled: Starlette's outer error middleware answers 500 (or the client
             # went away); either way this request gets its one event.
             if not streaming:
-                record.status = 500 if held is None else record.status
+                if held is None:
+                    record.status, record.error_code = 500, "internal_error"
                 await finish(None)
             else:
                 await self._finish_stream(finish, record, ended)

@@ -352,3 +352,22 @@ def test_audit_query_filters_and_finds_hashed_principals(
     table = run_cli("audit", "query", "--level", "restricted", state=state)
     assert "policy" not in table.stderr
     assert len(table.stdout.splitlines()) == 2  # header + the denied request
+
+
+def test_an_unexpected_failure_is_a_500_with_headers_and_one_event(
+    state: Path, classifiers: Classifiers
+) -> None:
+    app = create_app(load_settings(), {"edge": backend("edge")}, classifiers)  # type: ignore[dict-item]
+
+    @app.get("/v1/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app) as client:
+        response = client.get("/v1/boom", headers={"Authorization": f"Bearer {dev_token(state)}"})
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "a bug" not in response.text
+    (event,) = events(state)
+    assert event["decision_id"] == response.headers["x-hybridgate-decision-id"]
+    assert (event["status"], event["error_code"]) == (500, "internal_error")

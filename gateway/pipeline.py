@@ -43,6 +43,8 @@ class Plan:
     classification_s: float = 0.0
     # The cloud was chosen by a rule that looks at the edge's queue.
     spillover: bool = False
+    # (role, text with every detected entity replaced), when the policy asks for it.
+    redacted_prompt: tuple[tuple[str, str], ...] | None = None
 
 
 class Pipeline:
@@ -90,7 +92,14 @@ class Pipeline:
             span.set_attribute("hybridgate.route", decision.route)
             span.set_attribute("hybridgate.rule", decision.rule)
         spillover = decision.route == "cloud" and uses_edge_queue(active.policy, decision.rule)
-        return Plan(decision, active.extra, classification_s, spillover)
+        redacted_prompt = None
+        if active.policy.audit.redacted_prompts:
+            redaction = Redaction(active.extra.sensitivity.spans)
+            redacted_prompt = await loop.run_in_executor(
+                self._classify_pool,
+                lambda: tuple((s.role, redaction.text(s.text)) for s in found),
+            )
+        return Plan(decision, active.extra, classification_s, spillover, redacted_prompt)
 
     def require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":

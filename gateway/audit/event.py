@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from gateway.auth.principal import Principal
+from gateway.classify.signals import Signals
 from gateway.policy.decision import Decision
 
 EventKind = Literal["decision", "security"]
@@ -51,6 +52,8 @@ class RequestRecord:
     error_code: str | None = None
     # Why authentication refused the request; never the token.
     security_reason: str | None = None
+    # Only when the policy's audit.redacted_prompts asks for it.
+    redacted_prompt: tuple[tuple[str, str], ...] | None = None
     total_s: float | None = None
 
     def observe_usage(self, usage: Any) -> None:
@@ -112,6 +115,18 @@ def _int(value: Any) -> int | None:
 def to_event(record: RequestRecord, principals: PrincipalView) -> dict[str, Any]:
     decision = record.decision
     signals = decision.signals if decision is not None else None
+    event = _event(record, principals, decision, signals)
+    if record.redacted_prompt is not None:
+        event["prompt"] = [{"role": role, "text": text} for role, text in record.redacted_prompt]
+    return event
+
+
+def _event(
+    record: RequestRecord,
+    principals: PrincipalView,
+    decision: Decision | None,
+    signals: Signals | None,
+) -> dict[str, Any]:
     return {
         "kind": record.kind,
         "decision_id": record.decision_id,

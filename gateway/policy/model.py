@@ -90,6 +90,14 @@ class Default(BaseModel):
     fallback: Literal["edge"] | None = None
 
 
+class AuditOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Put each request's prompt in its audit event with every detected entity replaced
+    # by a placeholder ([US_SSN_1]). Off: events hold no prompt text at all.
+    redacted_prompts: bool = False
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -105,6 +113,7 @@ class Policy(BaseModel):
     classifiers_from: str | None = None
     rules: list[Rule] = []
     default: Default = Default()
+    audit: AuditOptions = AuditOptions()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Policy:

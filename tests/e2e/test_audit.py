@@ -93,7 +93,7 @@ def test_every_complete_event_verifies_after_sigkill_under_load(
 PLANTED = {
     "ssn": "219-09-9999",
     "card": "4111 1111 1111 1111",
-    "email": "zebulon.plantagenet@example.org",
+    "email": "zebulon.plantagenet@contoso.com",
     "name": "Zebulon Plantagenet",
     "aws key": "AKIAZ7PLANTEDKEY0001",
     "password": "Tr0ub4dor&3-planted",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -21,6 +22,7 @@ from gateway.audit.query import iter_events
 from gateway.audit.verify import verify
 from gateway.classify.registry import Classifiers
 from gateway.settings import load_settings
+from tests.conftest import DEFAULT_POLICY
 from tests.processes import dev_token
 
 USAGE = {
@@ -371,3 +373,38 @@ def test_an_unexpected_failure_is_a_500_with_headers_and_one_event(
     (event,) = events(state)
     assert event["decision_id"] == response.headers["x-hybridgate-decision-id"]
     assert (event["status"], event["error_code"]) == (500, "internal_error")
+
+
+def test_a_policy_can_ask_for_redacted_prompts_in_the_events(
+    state: Path, classifiers: Classifiers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = state / "policy.yaml"
+    policy.write_text(DEFAULT_POLICY.read_text() + "\naudit:\n  redacted_prompts: true\n")
+    monkeypatch.setenv("HYBRIDGATE_POLICY__FILE", str(policy))
+    prompt = "Card 4111 1111 1111 1111 was declined for jane.doe@contoso.com, why?"
+    with app_client(classifiers) as client:
+        client.post(
+            "/v1/chat/completions",
+            json=chat(prompt),
+            headers={"Authorization": f"Bearer {dev_token(state)}"},
+        )
+    (event,) = events(state)
+    (message,) = event["prompt"]
+    assert message["role"] == "user"
+    assert re.fullmatch(
+        r"Card \[CREDIT_CARD_1\] was declined for \[EMAIL_ADDRESS_1\], why\?", message["text"]
+    )
+    raw = b"".join(p.read_bytes() for p in audit_files(state))
+    assert b"4111" not in raw
+    assert b"jane.doe" not in raw
+
+
+def test_events_hold_no_prompt_by_default(state: Path, classifiers: Classifiers) -> None:
+    with app_client(classifiers) as client:
+        client.post(
+            "/v1/chat/completions",
+            json=chat("Say hello"),
+            headers={"Authorization": f"Bearer {dev_token(state)}"},
+        )
+    (event,) = events(state)
+    assert "prompt" not in event

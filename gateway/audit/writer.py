@@ -10,7 +10,9 @@ where they cost less than a thread hop would.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -58,6 +60,7 @@ class AuditWriter:
         self._entering = 0  # record() calls waiting for queue space
         self._sync_at: float | None = None  # when a pending "interval" fsync is due
         self._healthy = True
+        self._lock: int | None = None  # the chain's lock file, held while running
 
     @property
     def healthy(self) -> bool:
@@ -67,7 +70,13 @@ class AuditWriter:
     async def start(self) -> None:
         if self._task is not None:
             raise AuditWriteError("audit writer already started")
-        await asyncio.to_thread(self._file.open)
+        self._lock = _lock_chain(self._path)
+        try:
+            await asyncio.to_thread(self._file.open)
+        except BaseException:
+            os.close(self._lock)
+            self._lock = None
+            raise
         self._task = asyncio.create_task(self._run(), name=f"audit-writer {self._path}")
 
     async def record(self, event: dict[str, Any]) -> None:
@@ -93,7 +102,12 @@ class AuditWriter:
         if not self._closing:
             self._closing = True
             await self._queue.put(None)
-        await self._task
+        try:
+            await self._task
+        finally:
+            if self._lock is not None:
+                os.close(self._lock)  # closing the descriptor releases the lock
+                self._lock = None
 
     async def _run(self) -> None:
         stopping = False
@@ -188,6 +202,22 @@ class AuditWriter:
 
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
+
+
+def _lock_chain(path: Path) -> int:
+    """An exclusive lock beside the chain: two processes appending to one chain would
+    interleave their links, and the log would then look tampered with."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path.parent / f".{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise AuditWriteError(
+            f"another process is writing the audit log {path}; give each gateway its own "
+            "audit.path (or state_dir)"
+        ) from None
+    return descriptor
 
 
 def _seal_batch(events: list[dict[str, Any]], head: Head) -> tuple[bytes, Head, list[Outcome]]:

@@ -145,11 +145,16 @@ def test_a_client_disconnect_cancels_the_cloud_generation(gateway: Service, clou
 
 
 def test_with_the_edge_stopped_sensitive_requests_get_503_never_the_cloud(
-    cloud: Cloud, log_dir: Path
+    cloud: Cloud, log_dir: Path, tmp_path: Path
 ) -> None:
     edge = start_edge(log_dir)
     gateway = start_gateway(
-        log_dir, edge.url, cloud.state_dir, HYBRIDGATE_BACKENDS__CLOUD__URL=cloud.url
+        log_dir,
+        edge.url,
+        cloud.state_dir,
+        HYBRIDGATE_BACKENDS__CLOUD__URL=cloud.url,
+        # The module's gateway writes the audit log in that state dir.
+        HYBRIDGATE_AUDIT__PATH=str(tmp_path / "audit.jsonl"),
     )
     try:
         client = client_for(gateway, cloud.state_dir)

@@ -130,10 +130,16 @@ def test_sensitive_request_for_the_cloud_is_refused(client: OpenAI) -> None:
 
 @pytest.fixture(scope="module")
 def misconfigured_gateway(
-    edge_server: Service, log_dir: Path, state_dir: Path
+    edge_server: Service, log_dir: Path, state_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
+    # The shared dev key, but an audit log of its own: one writer per chain.
+    audit = tmp_path_factory.mktemp("misconfigured-audit") / "audit.jsonl"
     service = start_gateway(
-        log_dir, edge_server.url, state_dir, HYBRIDGATE_BACKENDS__EDGE__MODEL="no-such"
+        log_dir,
+        edge_server.url,
+        state_dir,
+        HYBRIDGATE_BACKENDS__EDGE__MODEL="no-such",
+        HYBRIDGATE_AUDIT__PATH=str(audit),
     )
     yield service
     service.stop()

@@ -298,3 +298,18 @@ async def test_fsync_never_leaves_it_to_the_os_until_close(
     assert fsyncs.files == 0
     await writer.aclose()
     assert fsyncs.files == 1
+
+
+async def test_a_second_writer_on_the_same_chain_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    first = AuditWriter(path)
+    await first.start()
+    second = AuditWriter(path)
+    with pytest.raises(AuditWriteError, match="another process"):
+        await second.start()
+    await first.aclose()
+    # Released on close: the chain can be taken over.
+    third = AuditWriter(path)
+    await third.start()
+    await third.record({"n": 1})
+    await third.aclose()

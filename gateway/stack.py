@@ -118,7 +118,14 @@ def run_stack(settings: Settings, config: Path | None) -> int:
         cloud.wait_ready(f"{cloud_url}/readyz", settings.cloud.startup_timeout_s)
         children.append(Child("gateway", [*base, "serve"], env))
         children[-1].wait_ready(f"{gateway_url}/readyz")
-        _print_banner(gateway_url, edge_url, cloud_url, settings.auth.mode)
+        audit = settings.audit
+        _print_banner(
+            gateway_url,
+            edge_url,
+            cloud_url,
+            settings.auth.mode,
+            audit.resolved_path(settings.server.state_dir) if audit.enabled else None,
+        )
         return _supervise(children)
     except StackError as exc:
         print(f"hybridgate up: {exc}", file=sys.stderr)
@@ -145,13 +152,21 @@ def _supervise(children: list[Child]) -> int:
         time.sleep(0.5)
 
 
-def _print_banner(gateway_url: str, edge_url: str, cloud_url: str, auth_mode: str) -> None:
+def _print_banner(
+    gateway_url: str, edge_url: str, cloud_url: str, auth_mode: str, audit: Path | None
+) -> None:
     token_hint = (
         "Auth is in dev mode: get a token from the local dev issuer, then call:\n"
         "  TOKEN=$(.venv/bin/hybridgate dev-token --user dev)"
         if auth_mode == "dev"
         else "Auth is in entra mode: use an Entra ID access token for this API:\n"
         "  TOKEN=<access token>"
+    )
+    audit_hint = (
+        f"Every request is in the audit log {audit}:\n"
+        "  .venv/bin/hybridgate audit verify; .venv/bin/hybridgate report\n"
+        if audit is not None
+        else ""
     )
     call = (
         f'  curl -s {gateway_url}/v1/chat/completions -H "Authorization: Bearer $TOKEN" \\\n'
@@ -169,7 +184,7 @@ A simple prompt runs on the edge:
 {call % "What is the capital of Japan?"}
 A complex, non-sensitive one goes to the cloud (see x-hybridgate-route with curl -i):
 {call % COMPLEX_EXAMPLE}
-Ctrl-C stops everything.
+{audit_hint}Ctrl-C stops everything.
 """,
         flush=True,
     )

@@ -237,13 +237,20 @@ def _audit_files(args: argparse.Namespace, settings: Settings) -> list[Path]:
 
 
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.audit.checkpoint import parse_head, read_checkpoint
     from gateway.audit.verify import verify
 
     files = _audit_files(args, settings)
     if not files:
         print("hybridgate audit: no audit files found", file=sys.stderr)
         return 2
-    report = verify(files)
+    try:
+        # A head given on the command line, else the checkpoint beside the newest file.
+        head = parse_head(args.head) if args.head else read_checkpoint(files[-1])
+    except ValueError as exc:
+        print(f"hybridgate audit: --head: {exc}", file=sys.stderr)
+        return 2
+    report = verify(files, head)
     print(report.describe())
     return 0 if report.ok else 1
 
@@ -391,6 +398,10 @@ def _add_inspection_commands(commands: Any) -> None:
         nargs="*",
         type=Path,
         help="files in chain order, or a directory (default: audit.path)",
+    )
+    verify.add_argument(
+        "--head",
+        help="SEQ:HASH of the last event recorded elsewhere (default: the log's checkpoint)",
     )
     verify.set_defaults(func=_audit_verify)
     query = audit_commands.add_parser("query", help="search the audit log")

@@ -8,9 +8,9 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import NamedTuple
 
 from gateway.audit.chain import GENESIS
+from gateway.audit.checkpoint import Head, read_checkpoint, write_checkpoint
 from gateway.audit.errors import ChainRecoveryError
 from gateway.audit.files import (
     chain_files,
@@ -21,13 +21,6 @@ from gateway.audit.files import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class Head(NamedTuple):
-    """The last event written: the next one gets `seq + 1` and chains from `hash`."""
-
-    seq: int
-    hash: str
 
 
 def read_head(files: list[Path]) -> Head:
@@ -76,6 +69,14 @@ class ActiveFile:
             log.warning("audit log %s ends in a torn line; rotating it away", self._path)
             self._rename_away()
         self.head = read_head(chain_files(self._path))
+        checkpoint = read_checkpoint(self._path)
+        if checkpoint is not None and checkpoint.seq > self.head.seq:
+            # Continuing would overwrite the evidence with a new checkpoint.
+            raise ChainRecoveryError(
+                f"the audit log {self._path} ends at seq {self.head.seq} but its checkpoint "
+                f"records seq {checkpoint.seq}: events were deleted from its end. Run "
+                "`hybridgate audit verify`, then move the log aside to start a new chain"
+            )
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
         self._fd = os.open(self._path, flags, 0o600)
         self._size = os.fstat(self._fd).st_size
@@ -97,9 +98,12 @@ class ActiveFile:
             raise
         self._size += len(data)
         self.head = head
+        if fsync:
+            write_checkpoint(self._path, head)
 
     def sync(self) -> None:
         os.fsync(self._require_fd())
+        write_checkpoint(self._path, self.head)
 
     def close(self) -> None:
         if self._fd is None:
@@ -109,6 +113,7 @@ class ActiveFile:
             os.fsync(fd)
         finally:
             os.close(fd)
+        write_checkpoint(self._path, self.head)
 
     def _require_fd(self) -> int:
         if self._fd is None:

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gateway.audit.chain import GENESIS, event_hash
+from gateway.audit.checkpoint import Head
 
-Kind = Literal["malformed", "altered", "duplicated", "deleted or reordered"]
+Kind = Literal["malformed", "altered", "duplicated", "deleted or reordered", "truncated"]
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,16 @@ class _Chain:
     hash: str = GENESIS
     events: int = 0
     notes: list[str] = field(default_factory=list)
+    checkpoint: Head | None = None
 
     def check(self, raw: bytes) -> None:
         record = _parse(raw)
         seq, prev = record["seq"], record["prev_hash"]
         if event_hash(record) != record["hash"]:
             raise _Broken("altered", "hash does not match the contents", seq)
+        if self.checkpoint is not None and seq == self.checkpoint.seq:
+            if record["hash"] != self.checkpoint.hash:
+                raise _Broken("altered", "differs from the event the checkpoint records", seq)
         if self.seq is not None and record["hash"] == self.hash:
             raise _Broken("duplicated", f"repeats seq {self.seq}", seq)
         if self.seq is None and seq != 1:
@@ -107,12 +112,14 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
             yield number, raw, raw.endswith(b"\n")
 
 
-def verify(files: Sequence[Path]) -> VerifyReport:
+def verify(files: Sequence[Path], checkpoint: Head | None = None) -> VerifyReport:
     """`files` in chain order, as `gateway.audit.files.chain_files` lists them.
 
     An unterminated last line is a torn tail even if it parses: the writer never
-    acknowledged it, and the chain goes on from the line before it."""
-    chain = _Chain()
+    acknowledged it, and the chain goes on from the line before it. With a
+    `checkpoint` (the chain's own, or a head recorded elsewhere), events cut off the
+    end are found too, which the chain alone cannot show."""
+    chain = _Chain(checkpoint=checkpoint)
     report = VerifyReport(ok=True, events=0, files=len(files), notes=chain.notes)
     for path in files:
         for number, raw, terminated in _lines(path):
@@ -127,4 +134,15 @@ def verify(files: Sequence[Path]) -> VerifyReport:
                 report.events = chain.events
                 return report
     report.events = chain.events
+    if checkpoint is not None and files and (chain.seq or 0) < checkpoint.seq:
+        last = files[-1]
+        report.ok = False
+        report.problem = Problem(
+            last,
+            sum(1 for _ in _lines(last)) + 1,
+            chain.seq,
+            "truncated",
+            f"the log ends at seq {chain.seq or 0} but the checkpoint records seq "
+            f"{checkpoint.seq}: events were deleted from its end",
+        )
     return report

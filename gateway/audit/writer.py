@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from gateway.audit.active import ActiveFile, Head
+from gateway.audit.active import ActiveFile
+from gateway.audit.checkpoint import Head
 from gateway.audit.chain import seal
 from gateway.audit.errors import AuditWriteError
 from gateway.audit.files import chain_files

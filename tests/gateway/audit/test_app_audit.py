@@ -336,6 +336,22 @@ def test_audit_verify_names_the_first_tampered_position(
     assert kind in done.stdout
 
 
+def test_audit_verify_finds_events_cut_off_the_end(state: Path, classifiers: Classifiers) -> None:
+    with app_client(classifiers) as client:
+        responses = mixed_requests(client, dev_token(state))
+    active = state / "audit" / "audit.jsonl"
+    lines = active.read_bytes().splitlines(keepends=True)
+    active.write_bytes(b"".join(lines[:-2]))
+    done = run_cli("audit", "verify", state=state)
+    assert done.returncode == 1
+    assert f"truncated at {active}:{len(responses) - 1}" in done.stdout
+    # A head recorded elsewhere (here: the one the log really ended at) works the same.
+    last = json.loads(lines[-1])
+    head = f"{last['seq']}:{last['hash']}"
+    assert run_cli("audit", "verify", str(active), "--head", head, state=state).returncode == 1
+    assert run_cli("audit", "verify", "--head", "nonsense", state=state).returncode == 2
+
+
 def test_audit_query_filters_and_finds_hashed_principals(
     state: Path, classifiers: Classifiers
 ) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from gateway.audit.chain import GENESIS, canonical, seal
+from gateway.audit.checkpoint import Head
 from gateway.audit.files import chain_files, discover
 from gateway.audit.verify import TornTail, verify
 
@@ -173,3 +174,38 @@ def test_a_line_without_chain_fields_is_malformed(tmp_path: Path) -> None:
     report = verify([path])
     assert report.problem is not None
     assert (report.problem.kind, report.problem.line) == ("malformed", 2)
+
+
+def head_of(line: bytes) -> Head:
+    record = json.loads(line)
+    return Head(record["seq"], record["hash"])
+
+
+def test_events_cut_off_the_end_are_found_only_with_a_checkpoint(tmp_path: Path) -> None:
+    lines = chain_lines(5)
+    path = write_file(tmp_path / "audit.jsonl", lines[:3])
+    # The chain alone cannot tell: a shorter chain is still a chain.
+    assert verify([path]).ok
+    report = verify([path], checkpoint=head_of(lines[4]))
+    assert not report.ok
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.line) == ("truncated", 4)
+    assert "checkpoint records seq 5" in report.describe()
+
+
+def test_a_rewritten_event_at_the_checkpoint_is_altered(tmp_path: Path) -> None:
+    lines = chain_lines(4)
+    # A forged tail: event 4 replaced by another that chains correctly from event 3.
+    forged, _ = seal({"i": 99, "route": "edge"}, 4, json.loads(lines[2])["hash"])
+    path = write_file(tmp_path / "audit.jsonl", [*lines[:3], forged])
+    assert verify([path]).ok
+    report = verify([path], checkpoint=head_of(lines[3]))
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.line) == ("altered", 4)
+
+
+def test_a_log_longer_than_its_checkpoint_is_fine(tmp_path: Path) -> None:
+    # After a crash the checkpoint lags the log (it follows fsyncs); that is not tampering.
+    lines = chain_lines(5)
+    path = write_file(tmp_path / "audit.jsonl", lines)
+    assert verify([path], checkpoint=head_of(lines[2])).ok

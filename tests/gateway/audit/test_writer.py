@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from gateway.audit.chain import GENESIS
+from gateway.audit.checkpoint import Head, read_checkpoint
 from gateway.audit.errors import ChainRecoveryError
 from gateway.audit.verify import TornTail, verify
 from gateway.audit.writer import AuditWriteError, AuditWriter, chain_files
@@ -245,14 +246,16 @@ async def test_record_before_start_raises(log_path: Path) -> None:
 
 
 class FsyncCounter:
-    """Counts fsyncs of regular files (not of the directory) and still does them."""
+    """Counts fsyncs of the log's files (not of the directory or the checkpoint) and
+    still does them."""
 
     def __init__(self, real: Callable[[int], None]) -> None:
         self._real = real
         self.files = 0
 
     def __call__(self, fd: int) -> None:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if stat.S_ISREG(os.fstat(fd).st_mode) and name.endswith(".jsonl"):
             self.files += 1
         self._real(fd)
 
@@ -313,3 +316,17 @@ async def test_a_second_writer_on_the_same_chain_is_refused(tmp_path: Path) -> N
     await third.start()
     await third.record({"n": 1})
     await third.aclose()
+
+
+async def test_a_log_cut_short_while_stopped_is_not_continued(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    writer = AuditWriter(path)
+    await writer.start()
+    for i in range(4):
+        await writer.record({"n": i})
+    await writer.aclose()
+    assert read_checkpoint(path) == Head(4, json.loads(path.read_bytes().splitlines()[-1])["hash"])
+    path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:2]))
+    # Continuing would write a new checkpoint over the evidence.
+    with pytest.raises(ChainRecoveryError, match="ends at seq 2 but its checkpoint records seq 4"):
+        await AuditWriter(path).start()

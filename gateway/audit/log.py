@@ -69,13 +69,15 @@ class AuditLog:
             return True
         event = to_event(record, self._principals)
         try:
-            await self._writer.record(event)
+            head = await self._writer.record(event)
         except (AuditError, ValueError, TypeError) as exc:
             log.error("audit event %s not written: %s", record.decision_id, type(exc).__name__)
             return False
         if self._sink is not None:
             try:
-                self._sink.emit(event)
+                # With its place in the chain: the collector holds every head, which
+                # is what `audit verify --head` compares a site's log with.
+                self._sink.emit(event | {"seq": head.seq, "hash": head.hash})
             except Exception as exc:  # export is best effort; the file is the record
                 log.warning("audit event export failed: %s", type(exc).__name__)
         return True

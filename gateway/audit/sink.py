@@ -49,7 +49,8 @@ class OtelLogSink:
             "hybridgate.route": event["route"] or "none",
             "hybridgate.rule": event["rule"] or "none",
             "hybridgate.status": event["status"] or 0,
-            "hybridgate.seq": event.get("seq", 0),
+            "hybridgate.seq": event["seq"],
+            "hybridgate.hash": event["hash"],
         }
         self._logger.emit(
             # The event as one JSON string: log bodies cannot hold nulls as values.

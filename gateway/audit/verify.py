@@ -76,9 +76,9 @@ class _Chain:
         seq, prev = record["seq"], record["prev_hash"]
         if event_hash(record) != record["hash"]:
             raise _Broken("altered", "hash does not match the contents", seq)
-        if self.checkpoint is not None and seq == self.checkpoint.seq:
-            if record["hash"] != self.checkpoint.hash:
-                raise _Broken("altered", "differs from the event the checkpoint records", seq)
+        checkpoint = self.checkpoint
+        if checkpoint is not None and seq == checkpoint.seq and record["hash"] != checkpoint.hash:
+            raise _Broken("altered", "differs from the event the checkpoint records", seq)
         if self.seq is not None and record["hash"] == self.hash:
             raise _Broken("duplicated", f"repeats seq {self.seq}", seq)
         if self.seq is None and seq != 1:

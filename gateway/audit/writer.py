@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gateway.audit.active import ActiveFile
-from gateway.audit.checkpoint import Head
 from gateway.audit.chain import seal
+from gateway.audit.checkpoint import Head
 from gateway.audit.errors import AuditWriteError
 from gateway.audit.files import chain_files
 
@@ -28,13 +28,14 @@ __all__ = ["AuditWriteError", "AuditWriter", "FsyncPolicy", "chain_files"]
 log = logging.getLogger(__name__)
 
 FsyncPolicy = Literal["always", "interval", "never"]
-Outcome = Exception | None  # per event: None once written, else why it was refused
+# Per event: its place in the chain once written, else why it was refused.
+Outcome = Exception | Head
 
 
 @dataclass(frozen=True)
 class _Pending:
     event: dict[str, Any]
-    done: asyncio.Future[None]
+    done: asyncio.Future[Head]
 
 
 class AuditWriter:
@@ -80,7 +81,7 @@ class AuditWriter:
             raise
         self._task = asyncio.create_task(self._run(), name=f"audit-writer {self._path}")
 
-    async def record(self, event: dict[str, Any]) -> None:
+    async def record(self, event: dict[str, Any]) -> Head:
         """Returns once the event is written (and fsynced, under "always"). Waits for
         queue space rather than drop an event. Raises AuditWriteError when it could not
         be written, ValueError or TypeError when it cannot be sealed."""
@@ -94,7 +95,7 @@ class AuditWriter:
             self._entering -= 1
         if self._task.done() and not pending.done.done():
             raise AuditWriteError("audit writer stopped before writing the event")
-        await pending.done
+        return await pending.done
 
     async def aclose(self) -> None:
         """Writes everything recorded so far, fsyncs and closes. Idempotent."""
@@ -159,7 +160,7 @@ class AuditWriter:
             for p in pending:
                 _settle(p, _write_error(self._path, exc))
             return
-        if any(o is None for o in outcomes):
+        if any(isinstance(o, Head) for o in outcomes):
             self._healthy = True
             if self._fsync == "interval" and self._sync_at is None:
                 self._sync_at = self._now() + self._fsync_interval_s
@@ -232,8 +233,8 @@ def _seal_batch(events: list[dict[str, Any]], head: Head) -> tuple[bytes, Head, 
             outcomes.append(exc)
             continue
         lines.append(line)
-        outcomes.append(None)
         head = Head(head.seq + 1, digest)
+        outcomes.append(head)
     return b"".join(lines), head, outcomes
 
 
@@ -246,7 +247,7 @@ def _write_error(path: Path, exc: Exception) -> AuditWriteError:
 def _settle(pending: _Pending, outcome: Outcome) -> None:
     if pending.done.done():  # the caller was cancelled
         return
-    if outcome is None:
-        pending.done.set_result(None)
+    if isinstance(outcome, Head):
+        pending.done.set_result(outcome)
     else:
         pending.done.set_exception(outcome)

@@ -159,3 +159,8 @@ def test_audit_events_are_exported_as_otel_log_records(
         == responses[0].headers["x-hybridgate-decision-id"]
     )
     assert '"route":"edge"' in str(first.body)
+    # Each record names its place in the chain, so the collector holds every head.
+    assert [r.log_record.attributes["hybridgate.seq"] for r in records] == list(
+        range(1, len(responses) + 1)
+    )
+    assert str(first.attributes["hybridgate.hash"]).startswith("sha256:")

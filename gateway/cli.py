@@ -19,8 +19,8 @@ from gateway.settings import ConfigError, Settings, load_settings, with_override
 GRACEFUL_SHUTDOWN_S = 5
 
 # Pinned rather than "auto": Ray brings uvloop and httptools, which uvicorn would then
-# pick, and with uvloop a Ctrl-C ends in a KeyboardInterrupt traceback; the header
-# size limit below is h11's.
+# pick; everything here was built and tested on asyncio and h11, and the header size
+# limit below is h11's.
 SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
 
 Command = Callable[[argparse.Namespace, Settings], int]

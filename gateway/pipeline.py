@@ -21,7 +21,7 @@ from gateway.classify.extract import segments
 from gateway.classify.registry import Classifiers
 from gateway.errors import ModelNotFound, PolicyDenied
 from gateway.policy.decision import Decision, Route
-from gateway.policy.engine import RequestFacts, evaluate, uses_edge_queue
+from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import PolicyStore
 from gateway.policy.redact import Redaction, Restorer
 from gateway.schemas import VIRTUAL_MODELS, ChatCompletionRequest, CompletionRequest
@@ -41,8 +41,6 @@ class Plan:
     decision: Decision
     classifiers: Classifiers
     classification_s: float = 0.0
-    # The cloud was chosen by a rule that looks at the edge's queue.
-    spillover: bool = False
     # (role, text with every detected entity replaced), when the policy asks for it.
     redacted_prompt: tuple[tuple[str, str], ...] | None = None
 
@@ -91,7 +89,6 @@ class Pipeline:
             )
             span.set_attribute("hybridgate.route", decision.route)
             span.set_attribute("hybridgate.rule", decision.rule)
-        spillover = decision.route == "cloud" and uses_edge_queue(active.policy, decision.rule)
         redacted_prompt = None
         if active.policy.audit.redacted_prompts:
             redaction = Redaction(active.extra.sensitivity.spans)
@@ -99,7 +96,7 @@ class Pipeline:
                 self._classify_pool,
                 lambda: tuple((s.role, redaction.text(s.text)) for s in found),
             )
-        return Plan(decision, active.extra, classification_s, spillover, redacted_prompt)
+        return Plan(decision, active.extra, classification_s, redacted_prompt)
 
     def require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":

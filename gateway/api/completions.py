@@ -43,7 +43,6 @@ async def _forward(
     decision = plan.decision
     record.decision = decision
     record.classification_s = plan.classification_s
-    record.spillover = plan.spillover
     record.redacted_prompt = plan.redacted_prompt
     # Read by DecisionHeadersMiddleware, so that failures after this point carry them too.
     request.state.policy_revision = decision.policy_revision

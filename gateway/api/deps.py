@@ -29,10 +29,8 @@ async def authenticate(request: Request) -> Caller:
         caller = await get_authenticator(request).authenticate(
             request.headers, request.query_params
         )
-    request.state.principal = caller.principal
-    record = getattr(request.state, "record", None)
-    if record is not None:
-        record.principal = caller.principal
+    # The record stage (RecordMiddleware) made the record before any route runs.
+    request.state.record.principal = caller.principal
     return caller
 
 

@@ -38,7 +38,6 @@ class RequestRecord:
     backend: str | None = None
     model: str | None = None
     fallback: str | None = None
-    spillover: bool = False
     redacted: bool = False
     classification_s: float | None = None
     queue_s: float | None = None
@@ -68,6 +67,10 @@ class RequestRecord:
         queue_ms = usage.get("queue_time_ms")
         if isinstance(queue_ms, int | float):
             self.queue_s = queue_ms / 1000
+
+    @property
+    def spillover(self) -> bool:
+        return self.decision is not None and self.decision.spillover
 
     @property
     def kind(self) -> EventKind:

@@ -25,6 +25,9 @@ class Decision:
     fallback: str | None = None
     trace: tuple[str, ...] = ()
     message: str | None = None  # for a deny: what the caller is told
+    # The cloud was chosen by a rule that looks at the edge's queue. Recorded in the
+    # audit event and metrics; not part of the decision JSON.
+    spillover: bool = False
 
     def as_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {

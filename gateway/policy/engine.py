@@ -3,6 +3,7 @@ no globals; the same inputs give the same decision and the same trace."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from gateway.auth.principal import Principal
@@ -61,7 +62,12 @@ def evaluate(
                 message=chosen.deny,
             )
         route, fallback, rule_id = chosen.route or "edge", chosen.fallback, chosen.id
-    return _guarded(policy, revision, context, route, fallback, rule_id, trace, decision_id)
+    decision = _guarded(policy, revision, context, route, fallback, rule_id, trace, decision_id)
+    if decision.route == "cloud" and chosen is not None and _mentions_queue(chosen.when):
+        # Sent to the cloud because the edge was busy: counted apart from the cloud
+        # work that complexity sends.
+        return dataclasses.replace(decision, spillover=True)
+    return decision
 
 
 def _guarded(
@@ -183,13 +189,6 @@ def _principal_leaf(c: Condition, principal: Principal | None) -> tuple[str, obj
     if c.apps_any is not None:
         return "apps_any", c.apps_any, bool(principal and principal.app_id in c.apps_any)
     raise ValueError("empty condition")  # the model refuses these at load time
-
-
-def uses_edge_queue(policy: Policy, rule_id: str) -> bool:
-    """Whether the rule looks at the edge's queue depth: a cloud route it chose is a
-    spillover (counted apart from the cloud work complexity sends)."""
-    rule = next((r for r in policy.rules if r.id == rule_id), None)
-    return rule is not None and _mentions_queue(rule.when)
 
 
 def _mentions_queue(condition: Condition) -> bool:

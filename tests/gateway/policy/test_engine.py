@@ -131,3 +131,19 @@ def test_evaluate_is_pure() -> None:
     principal = principal_from_claims({"tid": "t", "scp": "x"})
     args = (DEFAULT, REVISION, signals(Level.INTERNAL, True), principal, RequestFacts("auto"), "d")
     assert evaluate(*args) == evaluate(*args)
+
+
+def test_a_cloud_route_chosen_for_a_busy_edge_is_a_spillover() -> None:
+    principal = principal_from_claims({"tid": "t", "scp": "x"})
+
+    def spilled(s: Signals, edge_queue: int) -> tuple[str, bool]:
+        facts = RequestFacts("auto", edge_queue=edge_queue)
+        decision = evaluate(DEFAULT, REVISION, s, principal, facts, "d")
+        return decision.route, decision.spillover
+
+    assert spilled(signals(), edge_queue=12) == ("cloud", True)
+    assert spilled(signals(), edge_queue=0) == ("edge", False)
+    # Complex work goes to the cloud on its own merits, busy edge or not.
+    assert spilled(signals(complex_=True), edge_queue=0) == ("cloud", False)
+    # A sensitive request stays home however busy the edge is.
+    assert spilled(signals(Level.RESTRICTED), edge_queue=12) == ("edge", False)

@@ -99,6 +99,11 @@ def error_body(error: OpenAIError) -> dict[str, object]:
     }
 
 
+def error_response(error: OpenAIError) -> JSONResponse:
+    """The one way an OpenAIError becomes a response: handlers and middleware alike."""
+    return JSONResponse(error_body(error), status_code=error.status_code, headers=error.headers())
+
+
 def validation_error(exc: RequestValidationError) -> InvalidRequest:
     """Turns pydantic's error list into one 400 that names the first bad field."""
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
@@ -121,7 +126,7 @@ def field_path(loc: tuple[object, ...]) -> str | None:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_openai_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, OpenAIError)
-        return JSONResponse(error_body(exc), status_code=exc.status_code, headers=exc.headers())
+        return error_response(exc)
 
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

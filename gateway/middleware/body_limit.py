@@ -6,10 +6,9 @@ Content-Length are counted as they arrive.
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.errors import error_body
+from edge.errors import error_response
 from gateway.errors import PayloadTooLarge
 
 
@@ -49,8 +48,7 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         error = PayloadTooLarge(f"request body exceeds the limit of {self.max_bytes} bytes")
-        response = JSONResponse(error_body(error), status_code=error.status_code)
-        await response(scope, receive, send)
+        await error_response(error)(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -6,14 +6,13 @@ reads them when the response starts, so errors and streams carry the headers too
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.errors import InternalError, error_body
+from edge.errors import InternalError, error_response
 from gateway.policy.decision import NO_POLICY_REVISION
 
 log = logging.getLogger(__name__)
@@ -55,15 +54,5 @@ class DecisionHeadersMiddleware:
             if started:
                 raise
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            body = json.dumps(error_body(InternalError("internal server error"))).encode()
-            await send_with_headers(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send_with_headers({"type": "http.response.body", "body": body})
+            response = error_response(InternalError("internal server error"))
+            await response(scope, receive, send_with_headers)

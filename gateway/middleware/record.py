@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.errors import OpenAIError, error_body
+from edge.errors import OpenAIError, error_response
 from gateway.audit.event import RequestRecord
 from gateway.audit.log import AuditLog
 from gateway.telemetry.metrics import Metrics
@@ -68,17 +69,9 @@ def _error(body: bytes) -> dict[str, Any] | None:
     return error if isinstance(error, dict) else None
 
 
-def _refusal(error: OpenAIError) -> tuple[Message, Message]:
-    body = json.dumps(error_body(error)).encode()
-    start: Message = {
-        "type": "http.response.start",
-        "status": error.status_code,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    }
-    return start, {"type": "http.response.body", "body": body, "more_body": False}
+def _audit_refusal() -> JSONResponse:
+    """The 503 a request gets when its event cannot be written (fail-closed)."""
+    return error_response(AuditUnavailable("the audit log cannot be written"))
 
 
 class RecordMiddleware:
@@ -117,22 +110,6 @@ class RecordMiddleware:
         streaming = False
         ended = False  # the stream's last body message went out
 
-        async def finish(body: bytes | None) -> bool:
-            record.total_s = time.perf_counter() - record.started
-            if record.path in RECORDED_WHEN_REFUSED and (record.status or 0) < 400:
-                return True
-            if body is not None and (record.status or 0) >= 400:
-                error = _error(body)
-                if error is not None:
-                    record.error_code = str(error.get("code") or error.get("type") or "error")
-                    if record.decision is None and record.error_code in SECURITY_CODES:
-                        record.security_reason = str(error.get("message", record.error_code))
-            written = await recording.audit.record(record)
-            if not written:
-                recording.metrics.audit_failures.inc()
-            recording.metrics.observe(record)
-            return written
-
         async def send_recorded(message: Message) -> None:
             nonlocal held, streaming, ended
             if message["type"] == "http.response.start":
@@ -150,40 +127,57 @@ class RecordMiddleware:
                 ended = not message.get("more_body", False)
                 return
             # A whole response: it leaves only once its event is written.
-            if not await finish(message.get("body", b"")) and recording.audit.fail_closed:
+            written = await _finish(record, recording, message.get("body", b""))
+            if not written and recording.audit.fail_closed:
                 record.status = 503
-                held, message = _refusal(AuditUnavailable("the audit log cannot be written"))
+                await _audit_refusal()(scope, receive, send)
+                return
             await send(held)
             await send(message)
 
         app = self.app
         if recording.audit.refusing:
-            refusal = _refusal(AuditUnavailable("the audit log cannot be written"))
-
-            async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
-                for message in refusal:
-                    await send(message)
-
-            app = refuse
+            app = _audit_refusal()
         try:
             await app(scope, receive, send_recorded)
         except BaseException:
-            # Unhandled: Starlette's outer error middleware answers 500 (or the client
-            # went away); either way this request gets its one event.
-            if not streaming:
+            # Unhandled: the decision-headers middleware outside answers 500 (or the
+            # client went away); either way this request gets its one event.
+            if streaming:
+                await _finish_stream(record, recording, ended)
+            else:
                 if held is None:
                     record.status, record.error_code = 500, "internal_error"
-                await finish(None)
-            else:
-                await self._finish_stream(finish, record, ended)
+                await _finish(record, recording, None)
             raise
         if streaming:
-            await self._finish_stream(finish, record, ended)
+            await _finish_stream(record, recording, ended)
 
-    @staticmethod
-    async def _finish_stream(finish: Any, record: RequestRecord, ended: bool) -> None:
-        if not ended and record.error_code is None:
-            # Cut short, most often by the client leaving; the status had gone out.
-            record.error_code = "stream_incomplete"
-        if not await finish(None):
-            log.error("stream %s ended unaudited", record.decision_id)
+
+async def _finish(record: RequestRecord, recording: Recording, body: bytes | None) -> bool:
+    """Writes the request's event and observes its metrics; False if the event could
+    not be written. `body` is a whole response's, for its error code."""
+    record.total_s = time.perf_counter() - record.started
+    if record.path in RECORDED_WHEN_REFUSED and (record.status or 0) < 400:
+        return True
+    if body is not None and (record.status or 0) >= 400:
+        # Read back from the body, so that every source of an error response (handlers,
+        # the body limit, refusals) is recorded the same way.
+        error = _error(body)
+        if error is not None:
+            record.error_code = str(error.get("code") or error.get("type") or "error")
+            if record.decision is None and record.error_code in SECURITY_CODES:
+                record.security_reason = str(error.get("message", record.error_code))
+    written = await recording.audit.record(record)
+    if not written:
+        recording.metrics.audit_failures.inc()
+    recording.metrics.observe(record)
+    return written
+
+
+async def _finish_stream(record: RequestRecord, recording: Recording, ended: bool) -> None:
+    if not ended and record.error_code is None:
+        # Cut short, most often by the client leaving; the status had gone out.
+        record.error_code = "stream_incomplete"
+    if not await _finish(record, recording, None):
+        log.error("stream %s ended unaudited", record.decision_id)

@@ -47,7 +47,6 @@ async def _forward(
     # Read by DecisionHeadersMiddleware, so that failures after this point carry them too.
     request.state.policy_revision = decision.policy_revision
     route = pipeline.require_allowed(decision)
-    request.state.route = route
     try:
         return await _send(request, pipeline, plan, caller, route, path, body)
     except (BackendUnavailable, BadGateway):
@@ -56,8 +55,7 @@ async def _forward(
     # The cloud failed before the client got a byte (unreachable, breaker open, a 5xx,
     # no first byte in time) and the rule allows the edge. The sensitivity ceiling
     # was applied before the cloud was chosen, so this only ever moves data inwards.
-    request.state.route = "edge"
-    request.state.fallback = record.fallback = "cloud->edge"
+    record.fallback = "cloud->edge"
     return await _send(request, pipeline, plan, caller, "edge", path, body)
 
 

@@ -1,7 +1,8 @@
 """Gives each request a decision id and stamps the x-hybridgate-* headers on its response.
 
-Handlers record the route and policy revision in the request state; this middleware
-reads them when the response starts, so errors and streams carry the headers too.
+Handlers put the policy revision in the request state, and the backend and fallback
+in the request's record (`gateway.audit.event.RequestRecord`); this middleware reads
+them when the response starts, so errors and streams carry the headers too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge.errors import InternalError, error_response
+from gateway.audit.event import RequestRecord
 from gateway.policy.decision import NO_POLICY_REVISION
 
 log = logging.getLogger(__name__)
@@ -40,10 +42,11 @@ class DecisionHeadersMiddleware:
                 headers["x-hybridgate-policy-revision"] = state.get(
                     "policy_revision", NO_POLICY_REVISION
                 )
-                if route := state.get("route"):
-                    headers["x-hybridgate-route"] = route
-                if fallback := state.get("fallback"):
-                    headers["x-hybridgate-fallback"] = fallback
+                record: RequestRecord | None = state.get("record")
+                if record is not None and record.backend:
+                    headers["x-hybridgate-route"] = record.backend
+                if record is not None and record.fallback:
+                    headers["x-hybridgate-fallback"] = record.fallback
             await send(message)
 
         try:

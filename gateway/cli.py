@@ -265,32 +265,22 @@ def _since(value: str | None) -> datetime | None:
 
 
 def _audit_query(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.audit.event import PrincipalView
-    from gateway.audit.log import PRINCIPAL_KEY_FILE
+    from gateway.audit.log import read_principal_key
     from gateway.audit.query import Filter, format_table, iter_events, select
 
-    files = _audit_files(args, settings)
-    principals = [args.principal] if args.principal else []
-    key_file = settings.audit.resolved_path(settings.server.state_dir).parent / PRINCIPAL_KEY_FILE
-    if args.principal and key_file.exists():
+    audit_dir = settings.audit.resolved_path(settings.server.state_dir).parent
+    wanted = Filter(
+        since=_since(args.since),
+        until=_since(args.until),
+        principal=args.principal,
         # Hashed principals are found by hashing the id asked for with the log's key.
-        hashed = PrincipalView(bytes.fromhex(key_file.read_text().strip()))
-        principals.append(hashed.identifier(args.principal) or "")
-    found: list[dict[str, Any]] = []
-    for principal in principals or [None]:
-        found += select(
-            iter_events(files),
-            Filter(
-                since=_since(args.since),
-                until=_since(args.until),
-                principal=principal,
-                route=args.route,
-                rule=args.rule,
-                level=args.level,
-                status=args.status,
-            ),
-        )
-    found.sort(key=lambda event: int(event.get("seq") or 0))
+        principal_key=read_principal_key(audit_dir),
+        route=args.route,
+        rule=args.rule,
+        level=args.level,
+        status=args.status,
+    )
+    found = list(select(iter_events(_audit_files(args, settings)), wanted))
     if args.json:
         for event in found:
             print(json.dumps(event, sort_keys=True))

@@ -18,14 +18,21 @@ log = logging.getLogger(__name__)
 PRINCIPAL_KEY_FILE = "principal-key"
 
 
-def principal_key(audit_dir: Path) -> bytes:
-    """The HMAC key for hashed principals, made on first use beside the log (0600).
-    `audit query` reads it to find a principal's events."""
-    path = audit_dir / PRINCIPAL_KEY_FILE
+def read_principal_key(audit_dir: Path) -> bytes | None:
+    """The HMAC key for hashed principals, if the log has one; `audit query` uses it
+    to find a principal's events."""
     try:
-        return bytes.fromhex(path.read_text().strip())
+        return bytes.fromhex((audit_dir / PRINCIPAL_KEY_FILE).read_text().strip())
     except FileNotFoundError:
-        pass
+        return None
+
+
+def principal_key(audit_dir: Path) -> bytes:
+    """The log's HMAC key for hashed principals, made on first use beside it (0600)."""
+    key = read_principal_key(audit_dir)
+    if key is not None:
+        return key
+    path = audit_dir / PRINCIPAL_KEY_FILE
     audit_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = secrets.token_bytes(32)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -7,8 +7,11 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from gateway.audit.event import PrincipalView
 
 Event = dict[str, Any]
 
@@ -65,11 +68,13 @@ def _aware(moment: datetime) -> datetime:
 class Filter:
     """Every field set must match. `since` is inclusive, `until` exclusive; an event
     without a readable timestamp fails either. `principal` matches the event's
-    principal oid, tid or app_id."""
+    principal oid, tid or app_id, in the clear or, given the log's `principal_key`,
+    hashed as the log hashes them."""
 
     since: datetime | None = None
     until: datetime | None = None
     principal: str | None = None
+    principal_key: bytes | None = None
     route: str | None = None
     rule: str | None = None
     level: str | None = None
@@ -95,10 +100,15 @@ class Filter:
             return False
         return self.until is None or moment < _aware(self.until)
 
+    @cached_property
+    def _principal_ids(self) -> frozenset[str | None]:
+        hashed = PrincipalView(self.principal_key).identifier(self.principal)
+        return frozenset({self.principal, hashed})
+
     def _has_principal(self, event: Event) -> bool:
         if self.principal is None:
             return True
-        return any(_get(event, ("principal", k)) == self.principal for k in _PRINCIPAL_IDS)
+        return any(_get(event, ("principal", k)) in self._principal_ids for k in _PRINCIPAL_IDS)
 
 
 def _equal(wanted: object, value: object) -> bool:

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -39,10 +40,9 @@ def base_url(settings: CloudSettings) -> str:
     return f"http://{host}:{settings.port}"
 
 
-def wait_ready(settings: CloudSettings, process: subprocess.Popen[bytes] | None = None) -> float:
-    """Polls the application's /readyz through Serve's proxy; returns seconds waited."""
-    started = time.monotonic()
-    deadline = started + settings.startup_timeout_s
+def wait_ready(settings: CloudSettings, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Polls the application's /readyz through Serve's proxy."""
+    deadline = time.monotonic() + settings.startup_timeout_s
     url = f"{base_url(settings)}/readyz"
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -51,7 +51,7 @@ def wait_ready(settings: CloudSettings, process: subprocess.Popen[bytes] | None 
             )
         try:
             if httpx.get(url, timeout=2.0).status_code == 200:
-                return time.monotonic() - started
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
@@ -63,8 +63,6 @@ def wait_ready(settings: CloudSettings, process: subprocess.Popen[bytes] | None 
 def _refuse_busy_port(settings: CloudSettings) -> None:
     # Serve's proxy would fail to bind in a worker process and the deploy would wait
     # forever; saying so up front is the clear error.
-    import socket
-
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -114,6 +112,7 @@ def run(settings: CloudSettings) -> int:
             f"after {time.monotonic() - started:.1f}s",
             flush=True,
         )
+        # Polled: the signal handler runs between waits, never inside one.
         while not stopping.wait(0.5):
             pass
         return 0
@@ -151,13 +150,19 @@ def _ours(pid: int) -> bool:
     return b"cloud" in argv and b"--foreground" in argv
 
 
-def _alive(pid: int) -> bool:
+def _stat(pid: int | str) -> list[str] | None:
+    """/proc/PID/stat after the command name: state, ppid, pgrp, session, ...; None for
+    a process that is gone or a zombie (it has exited; only its parent's wait is
+    missing)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return False
-    # A zombie has exited; only its parent's wait is missing.
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        return None
+    return None if fields[0] == "Z" else fields
+
+
+def _alive(pid: int) -> bool:
+    return _stat(pid) is not None
 
 
 def session_members(sid: int) -> list[int]:
@@ -165,14 +170,7 @@ def session_members(sid: int) -> list[int]:
     raylet, GCS and workers included."""
     members = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # Fields after the command name: state, ppid, pgrp, session, ...
-        if int(fields[3]) == sid and fields[0] != "Z":
+        if entry.name.isdigit() and (fields := _stat(entry.name)) and int(fields[3]) == sid:
             members.append(int(entry.name))
     return members
 

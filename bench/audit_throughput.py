@@ -21,9 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.gateway_overhead import free_port
-from gateway.auth.config import DevAuthSettings
-from gateway.auth.dev import load_or_create_key, mint_dev_token
+from bench.common import bench_token, free_port
 from gateway.stack import Child
 
 # Forwarded to the edge: the whole path.
@@ -76,14 +74,7 @@ def main() -> int:
     )
     tokens = {}
     for name in ("on", "off"):
-        tokens[name] = mint_dev_token(
-            load_or_create_key(Path(state) / name),
-            DevAuthSettings(),
-            user="bench",
-            roles=[],
-            scopes=["access_as_user"],
-            ttl_s=3600,
-        )
+        tokens[name] = bench_token(Path(state) / name)
     edge = Child("edge", [*cli, "edge", "serve", "--port", str(edge_port)], base)
     on = Child("gateway (audit on)", [*cli, "serve", "--port", str(on_port)], on_env)
     off = Child("gateway (audit off)", [*cli, "serve", "--port", str(off_port)], off_env)

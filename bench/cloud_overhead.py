@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,9 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.gateway_overhead import free_port, latency, percentile
-from gateway.auth.config import DevAuthSettings
-from gateway.auth.dev import load_or_create_key, mint_dev_token
+from bench.common import bench_token, free_port, print_side_by_side
+from bench.gateway_overhead import latency
 from gateway.stack import Child
 
 CLOUD_MODEL = "cloud-smollm2-135m"
@@ -48,14 +46,7 @@ def main() -> int:
         HYBRIDGATE_BACKENDS__CLOUD__URL=cloud_url,
     )
     cli = [sys.executable, "-m", "gateway.cli", "--log-level", "warning"]
-    token = mint_dev_token(
-        load_or_create_key(Path(state_dir)),
-        DevAuthSettings(),
-        user="bench",
-        roles=[],
-        scopes=["access_as_user"],
-        ttl_s=3600,
-    )
+    token = bench_token(Path(state_dir))
     started = time.perf_counter()
     up = subprocess.run([*cli, "cloud", "up"], env=env, capture_output=True, text=True)
     up_s = time.perf_counter() - started
@@ -86,17 +77,12 @@ def main() -> int:
     print(f"hybridgate cloud up: ready after {up_s:.1f} s (command wall time)")
     print(f"  its own report: {up.stdout.strip().splitlines()[0]}")
     print(f"hybridgate cloud down: {down_s:.1f} s")
-    print(f"\n1-token /v1/completions, {args.requests} interleaved requests each (ms):")
-    print(f"{'path':<24}{'P50':>9}{'P99':>9}{'mean':>9}")
-    for name, samples in (("Ray Serve direct", direct), ("gateway -> Ray Serve", via)):
-        print(
-            f"{name:<24}{percentile(samples, 50):>9.2f}{percentile(samples, 99):>9.2f}"
-            f"{statistics.fmean(samples):>9.2f}"
-        )
-    for q in (50, 99):
-        added = percentile(via, q) - percentile(direct, q)
-        ratio = percentile(via, q) / percentile(direct, q)
-        print(f"gateway added latency on the cloud path P{q}: {added:+.2f} ms (x{ratio:.2f})")
+    print_side_by_side(
+        args.requests,
+        ("Ray Serve direct", direct),
+        ("gateway -> Ray Serve", via),
+        "gateway added latency on the cloud path",
+    )
     return 0
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -24,23 +23,11 @@ from pathlib import Path
 
 import httpx
 
-from gateway.auth.config import DevAuthSettings
-from gateway.auth.dev import load_or_create_key, mint_dev_token
+from bench.common import bench_token, free_port, print_side_by_side
 from gateway.stack import Child
 
 MODEL = "smollm2-135m-instruct"
 COUNTING = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def decode_rate(client: httpx.Client, url: str, tokens: int) -> float:
@@ -92,15 +79,7 @@ def main() -> int:
     env = dict(
         os.environ, HYBRIDGATE_BACKENDS__EDGE__URL=edge_url, HYBRIDGATE_SERVER__STATE_DIR=state_dir
     )
-    # The gateway checks a dev-issuer token on every call, as it would an Entra one.
-    token = mint_dev_token(
-        load_or_create_key(Path(state_dir)),
-        DevAuthSettings(),
-        user="bench",
-        roles=[],
-        scopes=["access_as_user"],
-        ttl_s=3600,
-    )
+    token = bench_token(Path(state_dir))
     edge = Child("edge", [*cli, "edge", "serve", "--port", str(edge_port)], env)
     gateway = Child("gateway", [*cli, "serve", "--port", str(gateway_port)], env)
     try:
@@ -126,17 +105,9 @@ def main() -> int:
         + ", ".join(f"{r:.1f}" for r in rates)
         + ")"
     )
-    print(f"\n1-token /v1/completions, {args.requests} interleaved requests each (ms):")
-    print(f"{'path':<22}{'P50':>9}{'P99':>9}{'mean':>9}")
-    for name, samples in (("edge direct", direct), ("gateway -> edge", via)):
-        print(
-            f"{name:<22}{percentile(samples, 50):>9.2f}{percentile(samples, 99):>9.2f}"
-            f"{statistics.fmean(samples):>9.2f}"
-        )
-    for q in (50, 99):
-        added = percentile(via, q) - percentile(direct, q)
-        ratio = percentile(via, q) / percentile(direct, q)
-        print(f"gateway added latency P{q}: {added:+.2f} ms (x{ratio:.2f} of direct)")
+    print_side_by_side(
+        args.requests, ("edge direct", direct), ("gateway -> edge", via), "gateway added latency"
+    )
     return 0
 
 

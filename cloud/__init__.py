@@ -1,1 +1,2 @@
-"""Cloud leg (Ray Serve). Empty until the cloud leg lands; the gateway reaches it over HTTP."""
+"""The cloud leg: a Ray Serve application (app.py), its local runner (local.py) and its
+AKS form (llm_config.yaml). The gateway reaches it over HTTP only."""

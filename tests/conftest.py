@@ -46,7 +46,8 @@ def token(state_dir: Path) -> str:
 
 @pytest.fixture(scope="session")
 def gateway_server(edge_server: Service, log_dir: Path, state_dir: Path) -> Iterator[Service]:
-    # Nothing listens on the cloud port: the cloud leg arrives in a later issue.
+    # Nothing listens on the cloud port: these tests need no Ray (tests/e2e/test_cloud.py
+    # runs a real one), and cloud-routed requests fall back to the edge.
     dead_cloud = f"http://127.0.0.1:{free_port()}"
     service = start_gateway(
         log_dir, edge_server.url, state_dir, HYBRIDGATE_BACKENDS__CLOUD__URL=dead_cloud

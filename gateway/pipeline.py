@@ -7,22 +7,25 @@ calls these steps and writes the response.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.auth.authenticator import Caller
 from gateway.auth.principal import Principal
 from gateway.backends.edge_load import EdgeLoad
+from gateway.backends.fields import forwarded
 from gateway.backends.upstream import Upstream, UpstreamStream
-from gateway.classify.extract import segments
+from gateway.classify.extract import segments, unclassified_kinds
 from gateway.classify.registry import Classifiers
+from gateway.classify.signals import Level
 from gateway.errors import ModelNotFound, PolicyDenied
 from gateway.policy.decision import Decision, Route
 from gateway.policy.engine import RequestFacts, evaluate
-from gateway.policy.loader import PolicyStore
+from gateway.policy.loader import LoadedPolicy, PolicyStore
 from gateway.policy.redact import Redaction, Restorer
 from gateway.schemas import VIRTUAL_MODELS, ChatCompletionRequest, CompletionRequest
 from gateway.settings import TracingSettings
@@ -43,6 +46,10 @@ class Plan:
     classification_s: float = 0.0
     # (role, text with every detected entity replaced), when the policy asks for it.
     redacted_prompt: tuple[tuple[str, str], ...] | None = None
+    # The body each backend may be sent (its allow-listed fields; the cloud's redacted
+    # when the decision says so), and what puts the values back into the cloud's answer.
+    payloads: Mapping[Route, dict[str, Any]] = field(default_factory=dict)
+    restorer: Restorer | None = None
 
 
 class Pipeline:
@@ -69,7 +76,11 @@ class Pipeline:
             )
         # One snapshot for the whole request: a reload mid-request changes nothing here.
         active = self.policies.current
-        found = segments(body)
+        sent = body.as_json()
+        # What the cloud could be sent is what is classified: every allow-listed field.
+        cloud, _ = forwarded(sent, self._backends["cloud"].forward_fields)
+        edge, _ = forwarded(sent, self._backends["edge"].forward_fields)
+        found = segments(cloud)
         loop = asyncio.get_running_loop()
         with self.tracing.span("classify", decision_id):
             started = time.perf_counter()
@@ -82,11 +93,17 @@ class Pipeline:
             prompt_tokens=sum(len(s.text) for s in found) // CHARS_PER_TOKEN,
             max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
             edge_queue=self._edge_load.in_flight if self._edge_load else None,
+            unclassified=unclassified_kinds(cloud),
         )
         with self.tracing.span("decide", decision_id) as span:
             decision = evaluate(
                 active.policy, active.revision, signals, principal, facts, decision_id
             )
+            restorer = None
+            if decision.redacted:
+                cloud, restorer, decision = await loop.run_in_executor(
+                    self._classify_pool, _redacted, active, cloud, decision
+                )
             span.set_attribute("hybridgate.route", decision.route)
             span.set_attribute("hybridgate.rule", decision.rule)
         redacted_prompt = None
@@ -96,7 +113,8 @@ class Pipeline:
                 self._classify_pool,
                 lambda: tuple((s.role, redaction.text(s.text)) for s in found),
             )
-        return Plan(decision, active.extra, classification_s, redacted_prompt)
+        payloads: dict[Route, dict[str, Any]] = {"cloud": cloud, "edge": edge}
+        return Plan(decision, active.extra, classification_s, redacted_prompt, payloads, restorer)
 
     def require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":
@@ -106,11 +124,9 @@ class Pipeline:
     def close(self) -> None:
         self._classify_pool.shutdown(wait=False, cancel_futures=True)
 
-    async def complete(
-        self, plan: Plan, route: Route, path: str, body: Body, caller: Caller
-    ) -> dict[str, Any]:
+    async def complete(self, plan: Plan, route: Route, path: str, caller: Caller) -> dict[str, Any]:
         upstream = self._backends[route]
-        payload, restorer = await self._prepare(plan, route, upstream, body)
+        payload, restorer = self._prepare(plan, route, upstream)
         answer = await upstream.complete(path, payload, caller)
         return restorer.response(answer) if restorer else answer
 
@@ -119,12 +135,11 @@ class Pipeline:
         plan: Plan,
         route: Route,
         path: str,
-        body: Body,
         caller: Caller,
         meter: StreamMeter | None = None,
     ) -> UpstreamStream:
         upstream = self._backends[route]
-        payload, restorer = await self._prepare(plan, route, upstream, body)
+        payload, restorer = self._prepare(plan, route, upstream)
         if meter is not None:
             # Usage arrives in the stream's last chunk only when asked for; the meter
             # drops it again if the client did not ask.
@@ -136,24 +151,36 @@ class Pipeline:
     def model_of(self, route: Route) -> str:
         return self._backends[route].model
 
-    async def _prepare(
-        self, plan: Plan, route: Route, upstream: Upstream, body: Body
+    def _prepare(
+        self, plan: Plan, route: Route, upstream: Upstream
     ) -> tuple[dict[str, Any], Restorer | None]:
-        payload = body.upstream_payload(upstream.model)
+        payload = {**plan.payloads[route], "model": upstream.model}
         # Only what leaves for the cloud is redacted; a fallback to the edge is not.
-        if not (plan.decision.redacted and route == "cloud"):
-            return payload, None
-        # The mapping lives in this request's memory only: never logged, never reused.
-        redaction = Redaction(plan.classifiers.sensitivity.spans)
-        loop = asyncio.get_running_loop()
-        redacted = await loop.run_in_executor(self._classify_pool, redaction.payload, payload)
-        return redacted, redaction.restorer()
+        redacted = plan.decision.redacted and route == "cloud"
+        return payload, plan.restorer if redacted else None
 
     async def edge_ready(self) -> bool:
         return await self._backends["edge"].probe("/readyz")
 
     def breaker_states(self) -> dict[str, str]:
         return {name: upstream.breaker.state for name, upstream in self._backends.items()}
+
+
+def _redacted(
+    active: LoadedPolicy[Classifiers], payload: dict[str, Any], decision: Decision
+) -> tuple[dict[str, Any], Restorer | None, Decision]:
+    """The cloud's body with every finding replaced, checked by classifying it again:
+    what the recognizers still find above the ceiling keeps the request home."""
+    # The mapping lives in this request's memory only: never logged, never reused.
+    redaction = Redaction(active.extra.sensitivity.spans)
+    redacted = redaction.payload(payload)
+    left = active.extra.sensitivity.classify(segments(redacted)).level
+    ceiling = Level.parse(active.policy.max_cloud_level)
+    if left < ceiling:
+        return redacted, redaction.restorer(), decision
+    trace = (*decision.trace, f"redaction left {left}, at or above {ceiling}: edge")
+    home = dataclasses.replace(decision, route="edge", redacted=False, fallback=None, trace=trace)
+    return payload, None, home
 
 
 def _compose(

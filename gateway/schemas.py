@@ -45,9 +45,13 @@ class _Forwarded(BaseModel):
         """Whether the caller asked for the usage chunk at the end of a stream."""
         return self.stream_options is not None and self.stream_options.include_usage
 
+    def as_json(self) -> dict[str, Any]:
+        """The body as the caller sent it."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
     def upstream_payload(self, backend_model: str) -> dict[str, Any]:
         """The body as the caller sent it, with the virtual model swapped for the real one."""
-        payload = self.model_dump(mode="json", exclude_unset=True)
+        payload = self.as_json()
         payload["model"] = backend_model
         return payload
 

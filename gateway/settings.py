@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from cloud.settings import CloudSettings
 from edge.settings import EdgeSettings, require_loopback
 from gateway.auth.config import AuthSettings, OutboundAuthSettings
+from gateway.backends.fields import ALL, CLOUD_FIELDS
 
 CONFIG_ENV = "HYBRIDGATE_CONFIG"
 
@@ -159,11 +160,15 @@ class BackendSettings(BaseModel):
     # ...and lets a trial request through after this long.
     breaker_cooldown_s: float = Field(default=10.0, gt=0)
     auth: OutboundAuthSettings = OutboundAuthSettings()
+    # The top-level body fields this backend is sent; every other field is dropped.
+    # "*" (the edge's default) forwards them all.
+    forward_fields: list[str] = Field(default_factory=lambda: list(CLOUD_FIELDS), min_length=1)
 
 
 class EdgeBackendSettings(BackendSettings):
     url: HttpUrl = HttpUrl("http://127.0.0.1:8081")
     model: str = "smollm2-135m-instruct"
+    forward_fields: list[str] = Field(default_factory=lambda: [ALL], min_length=1)
     # How often the edge's in-flight count is read, for spillover rules.
     load_poll_s: float = Field(default=0.5, gt=0)
 
@@ -171,6 +176,16 @@ class EdgeBackendSettings(BackendSettings):
 class CloudBackendSettings(BackendSettings):
     url: HttpUrl = HttpUrl("http://127.0.0.1:8000")
     model: str = "cloud-smollm2-135m"
+
+    @field_validator("forward_fields")
+    @classmethod
+    def _named_fields_only(cls, fields: list[str]) -> list[str]:
+        # What leaves the appliance is named field by field, so that each is classified.
+        if ALL in fields:
+            raise ValueError(
+                'the cloud\'s forward_fields must name its fields; "*" is for the edge'
+            )
+        return fields
 
 
 class BackendsSettings(BaseModel):

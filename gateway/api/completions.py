@@ -76,13 +76,11 @@ async def _send(
         span.set_attribute("hybridgate.backend", route)
         if body.stream:
             meter = StreamMeter(record, forward_usage=body.include_usage())
-            opened = pipeline.stream(plan, route, path, body, caller, meter)
+            opened = pipeline.stream(plan, route, path, caller, meter)
             upstream = await unless_disconnected(request, opened)
             return StreamingResponse(
                 upstream.events(), media_type=upstream.media_type, headers=SSE_HEADERS
             )
-        answer = await unless_disconnected(
-            request, pipeline.complete(plan, route, path, body, caller)
-        )
+        answer = await unless_disconnected(request, pipeline.complete(plan, route, path, caller))
     record.observe_usage(answer.get("usage"))
     return JSONResponse(answer)

@@ -106,6 +106,7 @@ class Upstream:
     ) -> None:
         self.name = name
         self.model = settings.model
+        self.forward_fields = tuple(settings.forward_fields)
         self._credential = credential or NoCredential()
         self._retries = settings.retries
         self._first_byte_s = settings.timeouts.first_byte_s

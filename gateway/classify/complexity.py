@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.classify.complexity_features import features
-from gateway.classify.extract import Segment
+from gateway.classify.extract import MESSAGE_ROLES, Segment
 from gateway.classify.options import ComplexityOptions
 from gateway.classify.signals import ComplexitySignal
 
@@ -71,4 +71,5 @@ def _newest_request(segments: Sequence[Segment]) -> str:
     for segment in reversed(segments):
         if segment.role == "user":
             return segment.text
-    return "\n".join(segment.text for segment in segments)
+    # Tool schemas and other fields are not the work asked for.
+    return "\n".join(segment.text for segment in segments if segment.role in MESSAGE_ROLES)

@@ -1,63 +1,189 @@
-"""Every piece of text in a request that a classifier must see, as role-tagged segments.
+"""Every place in a request body that can carry text, walked one way for classifying
+and for redacting, so that the two can never cover different fields.
 
-System, user, assistant and tool messages; text content parts; tool-call function
-names and arguments; `name` fields; completion prompts, string or list.
+A text place is any string leaf of any field (the model name aside), any object key
+that is not part of OpenAI's or JSON Schema's vocabulary (a `metadata` key or a
+property name can hold a value), and any long number (a card number sent as one).
+Strings inside image, audio and file parts that are data (data: URLs, base64) are not
+text: such parts are reported by `unclassified_kinds`, and the policy keeps them from
+the cloud unless a rule allows their kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.schemas import ChatCompletionRequest, ChatMessage, CompletionRequest
+from pydantic import BaseModel
+
+# (role, text) -> the text to put in its place.
+TextFn = Callable[[str, str], str]
+
+MESSAGE_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+TEXT_PART_TYPES = frozenset({"text", "input_text", "output_text", "refusal"})
+PART_KINDS = {
+    "image_url": "image",
+    "input_image": "image",
+    "image": "image",
+    "input_audio": "audio",
+    "audio": "audio",
+    "file": "file",
+    "input_file": "file",
+}
+UNCLASSIFIED_KINDS = ("token_ids", "image", "audio", "file", "other")
+# A number this long can be an identifier (a card, an account, an SSN without dashes).
+LONG_NUMBER = 10**5
+# Keys of OpenAI request bodies and JSON Schema keywords: fixed words that cannot hold
+# a caller's value. Every other key is classified like a value.
+VOCABULARY = frozenset(
+    {
+        "role", "content", "name", "type", "text", "refusal", "tool_calls", "tool_call_id",
+        "function_call", "function", "arguments", "id", "index", "image_url", "url",
+        "detail", "input_audio", "data", "format", "file", "file_id", "file_data",
+        "filename", "audio", "annotations", "messages", "prompt", "suffix", "tools",
+        "tool_choice", "functions", "parallel_tool_calls", "response_format",
+        "json_schema", "schema", "strict", "description", "parameters", "prediction",
+        "stop", "logit_bias", "metadata", "user", "stream", "stream_options",
+        "include_usage", "max_tokens", "max_completion_tokens", "temperature", "top_p",
+        "n", "seed", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs",
+        "echo", "best_of", "store", "service_tier", "modalities", "reasoning_effort",
+        "properties", "required", "items", "enum", "const", "default", "examples",
+        "example", "title", "additionalProperties", "anyOf", "oneOf", "allOf", "not",
+        "$defs", "definitions", "$ref", "$schema", "minimum", "maximum",
+        "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
+        "minItems", "maxItems", "uniqueItems", "multipleOf", "nullable", "prefixItems",
+        "patternProperties", "propertyNames", "minProperties", "maxProperties",
+    }
+)  # fmt: skip
+# Fixed values of the same vocabulary: not worth a recognizer's time.
+FIXED_WORDS = frozenset(
+    {
+        "text", "function", "image_url", "input_audio", "file", "json_schema",
+        "json_object", "object", "string", "array", "integer", "number", "boolean",
+        "null", "auto", "none", "required", "system", "developer", "user", "assistant",
+        "tool", "low", "high", "wav", "mp3", "content",
+    }
+)  # fmt: skip
+_BLOB = re.compile(r"[A-Za-z0-9+/=_\-\s]{256,}")
 
 
 @dataclass(frozen=True)
 class Segment:
-    role: str
+    role: str  # a message's role, or field:<name> of the top-level field it came from
     text: str
 
 
-def segments(body: ChatCompletionRequest | CompletionRequest) -> list[Segment]:
-    if isinstance(body, CompletionRequest):
-        return [Segment("user", text) for text in _prompt_texts(body.prompt) if text]
+def segments(payload: Mapping[str, Any] | BaseModel) -> list[Segment]:
+    """Every text place of a request body (a parsed one, or its JSON), in order."""
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json", exclude_unset=True)
     found: list[Segment] = []
-    for message in body.messages:
-        found.extend(s for s in _message_segments(message) if s.text)
+
+    def collect(role: str, text: str) -> str:
+        found.append(Segment(role, text))
+        return text
+
+    rewrite(payload, collect)
     return found
 
 
-def _prompt_texts(prompt: Any) -> list[str]:
+def rewrite(payload: Mapping[str, Any], fn: TextFn) -> dict[str, Any]:
+    """A copy of a request body with every text place replaced by `fn`'s answer."""
+    out: dict[str, Any] = {}
+    for field, value in payload.items():
+        if field == "model":  # replaced by the backend's own model name
+            out[field] = value
+        elif field == "messages" and isinstance(value, list):
+            out[field] = [_message(m, fn) for m in value]
+        elif field == "prompt":
+            out[field] = _prompt(value, fn)
+        else:
+            role = f"field:{field}"
+            out[_key(field, role, fn)] = _json(value, role, fn)
+    return out
+
+
+def unclassified_kinds(payload: Mapping[str, Any]) -> frozenset[str]:
+    """The kinds of content in a body that no recognizer can read: token-id prompts,
+    and image, audio, file (or unknown) content parts."""
+    kinds: set[str] = set()
+    prompt = payload.get("prompt")
+    if isinstance(prompt, list) and any(not isinstance(p, str) for p in prompt):
+        kinds.add("token_ids")
+    for message in payload.get("messages") or ():
+        content = message.get("content") if isinstance(message, dict) else None
+        for part in content if isinstance(content, list) else ():
+            kind = _part_kind(part)
+            if kind is not None:
+                kinds.add(kind)
+    return frozenset(kinds)
+
+
+def _part_kind(part: Any) -> str | None:
+    if not isinstance(part, dict):
+        return "other"
+    part_type = part.get("type")
+    if part_type in TEXT_PART_TYPES:
+        return None
+    return PART_KINDS.get(part_type, "other") if isinstance(part_type, str) else "other"
+
+
+def _message(message: Any, fn: TextFn) -> Any:
+    if not isinstance(message, dict):
+        return _json(message, "user", fn)
+    role = message.get("role")
+    tag = role if isinstance(role, str) and role in MESSAGE_ROLES else "user"
+    out: dict[str, Any] = {}
+    for key, value in message.items():
+        if key == "role" and tag == role:
+            out[key] = value
+        elif key == "content" and isinstance(value, list):
+            out[key] = [_part(part, tag, fn) for part in value]
+        else:
+            out[_key(key, tag, fn)] = _json(value, tag, fn)
+    return out
+
+
+def _part(part: Any, role: str, fn: TextFn) -> Any:
+    if _part_kind(part) in (None, "other"):
+        return _json(part, role, fn)
+    # Image, audio and file parts: their data is not text, the rest (a URL, a file
+    # name, a detail level) is.
+    return _json(part, role, fn, skip_blobs=True)
+
+
+def _prompt(prompt: Any, fn: TextFn) -> Any:
     if isinstance(prompt, str):
-        return [prompt]
-    # Token-id prompts carry no text a recognizer can read; they are refused upstream
-    # of any cloud route by the policy (they classify as empty here).
-    return [p for p in prompt if isinstance(p, str)]
+        return fn("user", prompt) if prompt else prompt
+    if isinstance(prompt, list):
+        # Token ids are left as they are; they are reported as unclassified instead.
+        return [fn("user", p) if isinstance(p, str) and p else p for p in prompt]
+    return _json(prompt, "user", fn)
 
 
-def _message_segments(message: ChatMessage) -> Iterator[Segment]:
-    role = message.role
-    if isinstance(message.content, str):
-        yield Segment(role, message.content)
-    elif isinstance(message.content, list):
-        for part in message.content:
-            yield from (Segment(role, text) for text in _strings(part.model_dump()))
-    extras = message.model_extra or {}
-    for key, value in extras.items():
-        if key in {"tool_calls", "function_call", "name", "refusal"}:
-            yield from (Segment(role, text) for text in _strings(value))
+def _key(key: str, role: str, fn: TextFn) -> str:
+    return key if key in VOCABULARY else fn(role, key)
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """All string leaves of a JSON value. Tool-call arguments stay one JSON string, so
-    that their keys ("ssn", "password") sit next to their values as context."""
+def _json(value: Any, role: str, fn: TextFn, skip_blobs: bool = False) -> Any:
     if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key not in {"type", "id", "index"}:
-                yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+        if not value.strip() or value in FIXED_WORDS:
+            return value
+        if skip_blobs and (value.startswith("data:") or _BLOB.fullmatch(value)):
+            return value
+        return fn(role, value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        if abs(value) < LONG_NUMBER:
+            return value
+        text = str(value)
+        replaced = fn(role, text)
+        return value if replaced == text else replaced
+    if isinstance(value, dict):
+        return {_key(k, role, fn): _json(v, role, fn, skip_blobs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json(item, role, fn, skip_blobs) for item in value]
+    return value

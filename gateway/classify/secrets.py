@@ -145,12 +145,18 @@ def _private_keys() -> SecretRecognizer:
     return SecretRecognizer(
         "PRIVATE_KEY",
         [
+            # The whole block, so that redaction replaces the key material and not
+            # only its header: to the END line, or (a block cut short) as far as the
+            # base64 lines go.
             _p(
                 "pem private key",
                 r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?"
-                r"PRIVATE KEY(?: BLOCK)?-----",
+                r"PRIVATE KEY(?: BLOCK)?-----"
+                r"(?:[\s\S]*?-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,-]*)",
                 1.0,
-            )
+            ),
+            # An END line alone still says that key material is near.
+            _p("pem private key end", r"-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----", 1.0),
         ],
     )
 

@@ -18,6 +18,7 @@ from gateway.classify.cache import LruCache, content_key
 from gateway.classify.extract import Segment
 from gateway.classify.levels import sensitivity_level
 from gateway.classify.nlp import TrimmedSpacyEngine, load_pipeline, tokenizer_pipeline
+from gateway.classify.normalize import normalize
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.recognizers import all_recognizers
 from gateway.classify.signals import SensitivitySignal
@@ -87,7 +88,9 @@ class SensitivityClassifier:
     def _with_names(self, text: str, findings: Findings) -> Findings:
         if findings.names_checked:
             return findings
-        people = sum(1 for entity in self._ner(text).ents if entity.label_ == PERSON)
+        people = sum(
+            1 for entity in self._ner(normalize(text).text).ents if entity.label_ == PERSON
+        )
         counts, scores = dict(findings.counts), dict(findings.scores)
         if people:
             counts[PERSON] = counts.get(PERSON, 0) + people
@@ -97,24 +100,28 @@ class SensitivityClassifier:
         return checked
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """Where each finding is, for redaction. Never cached: the positions identify
-        the values, which must not outlive the request."""
+        """Where each finding is in `text` (found in its normalized form, mapped back),
+        for redaction. Never cached: the positions identify the values, which must not
+        outlive the request."""
+        normalized = normalize(text)
+        seen = normalized.text
         results = self._analyzer.analyze(
-            text=text, language="en", entities=self._entities, score_threshold=self._floor
+            text=seen, language="en", entities=self._entities, score_threshold=self._floor
         )
         found = [
             (r.start, r.end, r.entity_type)
             for r in results
             if r.score >= self._options.score_thresholds.get(r.entity_type, self._options.min_score)
-            and not self._is_allowed(text, r)
+            and not self._is_allowed(seen, r)
         ]
         # Names matter most in redaction, so NER always runs here.
         found += [
-            (e.start_char, e.end_char, PERSON) for e in self._ner(text).ents if e.label_ == PERSON
+            (e.start_char, e.end_char, PERSON) for e in self._ner(seen).ents if e.label_ == PERSON
         ]
-        return found
+        return [(*normalized.original_span(start, end), kind) for start, end, kind in found]
 
-    def _analyze(self, text: str) -> Findings:
+    def _analyze(self, original: str) -> Findings:
+        text = normalize(original).text
         results = self._analyzer.analyze(
             text=text, language="en", entities=self._entities, score_threshold=self._floor
         )

@@ -20,6 +20,8 @@ class RequestFacts:
     prompt_tokens: int = 0
     max_tokens: int | None = None
     edge_queue: int | None = None
+    # Kinds of content in the request that no classifier could read (token ids, images).
+    unclassified: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ def evaluate(
     if chosen is None:
         trace.append(f"default: route {policy.default.route}")
         route, fallback, rule_id = policy.default.route, policy.default.fallback, "default"
+        allowed: frozenset[str] = frozenset()
     else:
         if chosen.deny is not None:
             return Decision(
@@ -62,7 +65,11 @@ def evaluate(
                 message=chosen.deny,
             )
         route, fallback, rule_id = chosen.route or "edge", chosen.fallback, chosen.id
-    decision = _guarded(policy, revision, context, route, fallback, rule_id, trace, decision_id)
+        allowed = frozenset(chosen.allow_unclassified)
+    unread = context.facts.unclassified - allowed
+    decision = _guarded(
+        policy, revision, context, route, fallback, rule_id, trace, decision_id, unread
+    )
     if decision.route == "cloud" and chosen is not None and _mentions_queue(chosen.when):
         # Sent to the cloud because the edge was busy: counted apart from the cloud
         # work that complexity sends.
@@ -79,19 +86,22 @@ def _guarded(
     rule_id: str,
     trace: list[str],
     decision_id: str,
+    unread: frozenset[str],
 ) -> Decision:
     """The rules' choice, held to what no rule can override: the caller's explicit
-    `model: edge`, and the sensitivity ceiling for the cloud (fail closed)."""
+    `model: edge`, the sensitivity ceiling for the cloud, and content no classifier
+    could read (fail closed)."""
     level = context.signals.sensitivity.level
     ceiling = Level.parse(policy.max_cloud_level)
     redacted = route == "redact_then_cloud"
     if route != "edge" and context.facts.model == "edge":
         trace.append("caller asked for model edge: edge")
         route, redacted = "edge", False
-    if context.facts.model == "cloud" and level >= ceiling and not redacted:
+    why_not = _why_not_cloud(level, ceiling, redacted, unread)
+    if context.facts.model == "cloud" and why_not:
         # The caller asked for the cloud by name; what the ceiling keeps home is refused
         # or kept on the edge, as the policy says, never sent.
-        trace.append(f"ceiling: {level} is at or above max_cloud_level {ceiling}: not cloud")
+        trace.append(why_not)
         if policy.cloud_refusal == "deny":
             return Decision(
                 decision_id,
@@ -100,12 +110,12 @@ def _guarded(
                 revision,
                 context.signals,
                 trace=tuple(trace),
-                message=f"this request is {level}; it may not go to the cloud",
+                message=_refusal(level, unread),
             )
-        route = "edge"
-    elif route == "cloud" and level >= ceiling:
-        trace.append(f"ceiling: {level} is at or above max_cloud_level {ceiling}: not cloud")
-        route = "edge"
+        route, redacted = "edge", False
+    elif route != "edge" and why_not:
+        trace.append(why_not)
+        route, redacted = "edge", False
     final: DecisionRoute = "cloud" if redacted or route == "cloud" else "edge"
     return Decision(
         decision_id,
@@ -117,6 +127,23 @@ def _guarded(
         fallback=fallback if final == "cloud" else None,
         trace=tuple(trace),
     )
+
+
+def _why_not_cloud(level: Level, ceiling: Level, redacted: bool, unread: frozenset[str]) -> str:
+    """The trace line of the guard that keeps a request from the cloud, or ''."""
+    if unread:
+        kinds = ", ".join(sorted(unread))
+        return f"unclassified content ({kinds}) not allowed by the rule: not cloud"
+    if level >= ceiling and not redacted:
+        return f"ceiling: {level} is at or above max_cloud_level {ceiling}: not cloud"
+    return ""
+
+
+def _refusal(level: Level, unread: frozenset[str]) -> str:
+    if unread:
+        kinds = ", ".join(sorted(unread))
+        return f"this request holds content no classifier can read ({kinds}); not for the cloud"
+    return f"this request is {level}; it may not go to the cloud"
 
 
 def _holds(condition: Condition, context: _Context) -> tuple[bool, str]:

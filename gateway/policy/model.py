@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gateway.classify.options import ClassifierOptions, LevelName
 
 RouteName = Literal["edge", "cloud", "redact_then_cloud"]
+# Content no recognizer can read (see gateway.classify.extract): it reaches the cloud
+# only through a rule that names its kind.
+UnclassifiedKind = Literal["token_ids", "image", "audio", "file", "other"]
 VirtualModelName = Literal["auto", "edge", "cloud"]
 LEAF_TESTS = (
     "sensitivity_at_least",
@@ -75,6 +78,9 @@ class Rule(BaseModel):
     deny: str | None = None  # the message the caller gets with the 403
     # Where to go when the chosen backend is unavailable; only towards the edge.
     fallback: Literal["edge"] | None = None
+    # Kinds of unclassifiable content this rule may send to the cloud (images, say,
+    # for a vision model the organisation trusts with them). Never redacted.
+    allow_unclassified: list[UnclassifiedKind] = []
 
     @model_validator(mode="after")
     def _one_action(self) -> Rule:

@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gateway.classify.extract import rewrite
+
 Span = tuple[int, int, str]  # start, end, entity type
 SpanFinder = Callable[[str], list[Span]]
-REDACTED_KEYS = frozenset({"content", "text", "arguments", "prompt", "name"})
 
 
 class Redaction:
@@ -45,21 +46,9 @@ class Redaction:
         return self._by_value[value]
 
     def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """A copy of an OpenAI request body with every prompt string redacted."""
-        redacted = dict(payload)
-        for key in ("messages", "prompt"):
-            if key in redacted:
-                redacted[key] = self._walk(redacted[key], key)
-        return redacted
-
-    def _walk(self, value: Any, key: str) -> Any:
-        if isinstance(value, str):
-            return self.text(value) if key in REDACTED_KEYS else value
-        if isinstance(value, list):
-            return [self._walk(item, key) for item in value]
-        if isinstance(value, dict):
-            return {k: self._walk(v, k) for k, v in value.items()}
-        return value
+        """A copy of an OpenAI request body with every text place redacted: the same
+        places the classifiers read (`gateway.classify.extract`)."""
+        return rewrite(payload, lambda _role, text: self.text(text))
 
     def restorer(self) -> Restorer:
         return Restorer(dict(self.originals))

@@ -147,3 +147,77 @@ def test_a_cloud_route_chosen_for_a_busy_edge_is_a_spillover() -> None:
     assert spilled(signals(complex_=True), edge_queue=0) == ("cloud", False)
     # A sensitive request stays home however busy the edge is.
     assert spilled(signals(Level.RESTRICTED), edge_queue=12) == ("edge", False)
+
+
+IMAGE = frozenset({"image"})
+
+
+@pytest.mark.parametrize(
+    ("rules", "model", "unclassified", "expected"),
+    [
+        # Content no classifier read never goes out on a rule that does not name it...
+        ([{"id": "c", "when": {"model": "auto"}, "route": "cloud"}], "auto", IMAGE, "edge"),
+        (
+            [{"id": "r", "when": {"model": "auto"}, "route": "redact_then_cloud"}],
+            "auto",
+            IMAGE,
+            "edge",
+        ),
+        ([{"id": "c", "when": {"model": "cloud"}, "route": "cloud"}], "cloud", IMAGE, "deny"),
+        (
+            [
+                {
+                    "id": "c",
+                    "when": {"model": "auto"},
+                    "route": "cloud",
+                    "allow_unclassified": ["audio"],
+                }
+            ],
+            "auto",
+            IMAGE | {"audio"},
+            "edge",
+        ),
+        # ...and does on one that does.
+        (
+            [
+                {
+                    "id": "c",
+                    "when": {"model": "auto"},
+                    "route": "cloud",
+                    "allow_unclassified": ["image"],
+                }
+            ],
+            "auto",
+            IMAGE,
+            "cloud",
+        ),
+        ([{"id": "c", "when": {"model": "auto"}, "route": "cloud"}], "auto", frozenset(), "cloud"),
+    ],
+)
+def test_unclassified_content_needs_a_rule_that_allows_its_kind(
+    rules: list[dict[str, Any]], model: str, unclassified: frozenset[str], expected: str
+) -> None:
+    route, _ = decide(policy(rules), signals(), model, unclassified=unclassified)
+    assert route == expected
+
+
+def test_the_default_route_never_sends_unclassified_content() -> None:
+    cloud_default = policy([], default={"route": "cloud"})
+    assert decide(cloud_default, signals(), unclassified=frozenset({"token_ids"}))[0] == "edge"
+    decision = evaluate(
+        cloud_default,
+        REVISION,
+        signals(),
+        None,
+        RequestFacts("auto", unclassified=frozenset({"token_ids"})),
+        "d",
+    )
+    assert "unclassified content (token_ids)" in decision.trace[-1]
+
+
+def test_the_refusal_names_the_unread_kind() -> None:
+    decision = evaluate(
+        DEFAULT, REVISION, signals(), None, RequestFacts("cloud", unclassified=IMAGE), "d"
+    )
+    assert decision.route == "deny"
+    assert "image" in (decision.message or "")

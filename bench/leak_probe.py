@@ -1,0 +1,36 @@
+"""The leak property test, run long and randomly seeded: random chat and completion
+bodies with a sensitive value planted (and maybe disguised) in a random text place,
+sent through the gateway to a recording cloud under the default policy and under a
+policy that redacts everything. Any value that reaches the cloud fails the run.
+
+    .venv/bin/python -m bench.leak_probe [--examples 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+TEST = "tests/gateway/test_leak_property.py"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=2000, help="bodies per policy")
+    examples = parser.parse_args().examples
+    env = {**os.environ, "HYBRIDGATE_LEAK_PROBE_EXAMPLES": str(examples)}
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "pytest", TEST, "-q", "-p", "no:cacheprovider",
+               "--hypothesis-show-statistics", "-o", "timeout=0"]  # fmt: skip
+    result = subprocess.run(command, env=env, check=False)
+    elapsed = time.perf_counter() - started
+    verdict = "no value reached the cloud" if result.returncode == 0 else "LEAK (see above)"
+    print(f"\n{2 * examples} probes in {elapsed:.0f} s: {verdict}")
+    sys.exit(result.returncode)
+
+
+if __name__ == "__main__":
+    main()

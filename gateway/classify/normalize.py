@@ -1,0 +1,115 @@
+"""Text as the recognizers should see it: disguises taken off, positions kept.
+
+A value can be hidden from a regex without changing what a reader (or a model) sees:
+zero-width characters inside an e-mail address, fullwidth or Arabic-Indic digits in a
+card number, a Cyrillic "\u0430" in a domain. Recognizers run on a normalized copy:
+- invisible and format characters (zero-width, soft hyphen, bidi controls, tags,
+  combining marks, fillers) removed;
+- Unicode NFKC (fullwidth forms, ligatures, mathematical digits, odd spaces);
+- every decimal digit folded to ASCII, and letters that look like Latin ones folded to
+  them inside words that also hold Latin letters, digits or "@" (a word written wholly
+  in Cyrillic or Greek is left alone).
+Each normalized character remembers the range of original characters it came from, so
+a finding maps back to the exact original span and redaction replaces the disguise too.
+ASCII text, most prompts, is returned as it is at no cost.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Invisible characters that are not of category Cf (format) or Mn (combining marks).
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
+_DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
+_KEPT_CONTROLS = frozenset("\t\n\r")
+
+# Letters that render like Latin ones (after NFKC), from Unicode's confusables list,
+# limited to Cyrillic, Greek, Armenian and Latin look-alikes that disguise identifiers.
+_CONFUSABLE_PAIRS = (
+    "\u0430a \u0432b \u0435e \u043ak \u043cm \u043dh \u043eo \u0440p \u0441c \u0442t "
+    "\u0443y \u0445x \u0455s \u0456i \u0458j \u0501d \u051bq \u051dw \u04bbh \u04cfl "
+    "\u0261g \u0251a \u0131i \u0237j \u0410A \u0412B \u0415E \u041aK \u041cM \u041dH "
+    "\u041eO \u0420P \u0421C \u0422T \u0425X \u0423Y \u0405S \u0406I \u0408J \u050cG "
+    "\u03b1a \u03b2b \u03b5e \u03b9i \u03bak \u03bdv \u03bfo \u03c1p \u03c4t \u03c5u "
+    "\u03c7x \u03c9w \u0391A \u0392B \u0395E \u0396Z \u0397H \u0399I \u039aK \u039cM "
+    "\u039dN \u039fO \u03a1P \u03a4T \u03a5Y \u03a7X \u0585o \u0578n \u057du \u0570h "
+)
+_CONFUSABLES = {pair[0]: pair[1] for pair in _CONFUSABLE_PAIRS.split() if len(pair) == 2}
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalized text and, for each of its characters, the original range."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...] = ()
+    ends: tuple[int, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The original characters behind normalized [start, end)."""
+        if not self.starts or start >= end:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+
+def normalize(text: str) -> Normalized:
+    if text.isascii() and (text.isprintable() or _only_kept_controls(text)):
+        return Normalized(text, text)
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        for out in _fold(char):
+            chars.append(out)
+            starts.append(index)
+            ends.append(index + 1)
+    _fold_confusables(chars)
+    return Normalized(text, "".join(chars), tuple(starts), tuple(ends))
+
+
+def _only_kept_controls(text: str) -> bool:
+    return all(c.isprintable() or c in _KEPT_CONTROLS for c in text)
+
+
+@lru_cache(maxsize=4096)
+def _fold(char: str) -> str:
+    """What one character becomes: nothing, itself, or its NFKC form with digits in ASCII."""
+    if char.isascii():
+        return "" if not char.isprintable() and char not in _KEPT_CONTROLS else char
+    if char in _INVISIBLE or unicodedata.category(char) in _DROPPED_CATEGORIES:
+        return ""
+    folded = unicodedata.normalize("NFKC", char)
+    return "".join(_ascii_digit(c) for c in folded if unicodedata.category(c) != "Mn")
+
+
+def _ascii_digit(char: str) -> str:
+    if char.isascii():
+        return char
+    value = unicodedata.decimal(char, None)
+    return str(value) if value is not None else char
+
+
+def _fold_confusables(chars: list[str]) -> None:
+    """Folds look-alike letters to Latin inside words that mix them with Latin
+    letters, digits or '@', in place."""
+    start = 0
+    while start < len(chars):
+        if chars[start].isspace():
+            start += 1
+            continue
+        end = start
+        while end < len(chars) and not chars[end].isspace():
+            end += 1
+        word = chars[start:end]
+        if any(c in _CONFUSABLES for c in word) and any(
+            c.isascii() and (c.isalnum() or c == "@") for c in word
+        ):
+            chars[start:end] = [_CONFUSABLES.get(c, c) for c in word]
+        start = end

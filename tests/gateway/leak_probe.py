@@ -1,0 +1,258 @@
+"""Random OpenAI bodies with a sensitive value planted in a random text place,
+optionally disguised: the strategies shared by the property test and its longer run
+in bench/leak_probe.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from gateway.classify.normalize import normalize
+
+BENIGN = (
+    "Summarise the release notes in three bullet points.",
+    "Explain the trade-offs between optimistic and pessimistic locking.",
+    "Translate the paragraph into German and keep the formatting.",
+    "List the open risks for the data centre migration.",
+    "Write a haiku about autumn in the city.",
+)
+
+
+@dataclass(frozen=True)
+class Secret:
+    name: str
+    template: str  # {v} is where the (maybe disguised) value goes
+    value: str
+    forms: tuple[str, ...]  # what must never arrive, compared after normalization
+
+
+SECRETS = (
+    Secret("ssn", "Her SSN {v} is on file.", "536-22-8741", ("536-22-8741", "536228741")),
+    Secret("card", "Charge card {v} today.", "4111 1111 1111 1111", ("4111111111111111",)),
+    Secret("email", "Write to {v} tonight.", "maria.lopez82@gmail.com", ("maria.lopez82",)),
+    Secret("cloud key", "boto3 fails with {v}", "AKIA4HX7QWE3RTY5UIOP", ("AKIA4HX7QWE3RTY5UIOP",)),
+    Secret(
+        "private key",
+        "{v}",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----",
+        ("MIIEpAIBAAKCAQEA7",),
+    ),
+    Secret(
+        "person and diagnosis",
+        "Patient {v} was diagnosed with type 2 diabetes.",
+        "Mary Jones",
+        ("Mary Jones", "MaryJones"),
+    ),
+)
+
+
+def _fullwidth(value: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in value)
+
+
+def _digits(base: int) -> Callable[[str], str]:
+    return lambda v: "".join(chr(base + int(c)) if c.isdigit() else c for c in v)
+
+
+DISGUISES: dict[str, Callable[[str], str]] = {
+    "none": lambda v: v,
+    "zero-width": lambda v: "\u200b".join(v),
+    "zero-width joiner": lambda v: "\u200d".join(v),
+    "soft hyphen": lambda v: "\u00ad".join(v),
+    "bidi": lambda v: "\u202e" + "\u2067".join(v) + "\u202c",
+    "fullwidth": _fullwidth,
+    "arabic-indic digits": _digits(0x0660),
+    "devanagari digits": _digits(0x0966),
+    "math digits": _digits(0x1D7CE),
+    "cyrillic": lambda v: v.translate(
+        str.maketrans(
+            "aceopxyABCEHKMOPTX",
+            "\u0430\u0441\u0435\u043e\u0440\u0445\u0443\u0410\u0412\u0421\u0415\u041d\u041a\u041c\u041e\u0420\u0422\u0425",
+        )
+    ),
+    "combining": lambda v: "\u0307".join(v),
+}
+
+# Where a text can go in a chat body: each takes the body and the text and plants it.
+Planter = Callable[[dict[str, Any], str], None]
+
+
+def _tool(body: dict[str, Any]) -> dict[str, Any]:
+    tools = body.setdefault(
+        "tools",
+        [
+            {
+                "type": "function",
+                "function": {
+                    "name": "lookup",
+                    "description": "Look up a record",
+                    "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+                },
+            }
+        ],
+    )
+    function: dict[str, Any] = tools[0]["function"]
+    return function
+
+
+def _schema(body: dict[str, Any]) -> dict[str, Any]:
+    schema: dict[str, Any] = _tool(body)["parameters"]["properties"]["q"]
+    return schema
+
+
+def _response_schema(body: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}}
+    body["response_format"] = {
+        "type": "json_schema",
+        "json_schema": {"name": "r", "schema": schema},
+    }
+    return schema["properties"]["a"]  # type: ignore[return-value]
+
+
+def _last_user(body: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = next(m for m in reversed(body["messages"]) if m["role"] == "user")
+    return message
+
+
+def _content(body: dict[str, Any], text: str) -> None:
+    message = _last_user(body)
+    message["content"] = f"{message['content']} {text}"
+
+
+def _part(body: dict[str, Any], text: str) -> None:
+    message = _last_user(body)
+    message["content"] = [
+        {"type": "text", "text": message["content"]},
+        {"type": "text", "text": text},
+    ]
+
+
+def _system(body: dict[str, Any], text: str) -> None:
+    body["messages"].insert(0, {"role": "system", "content": text})
+
+
+def _tool_call(body: dict[str, Any], text: str) -> None:
+    call = {"id": "call_1", "type": "function", "function": {"name": "lookup"}}
+    call["function"]["arguments"] = json.dumps({"q": text})  # type: ignore[index]
+    body["messages"] += [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "done"},
+    ]
+
+
+def _tool_result(body: dict[str, Any], text: str) -> None:
+    body["messages"] += [
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+        ]},
+        {"role": "tool", "tool_call_id": "c", "content": text},
+    ]  # fmt: skip
+
+
+def _set(path: Callable[[dict[str, Any]], dict[str, Any]], key: str) -> Planter:
+    def plant(body: dict[str, Any], text: str) -> None:
+        path(body)[key] = text
+
+    return plant
+
+
+def _list(path: Callable[[dict[str, Any]], dict[str, Any]], key: str) -> Planter:
+    def plant(body: dict[str, Any], text: str) -> None:
+        path(body)[key] = ["something", text]
+
+    return plant
+
+
+def _key(path: Callable[[dict[str, Any]], dict[str, Any]], key: str) -> Planter:
+    def plant(body: dict[str, Any], text: str) -> None:
+        path(body).setdefault(key, {})[text] = {"type": "string"}
+
+    return plant
+
+
+CHAT_PLACES: dict[str, Planter] = {
+    "user content": _content,
+    "content part": _part,
+    "system message": _system,
+    "tool-call arguments": _tool_call,
+    "tool result": _tool_result,
+    "message extra field": lambda b, t: _last_user(b).__setitem__("x_note", t),
+    "tool description": _set(_tool, "description"),
+    "parameter description": _set(_schema, "description"),
+    "parameter enum": _list(_schema, "enum"),
+    "parameter examples": _list(_schema, "examples"),
+    "parameter default": _set(_schema, "default"),
+    "property name": _key(lambda b: _tool(b)["parameters"], "properties"),
+    "response_format description": _set(_response_schema, "description"),
+    "response_format enum": _list(_response_schema, "enum"),
+    "prediction": lambda b, t: b.__setitem__("prediction", {"type": "content", "content": t}),
+    "stop": lambda b, t: b.__setitem__("stop", [t]),
+    "stream_options extra": lambda b, t: b.__setitem__(
+        "stream_options", {"include_usage": True, "note": t}
+    ),
+    "user field": lambda b, t: b.__setitem__("user", t),
+    "metadata value": lambda b, t: b.__setitem__("metadata", {"note": t}),
+    "metadata key": lambda b, t: b.__setitem__("metadata", {t: "1"}),
+    "unknown field": lambda b, t: b.__setitem__("x_vendor", {"text": t}),
+}
+COMPLETION_PLACES: dict[str, Planter] = {
+    "prompt": lambda b, t: b.__setitem__("prompt", f"{b['prompt']} {t}"),
+    "prompt list": lambda b, t: b.__setitem__("prompt", [b["prompt"], t]),
+    "suffix": lambda b, t: b.__setitem__("suffix", t),
+    "stop": lambda b, t: b.__setitem__("stop", t),
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    path: str
+    body: dict[str, Any]  # with the secret planted
+    clean: dict[str, Any]  # the same body with a benign text in its place
+    secret: Secret
+    disguised: str
+    place: str
+
+
+@st.composite
+def probes(draw: st.DrawFn, models: tuple[str, ...] = ("cloud", "auto")) -> Probe:
+    chat = draw(st.booleans())
+    secret = draw(st.sampled_from(SECRETS))
+    disguise = draw(st.sampled_from(sorted(DISGUISES)))
+    disguised = DISGUISES[disguise](secret.value)
+    base: dict[str, Any] = {"model": draw(st.sampled_from(models))}
+    if draw(st.booleans()):
+        base["max_tokens"] = draw(st.integers(1, 512))
+    if draw(st.booleans()):
+        base["temperature"] = draw(st.floats(0, 2, allow_nan=False))
+    base["stream"] = draw(st.booleans())
+    if chat:
+        turns = draw(st.lists(st.sampled_from(BENIGN), min_size=1, max_size=4))
+        roles = ["user", "assistant"] * 2
+        base["messages"] = [{"role": roles[i], "content": t} for i, t in enumerate(turns)]
+        if base["messages"][-1]["role"] != "user":
+            base["messages"].append({"role": "user", "content": draw(st.sampled_from(BENIGN))})
+        places = CHAT_PLACES
+    else:
+        base["prompt"] = draw(st.sampled_from(BENIGN))
+        places = COMPLETION_PLACES
+    place = draw(st.sampled_from(sorted(places)))
+    body, clean = json.loads(json.dumps(base)), json.loads(json.dumps(base))
+    places[place](body, secret.template.format(v=disguised))
+    places[place](clean, draw(st.sampled_from(BENIGN)))
+    path = "/v1/chat/completions" if chat else "/v1/completions"
+    return Probe(path, body, clean, secret, disguised, place)
+
+
+def leaked(probe: Probe, received: str) -> list[str]:
+    """The forms of the probe's secret found in what a backend received."""
+    seen = normalize(received).text
+    squeezed = re.sub(r"[\s\-]", "", seen)
+    found = [f for f in probe.secret.forms if f in seen or f.replace(" ", "") in squeezed]
+    if probe.disguised in received:
+        found.append("the disguised value itself")
+    return found

@@ -3,8 +3,13 @@
 Times hybridgate's classifiers (sensitivity + complexity, per-message cache cleared
 before each timed call unless the case is about the cache) and stock
 `presidio_analyzer.AnalyzerEngine` (default recognizers, the same spaCy model) on
-200-, 2,000- and 20,000-character prompts, and the newest turn of a 20-turn
-conversation against classifying that one message alone. Prints P50/P99 and ratios.
+200-, 2,000- and 20,000-character prompts (and a 200-character one with non-ASCII
+text, which takes the normalization path), a whole chat body with a tool schema read
+by the body walker, and the newest turn of a 20-turn conversation against classifying
+that one message alone. Prints P50/P99 and ratios. Then sensitivity recall on the
+held-out split of tests/data, as shipped and with every prompt disguised (zero-width
+characters, fullwidth forms, look-alike letters, other digits), with normalization and
+with it switched off.
 
     .venv/bin/python -m bench.classify [--runs 40]
 """
@@ -22,10 +27,15 @@ from pathlib import Path
 from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-from gateway.classify.extract import Segment
+from gateway.classify import sensitivity
+from gateway.classify.evaluate import evaluate_sensitivity, load_set
+from gateway.classify.extract import Segment, segments
+from gateway.classify.normalize import Normalized, normalize
 from gateway.classify.registry import Classifiers, load_classifier_options
 
-POLICY = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+POLICY = ROOT / "policies" / "default.yaml"
+SENSITIVITY_SET = ROOT / "tests" / "data" / "sensitivity.jsonl"
 SENTENCES = [
     "Please review the quarterly plan for the Lisbon office and list the open risks.",
     "Maria Lopez asked whether the migration can finish before the March deadline.",
@@ -41,6 +51,8 @@ SENTENCES = [
 # A sentence with health context makes hybridgate run spaCy's NER (a name could then
 # change the level), which it otherwise skips.
 HEALTH = "Kwame Mensah was diagnosed with malaria and needs the afternoon off."
+# Any non-ASCII character sends a text through normalization.
+NON_ASCII = "Caf\u00e9 na\u00efve r\u00e9sum\u00e9 \u2014 the team\u2019s \u00bdday plan:"
 
 
 def prompt(chars: int, seed: int, lead: str = "") -> str:
@@ -98,6 +110,66 @@ def conversation_case(ours: Classifiers, runs: int) -> None:
     )
 
 
+def body_case(ours: Classifiers, runs: int) -> None:
+    """A whole chat body with a tool schema: the walker plus classification of every
+    text place, each run with new texts (nothing cached)."""
+    samples: list[float] = []
+    for seed in range(runs):
+        ours.sensitivity.cache = type(ours.sensitivity.cache)(4096)
+        properties = {
+            f"field_{i}": {"type": "string", "description": f"{SENSITIVES[i % 2]} {seed}"}
+            for i in range(6)
+        }
+        tool = {"name": "file_ticket", "description": prompt(200, seed), "parameters": {
+            "type": "object", "properties": properties, "required": ["field_0"]}}  # fmt: skip
+        body = {
+            "model": "auto",
+            "messages": [{"role": "user", "content": prompt(200, seed + 1000)}],
+            "tools": [{"type": "function", "function": tool}],
+        }
+        started = time.perf_counter()
+        ours.classify_segments(segments(body))
+        samples.append((time.perf_counter() - started) * 1000)
+    print(
+        f"chat body + 6-property tool schema (walker + classify): P50 {p(samples, 50):.2f} ms, "
+        f"P99 {p(samples, 99):.2f} ms"
+    )
+
+
+SENSITIVES = ("the ticket owner's name", "where to send the reply")
+
+
+def _disguise(text: str, index: int) -> str:
+    """One of four disguises, by row: none of them changes what a reader sees."""
+    kind = index % 4
+    if kind == 0:
+        return "\u200b".join(text)
+    if kind == 1:
+        return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+    if kind == 2:
+        return text.translate(
+            str.maketrans("aceopxy", "\u0430\u0441\u0435\u043e\u0440\u0445\u0443")
+        )
+    return "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in text)
+
+
+def recall_case(ours: Classifiers) -> None:
+    rows = load_set(SENSITIVITY_SET, "heldout")
+    disguised = [{**row, "text": _disguise(row["text"], i)} for i, row in enumerate(rows)]
+    print(f"\nheld-out sensitivity split ({len(rows)} prompts), recall (leaks):")
+    print(f"{'':<32}{'normalization on':>18}{'off':>14}")
+    for name, data in (("as shipped", rows), ("disguised", disguised)):
+        figures = []
+        for on in (True, False):
+            # The "off" column measures what the recognizers find without the step.
+            sensitivity.normalize = normalize if on else (lambda t: Normalized(t, t))  # type: ignore[assignment]
+            ours.sensitivity.cache = type(ours.sensitivity.cache)(4096)
+            report = evaluate_sensitivity(ours, data)
+            figures.append(f"{report.recall:.4f} ({report.leaks})")
+        sensitivity.normalize = normalize  # type: ignore[assignment]
+        print(f"{name:<32}{figures[0]:>18}{figures[1]:>14}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
@@ -123,7 +195,7 @@ def main() -> None:
     print(
         f"{'input':<34}{'hybridgate P50':>15}{'P99':>8}{'stock P50':>11}{'P99':>8}{'ratio P50':>11}"
     )
-    cases = [(200, ""), (200, HEALTH), (2_000, ""), (20_000, "")]
+    cases = [(200, ""), (200, HEALTH), (200, NON_ASCII), (2_000, ""), (20_000, "")]
     for chars, lead in cases:
         n = runs if chars < 20_000 else max(5, runs // 8)
         texts = [prompt(chars, seed, lead) for seed in range(3)]
@@ -132,13 +204,16 @@ def main() -> None:
             stock.analyze(text=text, language="en")
         mine = [t for text in texts for t in timed(ours_fresh(text), n)]
         theirs = [t for text in texts for t in timed(stock_call(stock, text), n)]
+        label = {"": "", HEALTH: ", NER runs", NON_ASCII: ", non-ASCII"}[lead]
         print(
-            f"{f'{chars:,}-character prompt' + (', NER runs' if lead else ''):<34}"
+            f"{f'{chars:,}-character prompt' + label:<34}"
             f"{p(mine, 50):>15.2f}{p(mine, 99):>8.2f}"
             f"{p(theirs, 50):>11.2f}{p(theirs, 99):>8.2f}{p(mine, 50) / p(theirs, 50):>10.2f}x"
         )
 
     conversation_case(ours, runs)
+    body_case(ours, runs)
+    recall_case(ours)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ class RecordingBackend:
     bodies: list[dict[str, Any]] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)
     headers: list[httpx.Headers] = field(default_factory=list)
+    urls: list[httpx.URL] = field(default_factory=list)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self._answer)
@@ -25,6 +26,7 @@ class RecordingBackend:
             return httpx.Response(200, json={"status": "ready", "in_flight": 0})
         self.raw.append(request.content)
         self.headers.append(request.headers)
+        self.urls.append(request.url)
         body = json.loads(request.content)
         self.bodies.append(body)
         text_completion = "prompt" in body

@@ -366,9 +366,14 @@ CLIENT_HEADERS = {
 }
 
 
-def test_no_client_header_reaches_a_backend(gateway: Gateway) -> None:
+def test_no_client_header_or_query_reaches_a_backend(gateway: Gateway) -> None:
     body = {"model": "cloud", "messages": [{"role": "user", "content": BENIGN}]}
-    reached_cloud(gateway.client.post("/v1/chat/completions", json=body, headers=CLIENT_HEADERS))
+    reached_cloud(
+        gateway.client.post(
+            "/v1/chat/completions", json=body, headers=CLIENT_HEADERS, params={"user": EMAIL}
+        )
+    )
+    assert gateway.cloud.urls[-1].query == b""
     sent = gateway.cloud.headers[-1]
     for name in CLIENT_HEADERS:
         assert name.lower() not in sent

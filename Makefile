@@ -50,6 +50,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.token_validation
 	$(BIN)/python -m bench.classify
 	$(BIN)/python -m bench.policy
+	$(BIN)/python -m bench.policy_replay
 	$(BIN)/python -m bench.leak_probe --examples 1000
 
 clean:

@@ -143,6 +143,8 @@ def create_app(
             await identity_http.aclose()
 
     app = FastAPI(title="hybridgate", lifespan=lifespan)
+    # Read by the admin replay, which works over this gateway's own audit log.
+    app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
     # Outside the body limit, so a 413 is recorded too; inside the decision headers,

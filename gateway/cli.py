@@ -7,7 +7,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +194,70 @@ def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _policy_test(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.classify.registry import Classifiers
+    from gateway.policy.testcases import run_files, table
+
+    policy = args.policy or settings.policy.file
+    files = args.files or sorted((policy.parent / "tests").glob("*.yaml"))
+    if not files:
+        print(
+            f"hybridgate policy test: no test files in {policy.parent / 'tests'}", file=sys.stderr
+        )
+        return 2
+    built: dict[str, Classifiers] = {}
+
+    def classifiers(candidate: Any) -> Classifiers:
+        # Policies that share recognizers (classifiers_from) share one loaded set.
+        key = candidate.classifiers.model_dump_json()
+        if key not in built:
+            built[key] = Classifiers(candidate.classifiers)
+        return built[key]
+
+    try:
+        results = run_files(files, policy, classifiers)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    print(table(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
+def _policy_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.audit.log import read_principal_key
+    from gateway.audit.query import iter_events
+    from gateway.classify.signals import Level
+    from gateway.policy.loader import load_policy
+    from gateway.policy.replay import Replayer
+
+    try:
+        candidate, revision = load_policy(args.candidate)
+        since = _since(args.since)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"hybridgate policy replay: --since: {exc}", file=sys.stderr)
+        return 2
+    files = _audit_files(argparse.Namespace(files=args.audit), settings)
+    if not files:
+        print("hybridgate policy replay: no audit files found", file=sys.stderr)
+        return 1
+    replayer = Replayer(
+        candidate,
+        revision,
+        read_principal_key(files[-1].parent),
+        settings.telemetry.report,
+        Level.parse(args.fail_level),
+        since,
+    )
+    report = replayer.run(iter_events(files))
+    print(json.dumps(report.as_json(), indent=2) if args.json else report.table())
+    return report.exit_code
+
+
 def _explain(args: argparse.Namespace, settings: Settings) -> int:
     import json
     import uuid
@@ -256,12 +320,9 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    if value[:-1].isdigit() and value[-1] in units:
-        return datetime.now(UTC) - timedelta(seconds=int(value[:-1]) * units[value[-1]])
-    return datetime.fromisoformat(value)
+    from gateway.audit.query import parse_since
+
+    return parse_since(value)
 
 
 def _audit_query(args: argparse.Namespace, settings: Settings) -> int:
@@ -379,6 +440,32 @@ def _add_inspection_commands(commands: Any) -> None:
     check = policy_commands.add_parser("check", help="validate a policy file")
     check.add_argument("file", type=Path)
     check.set_defaults(func=_policy_check)
+    test = policy_commands.add_parser("test", help="run policy test cases (YAML)")
+    test.add_argument(
+        "files", nargs="*", type=Path, help="test files (default: tests/*.yaml beside the policy)"
+    )
+    test.add_argument("--policy", type=Path, help="policy for files that name none")
+    test.set_defaults(func=_policy_test)
+    replay = policy_commands.add_parser(
+        "replay", help="evaluate a candidate policy over the audit log's decisions"
+    )
+    replay.add_argument("candidate", type=Path, help="the candidate policy file")
+    replay.add_argument("--since", help="ISO time, or an age such as 15m, 2h, 7d")
+    replay.add_argument(
+        "--audit",
+        nargs="*",
+        type=Path,
+        default=[],
+        help="audit files or a directory (default: audit.path and its rotations)",
+    )
+    replay.add_argument("--json", action="store_true")
+    replay.add_argument(
+        "--fail-level",
+        choices=["public", "internal", "confidential", "restricted"],
+        default="confidential",
+        help="exit 3 when decisions at or above this level would newly go to the cloud",
+    )
+    replay.set_defaults(func=_policy_replay)
 
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)

@@ -19,7 +19,7 @@ from gateway.auth.principal import Principal
 from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.fields import forwarded
 from gateway.backends.upstream import Upstream, UpstreamStream
-from gateway.classify.extract import segments, unclassified_kinds
+from gateway.classify.extract import estimated_tokens, segments, unclassified_kinds
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import Level
 from gateway.errors import ModelNotFound, PolicyDenied
@@ -33,7 +33,6 @@ from gateway.telemetry.stream_meter import StreamMeter
 from gateway.telemetry.tracing import Tracing
 
 Body = ChatCompletionRequest | CompletionRequest
-CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,10 @@ class Plan:
     # when the decision says so), and what puts the values back into the cloud's answer.
     payloads: Mapping[Route, dict[str, Any]] = field(default_factory=dict)
     restorer: Restorer | None = None
+    # What the policy engine read and what it decided, before the gateway's own check
+    # of a redacted body: recorded so that `policy replay` can evaluate it again.
+    facts: RequestFacts | None = None
+    evaluated: Decision | None = None
 
 
 class Pipeline:
@@ -90,13 +93,13 @@ class Pipeline:
             classification_s = time.perf_counter() - started
         facts = RequestFacts(
             model=body.model,
-            prompt_tokens=sum(len(s.text) for s in found) // CHARS_PER_TOKEN,
+            prompt_tokens=estimated_tokens(found),
             max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
             edge_queue=self._edge_load.in_flight if self._edge_load else None,
             unclassified=unclassified_kinds(cloud),
         )
         with self.tracing.span("decide", decision_id) as span:
-            decision = evaluate(
+            decision = evaluated = evaluate(
                 active.policy, active.revision, signals, principal, facts, decision_id
             )
             restorer = None
@@ -114,7 +117,16 @@ class Pipeline:
                 lambda: tuple((s.role, redaction.text(s.text)) for s in found),
             )
         payloads: dict[Route, dict[str, Any]] = {"cloud": cloud, "edge": edge}
-        return Plan(decision, active.extra, classification_s, redacted_prompt, payloads, restorer)
+        return Plan(
+            decision,
+            active.extra,
+            classification_s,
+            redacted_prompt,
+            payloads,
+            restorer,
+            facts,
+            evaluated,
+        )
 
     def require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":

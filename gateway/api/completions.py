@@ -44,6 +44,7 @@ async def _forward(
     record.decision = decision
     record.classification_s = plan.classification_s
     record.redacted_prompt = plan.redacted_prompt
+    record.facts, record.evaluated = plan.facts, plan.evaluated
     # Read by DecisionHeadersMiddleware, so that failures after this point carry them too.
     request.state.policy_revision = decision.policy_revision
     route = pipeline.require_allowed(decision)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from gateway.auth.principal import Principal
 from gateway.classify.signals import Signals
 from gateway.policy.decision import Decision
+from gateway.policy.engine import RequestFacts
 
 EventKind = Literal["decision", "security"]
 
@@ -53,6 +54,10 @@ class RequestRecord:
     security_reason: str | None = None
     # Only when the policy's audit.redacted_prompts asks for it.
     redacted_prompt: tuple[tuple[str, str], ...] | None = None
+    # What the policy engine read and what it decided (before the check of a redacted
+    # body): the event's `inputs`, which `policy replay` evaluates again.
+    facts: RequestFacts | None = None
+    evaluated: Decision | None = None
     total_s: float | None = None
 
     def observe_usage(self, usage: Any) -> None:
@@ -89,6 +94,10 @@ class PrincipalView:
     def __init__(self, key: bytes | None) -> None:
         self._key = key
 
+    @property
+    def hashed(self) -> bool:
+        return self._key is not None
+
     def identifier(self, value: str | None) -> str | None:
         if value is None or self._key is None:
             return value
@@ -119,6 +128,9 @@ def to_event(record: RequestRecord, principals: PrincipalView) -> dict[str, Any]
     decision = record.decision
     signals = decision.signals if decision is not None else None
     event = _event(record, principals, decision, signals)
+    inputs = replay_inputs(record, principals)
+    if inputs is not None:
+        event["inputs"] = inputs
     if record.redacted_prompt is not None:
         event["prompt"] = [{"role": role, "text": text} for role, text in record.redacted_prompt]
     return event
@@ -165,3 +177,39 @@ def _event(
             "cached": record.cached_tokens,
         },
     }
+
+
+INPUTS_VERSION = 1
+
+
+def replay_inputs(record: RequestRecord, principals: PrincipalView) -> dict[str, Any] | None:
+    """Every input the policy engine read, so that `policy replay` can evaluate the
+    decision again exactly: no prompt text, no values; tenant and app in the same
+    hashed or clear form as the principal."""
+    facts, evaluated = record.facts, record.evaluated
+    if facts is None or evaluated is None or evaluated.signals is None:
+        return None
+    signals, principal = evaluated.signals, record.principal
+    return {
+        "v": INPUTS_VERSION,
+        "level": str(signals.sensitivity.level),
+        "entities": dict(sorted(signals.sensitivity.entities.items())),
+        "complexity": signals.complexity.score,  # unrounded: thresholds compare it
+        "model": facts.model,
+        "prompt_tokens": facts.prompt_tokens,
+        "max_tokens": facts.max_tokens,
+        "edge_queue": facts.edge_queue,
+        "unclassified": sorted(facts.unclassified),
+        "principal": None if principal is None else {
+            "roles": sorted(principal.roles),
+            "groups": None if principal.groups is None else sorted(principal.groups),
+            "tenant": principals.identifier(principal.tid),
+            "app": principals.identifier(principal.app_id),
+            "hashed": principals.hashed,
+        },
+        "decided": {
+            "route": evaluated.route,
+            "rule": evaluated.rule,
+            "redacted": evaluated.redacted,
+        },
+    }  # fmt: skip

@@ -3,13 +3,14 @@ It trusts the files: run `verify` first to know they are intact."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from gateway.audit.event import PrincipalView
 
@@ -27,6 +28,17 @@ _COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _PRINCIPAL_IDS = ("oid", "tid", "app_id")
 
 
+def parse_since(value: str | None) -> datetime | None:
+    """An ISO time, or an age such as 15m, 2h, 7d; ValueError otherwise."""
+    if value is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if value[:-1].isdigit() and value[-1] in units:
+        return datetime.now(UTC) - timedelta(seconds=int(value[:-1]) * units[value[-1]])
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def iter_events(files: Iterable[Path]) -> Iterator[Event]:
     """Every complete line; a torn tail (no newline) is skipped. Raises ValueError on a
     complete line that is not a JSON object."""
@@ -35,7 +47,7 @@ def iter_events(files: Iterable[Path]) -> Iterator[Event]:
             for number, raw in enumerate(f, 1):
                 if not raw.endswith(b"\n"):
                     break
-                event = json.loads(raw)
+                event = orjson.loads(raw)
                 if not isinstance(event, dict):
                     raise ValueError(f"{path}:{number} is not a JSON object")
                 yield event

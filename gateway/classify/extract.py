@@ -12,7 +12,7 @@ the cloud unless a rule allows their kind.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ PART_KINDS = {
     "input_file": "file",
 }
 UNCLASSIFIED_KINDS = ("token_ids", "image", "audio", "file", "other")
+CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions
 # A number this long can be an identifier (a card, an account, an SSN without dashes).
 LONG_NUMBER = 10**5
 # Keys of OpenAI request bodies and JSON Schema keywords: fixed words that cannot hold
@@ -87,6 +88,11 @@ def segments(payload: Mapping[str, Any] | BaseModel) -> list[Segment]:
 
     rewrite(payload, collect)
     return found
+
+
+def estimated_tokens(found: Iterable[Segment]) -> int:
+    """About how many tokens the texts are, for the policy's size conditions."""
+    return sum(len(s.text) for s in found) // CHARS_PER_TOKEN
 
 
 def rewrite(payload: Mapping[str, Any], fn: TextFn) -> dict[str, Any]:

@@ -47,6 +47,11 @@ def load_policy(path: Path) -> tuple[Policy, str]:
         raw = path.read_bytes()
     except OSError as exc:
         raise PolicyError([f"{path}:0: cannot read: {exc.strerror}"]) from exc
+    return parse_policy(raw, path)
+
+
+def parse_policy(raw: bytes, path: Path) -> tuple[Policy, str]:
+    """A policy from its bytes; `path` names it in errors and anchors `classifiers_from`."""
     revision = "sha256:" + hashlib.sha256(raw).hexdigest()
     text = raw.decode("utf-8", errors="replace")
     try:

@@ -1,73 +1,35 @@
-"""Each shipped example policy on prompts whose routes it promises."""
+"""Each shipped policy against the route tests it ships (`policies/tests/*.yaml`, the
+format `hybridgate policy test` runs), on the real classifiers."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from gateway.auth.principal import principal_from_claims
-from gateway.classify.extract import Segment
+import pytest
+import yaml
+
 from gateway.classify.registry import Classifiers
-from gateway.policy.engine import RequestFacts, evaluate
-from gateway.policy.loader import load_policy
+from gateway.policy.testcases import run_files, table
 from tests.conftest import DEFAULT_POLICY
 
-EXAMPLES = DEFAULT_POLICY.parent / "examples"
-PROOF = "Prove that the square root of 2 is irrational."
-DESIGN = "Design a distributed rate limiter for a multi-region API with failover."
-CARD = "Charge card 4111 1111 1111 1111 for the order and send a receipt."
-MRN = "Patient Mary Jones, MRN 00482913, needs a discharge summary."
-FLU = "What are common symptoms of the flu?"
-GREETING = "Translate 'good morning' into French."
-CODE_NAME = "Summarise the Q3 risks for Project Bluefin."
-PEOPLE = (
-    "Write a detailed strategic analysis comparing the leadership styles of Maria Garcia "
-    "and John Smith across three reorganisations, with risks and trade-offs."
-)
-
-CASES = [
-    ("healthcare", MRN, "auto", (), "edge", "phi-stays-on-edge"),
-    ("healthcare", FLU, "auto", (), "edge", "phi-stays-on-edge"),
-    ("healthcare", PROOF, "auto", (), "cloud", "complex-to-cloud"),
-    ("healthcare", PEOPLE, "auto", (), "cloud+redacted", "deidentified-analytics"),
-    ("healthcare", MRN, "cloud", (), "deny", "phi-stays-on-edge"),
-    ("finance", CARD, "auto", (), "edge", "payment-data-stays-on-edge"),
-    ("finance", CARD, "cloud", (), "deny", "card-data-never-to-cloud"),
-    ("finance", PROOF, "auto", (), "cloud", "complex-to-cloud"),
-    ("code-names", CODE_NAME, "auto", (), "edge", "code-names-stay-on-edge"),
-    ("code-names", CODE_NAME, "cloud", (), "deny", "code-name-to-cloud-refused"),
-    ("code-names", DESIGN, "auto", (), "cloud", "complex-to-cloud"),
-    (
-        "role-based",
-        DESIGN,
-        "auto",
-        ("Hybridgate.CloudUser",),
-        "cloud",
-        "cloud-users-complex-to-cloud",
-    ),
-    ("role-based", DESIGN, "auto", (), "edge", "default"),
-    ("role-based", PROOF, "cloud", (), "deny", "cloud-needs-the-role"),
-    ("role-based", GREETING, "cloud", ("Hybridgate.CloudUser",), "cloud", "caller-asked-for-cloud"),
-    ("role-based", CARD, "cloud", ("Hybridgate.CloudUser",), "deny", "sensitive-stays-on-edge"),
-]
+POLICIES = DEFAULT_POLICY.parent
+TESTS = sorted((POLICIES / "tests").glob("*.yaml"))
 
 
-@pytest.mark.parametrize(
-    ("example", "prompt", "model", "roles", "route", "rule"),
-    CASES,
-    ids=[f"{c[0]}:{c[5]}:{c[2]}" for c in CASES],
-)
-def test_example_routes(
-    classifiers: Classifiers,
-    example: str,
-    prompt: str,
-    model: str,
-    roles: tuple[str, ...],
-    route: str,
-    rule: str,
-) -> None:
-    policy, revision = load_policy(EXAMPLES / f"{example}.yaml")
-    signals = classifiers.classify_segments([Segment("user", prompt)])
-    principal = principal_from_claims({"tid": "t", "scp": "access_as_user", "roles": list(roles)})
-    decision = evaluate(policy, revision, signals, principal, RequestFacts(model), "d")
-    got = decision.route + ("+redacted" if decision.redacted else "")
-    assert (got, decision.rule) == (route, rule), decision.trace
+def test_every_shipped_policy_has_tests() -> None:
+    tested = {
+        (path.parent / yaml.safe_load(path.read_text())["policy"]).resolve() for path in TESTS
+    }
+    shipped = {
+        DEFAULT_POLICY.resolve(),
+        *(p.resolve() for p in (POLICIES / "examples").glob("*.yaml")),
+    }
+    assert shipped <= tested
+
+
+@pytest.mark.parametrize("path", TESTS, ids=[p.stem for p in TESTS])
+def test_shipped_policy_tests_pass(path: Path, classifiers: Classifiers) -> None:
+    # The examples share the default's recognizers (classifiers_from), so one set serves.
+    results = run_files([path], DEFAULT_POLICY, lambda _policy: classifiers)
+    assert len(results) >= 3
+    assert all(r.passed for r in results), table(results)

@@ -272,3 +272,16 @@ def test_the_admin_endpoint_replays_without_activating(admin_client: TestClient,
     user = {"Authorization": f"Bearer {dev_token(log)}"}
     refused = admin_client.post("/admin/policy/replay", json={"policy": EXPOSING}, headers=user)
     assert refused.status_code == 403
+
+
+def test_the_readme_walkthrough_runs_as_written(
+    log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Edit (a copy), test, replay: the commands of the README's walkthrough."""
+    edited = tmp_path / "candidate.yaml"
+    edited.write_text(DEFAULT_POLICY.read_text())
+    monkeypatch.setenv("HYBRIDGATE_SERVER__STATE_DIR", str(log))
+    monkeypatch.setenv("HYBRIDGATE_POLICY__FILE", str(DEFAULT_POLICY))
+    assert main(["policy", "test"]) == 0
+    assert main(["policy", "replay", str(edited), "--since", "7d"]) == 0
+    assert "0 would change" in capsys.readouterr().out

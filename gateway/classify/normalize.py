@@ -8,14 +8,22 @@ card number, a Cyrillic "\u0430" in a domain. Recognizers run on a normalized co
 - Unicode NFKC (fullwidth forms, ligatures, mathematical digits, odd spaces);
 - every decimal digit folded to ASCII, and letters that look like Latin ones folded to
   them inside words that also hold Latin letters, digits or "@" (a word written wholly
-  in Cyrillic or Greek is left alone).
+  in Cyrillic or Greek is left alone);
+- letters written for digits inside a number ("536-22-874l", "411l 11l1 1l11 l11l")
+  folded to those digits, when the number has at least three digits and more digits
+  than letters;
+- letter-spaced text ("j o h n @ g m a i l . c o m", five or more single characters
+  with spaces between them) closed up, a wider gap kept as one space.
 Each normalized character remembers the range of original characters it came from, so
 a finding maps back to the exact original span and redaction replaces the disguise too.
-ASCII text, most prompts, is returned as it is at no cost.
+ASCII text that none of these can apply to (most prompts: one regex scan tells) is
+returned as it is.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +45,17 @@ _CONFUSABLE_PAIRS = (
     "\u039dN \u039fO \u03a1P \u03a4T \u03a5Y \u03a7X \u0585o \u0578n \u057du \u0570h "
 )
 _CONFUSABLES = {pair[0]: pair[1] for pair in _CONFUSABLE_PAIRS.split() if len(pair) == 2}
+_DIGIT_LOOKALIKES = {"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "|": "1", "Z": "2",
+                     "S": "5", "s": "5", "B": "8", "b": "6", "g": "9", "q": "9"}  # fmt: skip
+_MIN_DIGITS = 3  # in a number; "5G" or "B2B" are left alone
+_NUMBER_SEPARATORS = frozenset("-./()+,:#")
+_MIN_SPACED = 5  # "a b c d" can be prose; five single characters in a row rarely are
+_LOOKALIKE_CLASS = "[" + re.escape("".join(_DIGIT_LOOKALIKES)) + "]"
+# ASCII text needs the character walk only when one of these is in it.
+_ASCII_SUSPECT = re.compile(
+    r"(?<!\S)\S(?:[ \t]+\S(?!\S)){4,}"  # letter-spaced
+    rf"|\d{_LOOKALIKE_CLASS}|{_LOOKALIKE_CLASS}\d"  # a letter beside a digit
+)
 
 
 @dataclass(frozen=True)
@@ -60,17 +79,26 @@ class Normalized:
 
 
 def normalize(text: str) -> Normalized:
-    if text.isascii() and (text.isprintable() or _only_kept_controls(text)):
+    if (
+        text.isascii()
+        and (text.isprintable() or _only_kept_controls(text))
+        and not _ASCII_SUSPECT.search(text)
+    ):
         return Normalized(text, text)
     chars: list[str] = []
     starts: list[int] = []
-    ends: list[int] = []
     for index, char in enumerate(text):
         for out in _fold(char):
             chars.append(out)
             starts.append(index)
-            ends.append(index + 1)
-    _fold_confusables(chars)
+    chars, starts = _close_up_spaced(chars, starts)
+    words = _words(chars)
+    for start, end in words:
+        _fold_letters(chars, start, end)
+    _fold_numbers(chars, words)
+    if "".join(chars) == text:
+        return Normalized(text, text)
+    ends = [i + 1 for i in starts]
     return Normalized(text, "".join(chars), tuple(starts), tuple(ends))
 
 
@@ -96,9 +124,9 @@ def _ascii_digit(char: str) -> str:
     return str(value) if value is not None else char
 
 
-def _fold_confusables(chars: list[str]) -> None:
-    """Folds look-alike letters to Latin inside words that mix them with Latin
-    letters, digits or '@', in place."""
+def _words(chars: list[str]) -> list[tuple[int, int]]:
+    """[start, end) of each run of non-space characters."""
+    found: list[tuple[int, int]] = []
     start = 0
     while start < len(chars):
         if chars[start].isspace():
@@ -107,9 +135,64 @@ def _fold_confusables(chars: list[str]) -> None:
         end = start
         while end < len(chars) and not chars[end].isspace():
             end += 1
-        word = chars[start:end]
-        if any(c in _CONFUSABLES for c in word) and any(
-            c.isascii() and (c.isalnum() or c == "@") for c in word
-        ):
-            chars[start:end] = [_CONFUSABLES.get(c, c) for c in word]
+        found.append((start, end))
         start = end
+    return found
+
+
+def _fold_letters(chars: list[str], start: int, end: int) -> None:
+    """Folds look-alike letters to Latin inside a word that mixes them with Latin
+    letters, digits or '@'; in place."""
+    word = chars[start:end]
+    if any(c in _CONFUSABLES for c in word) and any(
+        c.isascii() and (c.isalnum() or c == "@") for c in word
+    ):
+        chars[start:end] = [_CONFUSABLES.get(c, c) for c in word]
+
+
+def _fold_numbers(chars: list[str], words: list[tuple[int, int]]) -> None:
+    """Letters written for digits inside a number: consecutive words that each hold a
+    digit and otherwise only digit look-alikes and separators ("411l 11l1 1l11 l11l")
+    are one number; with at least three digits and more digits than letters, its
+    letters are folded to the digits they stand for. In place."""
+    unit: list[tuple[int, int]] = []
+    for word in [*words, (-1, -1)]:
+        if word[0] >= 0 and _number_like(chars[word[0] : word[1]]):
+            unit.append(word)
+            continue
+        positions = [i for start, end in unit for i in range(start, end)]
+        digits = sum(1 for i in positions if chars[i].isdigit())
+        letters = sum(1 for i in positions if chars[i] in _DIGIT_LOOKALIKES)
+        if digits >= _MIN_DIGITS and 0 < letters < digits:
+            for i in positions:
+                chars[i] = _DIGIT_LOOKALIKES.get(chars[i], chars[i])
+        unit = []
+
+
+def _number_like(word: list[str]) -> bool:
+    return any(c.isdigit() for c in word) and all(
+        c.isdigit() or c in _DIGIT_LOOKALIKES or c in _NUMBER_SEPARATORS for c in word
+    )
+
+
+def _close_up_spaced(chars: list[str], starts: list[int]) -> tuple[list[str], list[int]]:
+    """Closes up runs of single characters written with spaces between them: a single
+    space inside such a run goes, a wider gap (between the spaced words) becomes one."""
+    words = _words(chars)
+    drop: set[int] = set()
+    run: list[tuple[int, int]] = []
+    for word in [*words, (-1, -1)]:
+        single = word[1] - word[0] == 1
+        gap = chars[run[-1][1] : word[0]] if run and single else []
+        if single and (not run or (gap and "\n" not in gap)):
+            run.append(word)
+            continue
+        if len(run) >= _MIN_SPACED:
+            for (_, end), (start, _) in itertools.pairwise(run):
+                # One space of a gap is kept when the gap is wider than one.
+                drop.update(range(end, start) if start - end == 1 else range(end + 1, start))
+        run = [word] if single else []
+    if not drop:
+        return chars, starts
+    kept = [i for i in range(len(chars)) if i not in drop]
+    return [chars[i] for i in kept], [starts[i] for i in kept]

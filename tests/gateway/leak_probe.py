@@ -55,6 +55,15 @@ def _fullwidth(value: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in value)
 
 
+def _letters_for_digits(value: str) -> str:
+    lookalike = {"0": "O", "1": "l", "2": "Z", "5": "S", "8": "B"}
+    digits = [i for i, c in enumerate(value) if c.isdigit()]
+    chars = list(value)
+    for i in digits[::3]:
+        chars[i] = lookalike.get(chars[i], chars[i])
+    return "".join(chars)
+
+
 def _digits(base: int) -> Callable[[str], str]:
     return lambda v: "".join(chr(base + int(c)) if c.isdigit() else c for c in v)
 
@@ -76,6 +85,8 @@ DISGUISES: dict[str, Callable[[str], str]] = {
         )
     ),
     "combining": lambda v: "\u0307".join(v),
+    "letters for digits": lambda v: _letters_for_digits(v),
+    "letter-spaced": lambda v: "   ".join(" ".join(word) for word in v.split(" ")),
 }
 
 # Where a text can go in a chat body: each takes the body and the text and plants it.

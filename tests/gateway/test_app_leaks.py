@@ -210,6 +210,19 @@ def test_fields_the_operator_allows_for_the_cloud_are_classified(
     assert gateway.cloud.bodies[-1]["metadata"] == {"ticket": "42"}
 
 
+def letters_for_digits(value: str) -> str:
+    """Every third digit written as a letter that looks like it (1 as l, 5 as S...)."""
+    lookalike = {"0": "O", "1": "l", "2": "Z", "5": "S", "8": "B"}
+    out, seen = [], 0
+    for c in value:
+        if c.isdigit():
+            seen += 1
+            if seen % 3 == 1 and c in lookalike:
+                c = lookalike[c]
+        out.append(c)
+    return "".join(out)
+
+
 def zero_width(value: str) -> str:
     return "\u200b".join(value)
 
@@ -239,6 +252,8 @@ DISGUISES: dict[str, Callable[[str], str]] = {
     ),
     "cyrillic look-alikes": cyrillic,
     "combining marks": lambda v: "\u0301".join(v),
+    "letters for digits": lambda v: letters_for_digits(v),
+    "letter-spaced": lambda v: "   ".join(" ".join(word) for word in v.split(" ")),
 }
 
 
@@ -246,7 +261,8 @@ DISGUISES: dict[str, Callable[[str], str]] = {
 @pytest.mark.parametrize("value", [EMAIL, f"SSN {SSN}", f"card {CARD}"])
 def test_disguised_values_are_still_recognized(gateway: Gateway, disguise: str, value: str) -> None:
     hidden = DISGUISES[disguise](value)
-    assert hidden != value
+    if hidden == value:
+        pytest.skip("this disguise does not apply to this value")
     content = f"Please forward this to the team: {hidden}"
     response = gateway.chat(messages=[{"role": "user", "content": content}])
     kept_home(gateway, response, hidden, value)

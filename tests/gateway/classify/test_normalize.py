@@ -27,6 +27,15 @@ def fullwidth(text: str) -> str:
         (MOSCOW, MOSCOW),  # a word wholly in Cyrillic is left alone
         ("\ufb01le", "file"),
         ("nul\x00l and esc\x1b", "null and esc"),
+        ("SSN S36-22-874l on file", "SSN 536-22-8741 on file"),  # letters for digits
+        ("card 4111 l111 11l1 1111", "card 4111 1111 1111 1111"),
+        ("card 411l 11l1 1l11 l11l", "card 4111 1111 1111 1111"),
+        ("Bob is 12 and so is Sal", "Bob is 12 and so is Sal"),
+        ("c a r d   4 1 1 1   1 1 1 1", "card 4111 1111"),
+        ("5G, B2B and 10x are words", "5G, B2B and 10x are words"),
+        ("j o h n @ g m a i l . c o m wrote", "john@gmail.com wrote"),  # letter-spaced
+        ("5 3 6 - 2 2 - 8 7 4 1", "536-22-8741"),
+        ("a b c d are four letters", "a b c d are four letters"),
     ],
 )
 def test_disguises_come_off(text: str, expected: str) -> None:
@@ -48,6 +57,8 @@ def test_ascii_text_costs_nothing() -> None:
         "mail m\u0430ri\u0430@gm\u0430il.com now",
         "mail m\u0301aria@gmail.com now",
         "mail \ufb01le@gmail.com now",
+        "mail j o h n @ g m a i l . c o m now",
+        "mail maria@gm\u0430il.c0m now",
     ],
 )
 def test_spans_map_back_to_the_original_characters(text: str) -> None:

@@ -19,7 +19,7 @@ from gateway.auth.principal import Principal
 from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.fields import forwarded
 from gateway.backends.upstream import Upstream, UpstreamStream
-from gateway.classify.extract import estimated_tokens, segments, unclassified_kinds
+from gateway.classify.extract import SEAM, classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import Level
 from gateway.errors import ModelNotFound, PolicyDenied
@@ -83,7 +83,7 @@ class Pipeline:
         # What the cloud could be sent is what is classified: every allow-listed field.
         cloud, _ = forwarded(sent, self._backends["cloud"].forward_fields)
         edge, _ = forwarded(sent, self._backends["edge"].forward_fields)
-        found = segments(cloud)
+        found = classified(cloud)
         loop = asyncio.get_running_loop()
         with self.tracing.span("classify", decision_id):
             started = time.perf_counter()
@@ -114,7 +114,7 @@ class Pipeline:
             redaction = Redaction(active.extra.sensitivity.spans)
             redacted_prompt = await loop.run_in_executor(
                 self._classify_pool,
-                lambda: tuple((s.role, redaction.text(s.text)) for s in found),
+                lambda: tuple((s.role, redaction.text(s.text)) for s in found if s.role != SEAM),
             )
         payloads: dict[Route, dict[str, Any]] = {"cloud": cloud, "edge": edge}
         return Plan(
@@ -186,7 +186,7 @@ def _redacted(
     # The mapping lives in this request's memory only: never logged, never reused.
     redaction = Redaction(active.extra.sensitivity.spans)
     redacted = redaction.payload(payload)
-    left = active.extra.sensitivity.classify(segments(redacted)).level
+    left = active.extra.sensitivity.classify(classified(redacted)).level
     ceiling = Level.parse(active.policy.max_cloud_level)
     if left < ceiling:
         return redacted, redaction.restorer(), decision

@@ -11,6 +11,7 @@ the cloud unless a rule allows their kind.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ PART_KINDS = {
 }
 UNCLASSIFIED_KINDS = ("token_ids", "image", "audio", "file", "other")
 CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions
+SEAM = "seam"
+SEAM_CHARS = 64  # longer than any identifier, key or address worth finding
 # A number this long can be an identifier (a card, an account, an SSN without dashes).
 LONG_NUMBER = 10**5
 # Keys of OpenAI request bodies and JSON Schema keywords: fixed words that cannot hold
@@ -76,6 +79,12 @@ class Segment:
     text: str
 
 
+def classified(payload: Mapping[str, Any]) -> list[Segment]:
+    """What the classifiers read: every text place and the seams between them."""
+    found = segments(payload)
+    return found + seams(found)
+
+
 def segments(payload: Mapping[str, Any] | BaseModel) -> list[Segment]:
     """Every text place of a request body (a parsed one, or its JSON), in order."""
     if isinstance(payload, BaseModel):
@@ -90,9 +99,21 @@ def segments(payload: Mapping[str, Any] | BaseModel) -> list[Segment]:
     return found
 
 
+def seams(found: list[Segment]) -> list[Segment]:
+    """A value split across two content parts, two messages or two prompts ("536-22-"
+    and "8741") is whole again where they meet: the end of one text joined to the start
+    of the next. Short, so cheap and cacheable; redaction does not rewrite seams, but
+    the redacted body is classified again before it leaves, seams included."""
+    texts = [s.text for s in found if s.role in MESSAGE_ROLES]
+    return [
+        Segment(SEAM, before[-SEAM_CHARS:] + after[:SEAM_CHARS])
+        for before, after in itertools.pairwise(texts)
+    ]
+
+
 def estimated_tokens(found: Iterable[Segment]) -> int:
     """About how many tokens the texts are, for the policy's size conditions."""
-    return sum(len(s.text) for s in found) // CHARS_PER_TOKEN
+    return sum(len(s.text) for s in found if s.role != SEAM) // CHARS_PER_TOKEN
 
 
 def rewrite(payload: Mapping[str, Any], fn: TextFn) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gateway.auth.principal import Principal
 from gateway.backends.fields import CLOUD_FIELDS, forwarded
-from gateway.classify.extract import estimated_tokens, segments, unclassified_kinds
+from gateway.classify.extract import classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import ComplexitySignal, Level, SensitivitySignal, Signals
 from gateway.policy.decision import Decision
@@ -135,7 +135,7 @@ def decide(case: Case, policy: Policy, revision: str, classifiers: Classifiers |
     )
     # Classified as the gateway classifies it: what the cloud could be sent.
     cloud, _ = forwarded(body.as_json(), CLOUD_FIELDS)
-    found = segments(cloud)
+    found = classified(cloud)
     facts = RequestFacts(
         model=body.model,
         prompt_tokens=estimated_tokens(found),

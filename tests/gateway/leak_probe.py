@@ -143,6 +143,23 @@ def _part(body: dict[str, Any], text: str) -> None:
     ]
 
 
+def _split_parts(body: dict[str, Any], text: str) -> None:
+    message = _last_user(body)
+    half = len(text) // 2
+    message["content"] = [
+        {"type": "text", "text": f"{message['content']} {text[:half]}"},
+        {"type": "text", "text": text[half:]},
+    ]
+
+
+def _split_messages(body: dict[str, Any], text: str) -> None:
+    half = len(text) // 2
+    body["messages"] += [
+        {"role": "user", "content": text[:half]},
+        {"role": "user", "content": text[half:]},
+    ]
+
+
 def _system(body: dict[str, Any], text: str) -> None:
     body["messages"].insert(0, {"role": "system", "content": text})
 
@@ -189,6 +206,8 @@ def _key(path: Callable[[dict[str, Any]], dict[str, Any]], key: str) -> Planter:
 CHAT_PLACES: dict[str, Planter] = {
     "user content": _content,
     "content part": _part,
+    "split across parts": _split_parts,
+    "split across messages": _split_messages,
     "system message": _system,
     "tool-call arguments": _tool_call,
     "tool result": _tool_result,

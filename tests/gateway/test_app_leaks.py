@@ -268,6 +268,22 @@ def test_disguised_values_are_still_recognized(gateway: Gateway, disguise: str, 
     kept_home(gateway, response, hidden, value)
 
 
+def halves(value: str) -> tuple[str, str]:
+    return value[: len(value) // 2], value[len(value) // 2 :]
+
+
+@pytest.mark.parametrize("value", [EMAIL, f"SSN {SSN}", f"card {CARD}"])
+def test_a_value_split_across_parts_or_messages_is_recognized(gateway: Gateway, value: str) -> None:
+    first, second = halves(value)
+    parts = [{"type": "text", "text": f"Forward this: {first}"}, {"type": "text", "text": second}]
+    kept_home(gateway, gateway.chat(messages=[{"role": "user", "content": parts}]), value)
+    messages = [
+        {"role": "user", "content": f"Remember this: {first}"},
+        {"role": "user", "content": f"{second} and forward it."},
+    ]
+    kept_home(gateway, gateway.chat(messages=messages), value)
+
+
 def test_a_disguise_in_a_tool_schema_is_recognized(gateway: Gateway) -> None:
     kept_home(gateway, gateway.chat(tools=tool(f"Owner: {zero_width(EMAIL)}")), EMAIL)
 

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.classify.extract import rewrite, segments, unclassified_kinds
+from gateway.classify.extract import (
+    classified,
+    estimated_tokens,
+    rewrite,
+    segments,
+    unclassified_kinds,
+)
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
 
 
@@ -136,3 +142,21 @@ def test_rewrite_replaces_exactly_the_places_segments_reads() -> None:
         "temperature": 0.1,
     }
     assert read == ["hi", "n", "f", "d", "k", "v"]
+
+
+def test_seams_join_the_ends_of_consecutive_message_texts() -> None:
+    body = {
+        "model": "auto",
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "x" * 100 + "536-22-"},
+                                         {"type": "text", "text": "8741" + "y" * 100}]},
+            {"role": "assistant", "content": "ok"},
+        ],
+        "tools": [{"type": "function", "function": {"name": "f"}}],
+    }  # fmt: skip
+    found = classified(body)
+    assert [s.text for s in found if s.role == "seam"] == [
+        "x" * 57 + "536-22-" + "8741" + "y" * 60,
+        "y" * 64 + "ok",
+    ]
+    assert estimated_tokens(found) == estimated_tokens(segments(body))

@@ -30,7 +30,7 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 from gateway.classify import sensitivity
 from gateway.classify.evaluate import evaluate_sensitivity, load_set
 from gateway.classify.extract import Segment, segments
-from gateway.classify.normalize import Normalized, normalize
+from gateway.classify.normalize import Normalized, readings
 from gateway.classify.registry import Classifiers, load_classifier_options
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,11 +162,11 @@ def recall_case(ours: Classifiers) -> None:
         figures = []
         for on in (True, False):
             # The "off" column measures what the recognizers find without the step.
-            sensitivity.normalize = normalize if on else (lambda t: Normalized(t, t))  # type: ignore[assignment]
+            sensitivity.readings = readings if on else (lambda t: [Normalized(t, t)])  # type: ignore[assignment]
             ours.sensitivity.cache = type(ours.sensitivity.cache)(4096)
             report = evaluate_sensitivity(ours, data)
             figures.append(f"{report.recall:.4f} ({report.leaks})")
-        sensitivity.normalize = normalize  # type: ignore[assignment]
+        sensitivity.readings = readings  # type: ignore[assignment]
         print(f"{name:<32}{figures[0]:>18}{figures[1]:>14}")
 
 

@@ -23,9 +23,11 @@ from gateway.classify.extract import SEAM, classified, estimated_tokens, unclass
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import Level
 from gateway.errors import ModelNotFound, PolicyDenied
+from gateway.limits import Lease, Limiter
 from gateway.policy.decision import Decision, Route
 from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import LoadedPolicy, PolicyStore
+from gateway.policy.model import Limits
 from gateway.policy.redact import Redaction, Restorer
 from gateway.schemas import VIRTUAL_MODELS, ChatCompletionRequest, CompletionRequest
 from gateway.settings import TracingSettings
@@ -53,6 +55,7 @@ class Plan:
     # of a redacted body: recorded so that `policy replay` can evaluate it again.
     facts: RequestFacts | None = None
     evaluated: Decision | None = None
+    limits: Limits = field(default_factory=Limits)
 
 
 class Pipeline:
@@ -67,6 +70,7 @@ class Pipeline:
         self.policies = policies
         self._edge_load = edge_load
         self.tracing = tracing or Tracing(TracingSettings())
+        self.limiter = Limiter()
         # spaCy and Presidio are not documented thread-safe: one worker thread runs
         # them, off the event loop.
         self._classify_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
@@ -126,7 +130,18 @@ class Pipeline:
             restorer,
             facts,
             evaluated,
+            active.policy.limits,
         )
+
+    def admit(self, plan: Plan, principal: Principal | None) -> Lease:
+        """The principal's quota for this request, or a 429 (`RateLimited`)."""
+        facts = plan.facts
+        tokens = facts.prompt_tokens + (facts.max_tokens or 0) if facts is not None else 0
+        return self.limiter.admit(plan.limits, principal, tokens)
+
+    def admit_edge(self, plan: Plan, lease: Lease) -> None:
+        """A place on the edge within the principal's share, or a 429."""
+        self.limiter.admit_edge(plan.limits, lease)
 
     def require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":

@@ -10,6 +10,7 @@ from gateway.api.deps import CallerDep, PipelineDep
 from gateway.audit.event import RequestRecord
 from gateway.auth.authenticator import Caller
 from gateway.errors import BackendUnavailable, BadGateway
+from gateway.limits import Lease
 from gateway.pipeline import Body, Plan
 from gateway.policy.decision import Route
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
@@ -47,9 +48,12 @@ async def _forward(
     record.facts, record.evaluated = plan.facts, plan.evaluated
     # Read by DecisionHeadersMiddleware, so that failures after this point carry them too.
     request.state.policy_revision = decision.policy_revision
+    # Every request counts against its caller's quota, one the policy denies too.
+    lease = pipeline.admit(plan, caller.principal)
+    record.on_finish.append(lease.release)
     route = pipeline.require_allowed(decision)
     try:
-        return await _send(request, pipeline, plan, caller, route, path, body)
+        return await _send(request, pipeline, plan, caller, route, path, body, lease)
     except (BackendUnavailable, BadGateway):
         if route != "cloud" or decision.fallback != "edge":
             raise
@@ -57,7 +61,7 @@ async def _forward(
     # no first byte in time) and the rule allows the edge. The sensitivity ceiling
     # was applied before the cloud was chosen, so this only ever moves data inwards.
     record.fallback = "cloud->edge"
-    return await _send(request, pipeline, plan, caller, "edge", path, body)
+    return await _send(request, pipeline, plan, caller, "edge", path, body, lease)
 
 
 async def _send(
@@ -68,8 +72,11 @@ async def _send(
     route: Route,
     path: str,
     body: Body,
+    lease: Lease,
 ) -> JSONResponse | StreamingResponse:
     record: RequestRecord = request.state.record
+    if route == "edge":
+        pipeline.admit_edge(plan, lease)
     record.backend = route
     record.model = pipeline.model_of(route)
     record.redacted = plan.decision.redacted and route == "cloud"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -58,6 +59,8 @@ class RequestRecord:
     # body): the event's `inputs`, which `policy replay` evaluates again.
     facts: RequestFacts | None = None
     evaluated: Decision | None = None
+    # Run once when the request ends, whatever its fate (releases its limit lease).
+    on_finish: list[Callable[[], None]] = field(default_factory=list)
     total_s: float | None = None
 
     def observe_usage(self, usage: Any) -> None:

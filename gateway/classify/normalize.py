@@ -66,6 +66,9 @@ class Normalized:
     text: str
     starts: tuple[int, ...] = ()
     ends: tuple[int, ...] = ()
+    # Letters were read as digits somewhere: an identifier with a letter prefix
+    # ("Z053-230-19") may then need reading as written too (see `readings`).
+    folded_numbers: bool = False
 
     @property
     def changed(self) -> bool:
@@ -78,7 +81,16 @@ class Normalized:
         return self.starts[start], self.ends[end - 1]
 
 
-def normalize(text: str) -> Normalized:
+def readings(text: str) -> list[Normalized]:
+    """The normalized text, and when letters were read as digits, the same without
+    that step: recognizers run on both, so that neither reading hides a value."""
+    first = normalize(text)
+    if not first.folded_numbers:
+        return [first]
+    return [first, normalize(text, fold_numbers=False)]
+
+
+def normalize(text: str, fold_numbers: bool = True) -> Normalized:
     if (
         text.isascii()
         and (text.isprintable() or _only_kept_controls(text))
@@ -95,11 +107,15 @@ def normalize(text: str) -> Normalized:
     words = _words(chars)
     for start, end in words:
         _fold_letters(chars, start, end)
-    _fold_numbers(chars, words)
+    before = list(chars) if fold_numbers else chars
+    if fold_numbers:
+        _fold_numbers(chars, words)
     if "".join(chars) == text:
         return Normalized(text, text)
     ends = [i + 1 for i in starts]
-    return Normalized(text, "".join(chars), tuple(starts), tuple(ends))
+    return Normalized(
+        text, "".join(chars), tuple(starts), tuple(ends), folded_numbers=before != chars
+    )
 
 
 def _only_kept_controls(text: str) -> bool:

@@ -18,7 +18,7 @@ from gateway.classify.cache import LruCache, content_key
 from gateway.classify.extract import Segment
 from gateway.classify.levels import sensitivity_level
 from gateway.classify.nlp import TrimmedSpacyEngine, load_pipeline, tokenizer_pipeline
-from gateway.classify.normalize import normalize
+from gateway.classify.normalize import normalize, readings
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.recognizers import all_recognizers
 from gateway.classify.signals import SensitivitySignal
@@ -100,11 +100,18 @@ class SensitivityClassifier:
         return checked
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """Where each finding is in `text` (found in its normalized form, mapped back),
-        for redaction. Never cached: the positions identify the values, which must not
-        outlive the request."""
-        normalized = normalize(text)
-        seen = normalized.text
+        """Where each finding is in `text` (found in its normalized readings, mapped
+        back), for redaction. Never cached: the positions identify the values, which
+        must not outlive the request."""
+        found: list[tuple[int, int, str]] = []
+        for normalized in readings(text):
+            found += [
+                (*normalized.original_span(start, end), kind)
+                for start, end, kind in self._spans(normalized.text)
+            ]
+        return found
+
+    def _spans(self, seen: str) -> list[tuple[int, int, str]]:
         results = self._analyzer.analyze(
             text=seen, language="en", entities=self._entities, score_threshold=self._floor
         )
@@ -118,10 +125,18 @@ class SensitivityClassifier:
         found += [
             (e.start_char, e.end_char, PERSON) for e in self._ner(seen).ents if e.label_ == PERSON
         ]
-        return [(*normalized.original_span(start, end), kind) for start, end, kind in found]
+        return found
 
     def _analyze(self, original: str) -> Findings:
-        text = normalize(original).text
+        found = [self._analyze_reading(n.text) for n in readings(original)]
+        if len(found) == 1:
+            return found[0]
+        # Both readings of a text: each entity as often as the reading that saw more.
+        counts = {k: max(f.counts.get(k, 0) for f in found) for f in found for k in f.counts}
+        scores = {k: max(f.scores.get(k, 0.0) for f in found) for f in found for k in f.scores}
+        return Findings(counts, scores)
+
+    def _analyze_reading(self, text: str) -> Findings:
         results = self._analyzer.analyze(
             text=text, language="en", entities=self._entities, score_threshold=self._floor
         )

@@ -158,6 +158,8 @@ async def _finish(record: RequestRecord, recording: Recording, body: bytes | Non
     """Writes the request's event and observes its metrics; False if the event could
     not be written. `body` is a whole response's, for its error code."""
     record.total_s = time.perf_counter() - record.started
+    while record.on_finish:
+        record.on_finish.pop()()
     if record.path in RECORDED_WHEN_REFUSED and (record.status or 0) < 400:
         return True
     if body is not None and (record.status or 0) >= 400:

@@ -104,6 +104,44 @@ class AuditOptions(BaseModel):
     redacted_prompts: bool = False
 
 
+class Quota(BaseModel):
+    """What one principal may use; a limit left out is no limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    # Estimated prompt tokens plus max_tokens (the most the request can produce).
+    tokens_per_minute: int | None = Field(default=None, ge=1)
+    concurrent: int | None = Field(default=None, ge=1)
+
+
+class RoleQuota(Quota):
+    roles_any: list[str] = Field(min_length=1)
+
+
+class EdgeShare(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Requests this gateway keeps on the edge at once; none: no cap, no shares.
+    concurrent: int | None = Field(default=None, ge=1)
+    # The most of that cap one principal may hold, so one caller cannot take every
+    # place while others wait (at least one place each).
+    max_share: float = Field(default=0.5, gt=0.0, le=1.0)
+
+
+class Limits(BaseModel):
+    """Fair shares, per gateway replica (see README)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Who a quota belongs to: each user (oid), each calling app, or each tenant.
+    key: Literal["user", "app", "tenant"] = "user"
+    default: Quota = Quota()
+    # The first entry whose roles the caller holds replaces the default.
+    roles: list[RoleQuota] = []
+    edge: EdgeShare = EdgeShare()
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -120,6 +158,7 @@ class Policy(BaseModel):
     rules: list[Rule] = []
     default: Default = Default()
     audit: AuditOptions = AuditOptions()
+    limits: Limits = Limits()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Policy:

@@ -7,10 +7,12 @@ that describe the present (edge queue depth, breaker states) are read at scrape 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from gateway.audit.event import RequestRecord
 
@@ -20,11 +22,27 @@ BREAKER_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 RECENT_EDGE_REQUESTS = 100
 LEVELS = ("public", "internal", "confidential", "restricted")
 BACKENDS = ("edge", "cloud")
+REFUSAL_REASONS = ("requests", "tokens", "concurrent", "edge_busy", "edge_share")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def _breaker_value(breakers: Callable[[], Mapping[str, str]], name: str) -> float:
     return BREAKER_VALUES[breakers()[name]]
+
+
+class _RefusalCollector(Collector):
+    def __init__(self, refusals: Mapping[str, int]) -> None:
+        self._refusals = refusals
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "hybridgate_rate_limited",
+            "Requests refused with a 429 by the policy's limits, by reason.",
+            labels=["reason"],
+        )
+        for reason in REFUSAL_REASONS:
+            family.add_metric([reason], self._refusals.get(reason, 0))
+        yield family
 
 
 class Metrics:
@@ -157,6 +175,10 @@ class Metrics:
         self.edge_queue.set_function(edge_queue)
         for name in breakers():
             self.breaker.labels(name).set_function(partial(_breaker_value, breakers, name))
+
+    def watch_refusals(self, refusals: Mapping[str, int]) -> None:
+        """Requests refused by the policy's limits, by reason, read at scrape time."""
+        self.registry.register(_RefusalCollector(refusals))
 
     def observe(self, record: RequestRecord) -> None:
         decision = record.decision

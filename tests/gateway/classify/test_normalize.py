@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.classify.normalize import normalize
+from gateway.classify.normalize import normalize, readings
 
 MOSCOW = "\u041c\u043e\u0441\u043a\u0432\u0430 \u0438 \u0421\u0430\u043d\u043a\u0442"
 
@@ -68,3 +68,10 @@ def test_spans_map_back_to_the_original_characters(text: str) -> None:
     begin, finish = normalized.original_span(start, end)
     assert text[:begin] == "mail "
     assert text[finish:] == " now"
+
+
+def test_an_identifier_with_a_letter_prefix_is_also_read_as_written() -> None:
+    first, second = readings("Florida licence Z053-230-19-067-6 on file")
+    assert first.text == "Florida licence 2053-230-19-067-6 on file"
+    assert second.text == "Florida licence Z053-230-19-067-6 on file"
+    assert readings("nothing to fold here") == [normalize("nothing to fold here")]

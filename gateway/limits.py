@@ -1,0 +1,222 @@
+"""Fair shares: per-principal request, token and concurrency limits, and each
+principal's share of the edge, from the policy's `limits:` section.
+
+State lives in this gateway replica's memory: with several replicas, each enforces
+the limits on its own traffic. A request that is admitted holds a `Lease` until it
+ends (the record stage releases it, streams included); a refusal is a 429 in OpenAI's
+shape with `Retry-After` and the `x-ratelimit-*` headers the OpenAI SDKs read.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+from gateway.auth.principal import Principal
+from gateway.errors import OpenAIError
+from gateway.policy.model import Limits, Quota
+
+PER_MINUTE = 60.0
+MAX_ACCOUNTS = 10_000
+
+
+class RateLimited(OpenAIError):
+    status_code = 429
+    code = "rate_limit_exceeded"
+
+    def __init__(self, message: str, reason: str, retry_after_s: float, headers: dict[str, str]):
+        super().__init__(message)
+        # OpenAI names the exhausted resource in the type: requests or tokens.
+        self.error_type = reason
+        self.reason = reason
+        self._headers = {
+            "Retry-After": str(max(1, math.ceil(retry_after_s))),
+            "retry-after-ms": str(max(1, round(retry_after_s * 1000))),
+            **headers,
+        }
+
+    def headers(self) -> dict[str, str]:
+        return self._headers
+
+
+@dataclass
+class _Bucket:
+    level: float
+    updated: float
+
+    def refill(self, capacity: float, now: float) -> None:
+        self.level = min(capacity, self.level + (now - self.updated) * capacity / PER_MINUTE)
+        self.updated = now
+
+    def wait_for(self, amount: float, capacity: float) -> float:
+        """Seconds until `amount` is there (0: it is there now)."""
+        return max(0.0, (amount - self.level) * PER_MINUTE / capacity)
+
+
+@dataclass
+class _Account:
+    requests: _Bucket
+    tokens: _Bucket
+    in_flight: int = 0
+    on_edge: int = 0
+
+
+@dataclass
+class Lease:
+    """One admitted request's hold on its principal's concurrency (and edge share)."""
+
+    _release: Callable[[Lease], None]
+    key: str
+    edge: bool = False
+    released: bool = field(default=False)
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            self._release(self)
+
+
+class Limiter:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._accounts: dict[str, _Account] = {}
+        self._edge_total = 0
+        self.refusals: Counter[str] = Counter()  # by reason, for /metrics
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def admit(self, limits: Limits, principal: Principal | None, tokens: int) -> Lease:
+        """Takes one request and `tokens` from the principal's quota, or refuses."""
+        key = _key(limits, principal)
+        quota = _quota(limits, principal)
+        with self._lock:
+            account = self._account(key, quota)
+            now = self._clock()
+            self._refill(account, quota, now)
+            if quota.concurrent is not None and account.in_flight >= quota.concurrent:
+                self._refuse(
+                    "concurrent",
+                    f"more than {quota.concurrent} requests at once",
+                    1.0,
+                    quota,
+                    account,
+                )
+            rpm, tpm = quota.requests_per_minute, quota.tokens_per_minute
+            if rpm is not None and account.requests.level < 1:
+                wait = account.requests.wait_for(1, rpm)
+                self._refuse(
+                    "requests", f"more than {rpm} requests per minute", wait, quota, account
+                )
+            cost = min(tokens, tpm) if tpm is not None else tokens
+            if tpm is not None and account.tokens.level < cost:
+                wait = account.tokens.wait_for(cost, tpm)
+                self._refuse("tokens", f"more than {tpm} tokens per minute", wait, quota, account)
+            account.requests.level -= 1 if rpm is not None else 0
+            account.tokens.level -= cost if tpm is not None else 0
+            account.in_flight += 1
+        return Lease(self._release, key)
+
+    def admit_edge(self, limits: Limits, lease: Lease) -> None:
+        """Holds one of the edge's places for the request, within its principal's share."""
+        cap = limits.edge.concurrent
+        if cap is None or lease.edge:
+            return
+        share = max(1, math.floor(limits.edge.max_share * cap))
+        with self._lock:
+            account = self._accounts[lease.key]
+            if self._edge_total >= cap:
+                self.refusals["edge_busy"] += 1
+                raise RateLimited(
+                    f"the edge is serving {cap} requests; try again shortly", "edge_busy", 1.0, {}
+                )
+            if account.on_edge >= share:
+                self.refusals["edge_share"] += 1
+                raise RateLimited(
+                    f"this caller already holds its share of the edge ({share} of {cap})",
+                    "edge_share",
+                    1.0,
+                    {},
+                )
+            account.on_edge += 1
+            self._edge_total += 1
+            lease.edge = True
+
+    def _release(self, lease: Lease) -> None:
+        with self._lock:
+            account = self._accounts.get(lease.key)
+            if account is None:
+                return
+            account.in_flight -= 1
+            if lease.edge:
+                account.on_edge -= 1
+                self._edge_total -= 1
+
+    def _account(self, key: str, quota: Quota) -> _Account:
+        account = self._accounts.get(key)
+        if account is None:
+            if len(self._accounts) >= MAX_ACCOUNTS:
+                self._forget_idle()
+            now = self._clock()
+            account = _Account(
+                _Bucket(float(quota.requests_per_minute or 0), now),
+                _Bucket(float(quota.tokens_per_minute or 0), now),
+            )
+            self._accounts[key] = account
+        return account
+
+    def _forget_idle(self) -> None:
+        """Drops principals with nothing in flight, so that memory does not grow with
+        the number of callers ever seen; a dropped one starts again with full buckets,
+        which can only let it through sooner, never later, than it was owed."""
+        for key in [k for k, a in self._accounts.items() if a.in_flight == 0]:
+            del self._accounts[key]
+
+    def _refill(self, account: _Account, quota: Quota, now: float) -> None:
+        if quota.requests_per_minute is not None:
+            account.requests.refill(quota.requests_per_minute, now)
+        if quota.tokens_per_minute is not None:
+            account.tokens.refill(quota.tokens_per_minute, now)
+
+    def _refuse(
+        self, reason: str, what: str, wait: float, quota: Quota, account: _Account
+    ) -> NoReturn:
+        self.refusals[reason] += 1
+        raise RateLimited(f"rate limit: {what}", reason, wait, _headers(quota, account))
+
+
+def _headers(quota: Quota, account: _Account) -> dict[str, str]:
+    """The x-ratelimit-* headers OpenAI sends, for the limits that are set."""
+    headers: dict[str, str] = {}
+    for name, limit, bucket in (
+        ("requests", quota.requests_per_minute, account.requests),
+        ("tokens", quota.tokens_per_minute, account.tokens),
+    ):
+        if limit is None:
+            continue
+        reset = (limit - bucket.level) * PER_MINUTE / limit
+        headers[f"x-ratelimit-limit-{name}"] = str(limit)
+        headers[f"x-ratelimit-remaining-{name}"] = str(max(0, math.floor(bucket.level)))
+        headers[f"x-ratelimit-reset-{name}"] = f"{max(0.0, reset):.3f}s"
+    return headers
+
+
+def _key(limits: Limits, principal: Principal | None) -> str:
+    if principal is None:
+        return "anonymous"
+    if limits.key == "tenant":
+        return f"tenant:{principal.tid}"
+    if limits.key == "app":
+        return f"app:{principal.app_id or principal.subject}"
+    return f"user:{principal.oid or principal.subject}"
+
+
+def _quota(limits: Limits, principal: Principal | None) -> Quota:
+    roles = principal.roles if principal is not None else frozenset()
+    for override in limits.roles:
+        if roles & set(override.roles_any):
+            return override
+    return limits.default

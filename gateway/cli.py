@@ -179,14 +179,18 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _print_problems(error: PolicyError) -> None:
+    for problem in error.problems:
+        print(problem, file=sys.stderr)
+
+
 def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.policy.check import check_policy
 
     try:
         warnings = check_policy(args.file)
     except PolicyError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        _print_problems(exc)
         return 1
     for warning in warnings:
         print(warning, file=sys.stderr)
@@ -217,8 +221,7 @@ def _policy_test(args: argparse.Namespace, settings: Settings) -> int:
     try:
         results = run_files(files, policy, classifiers)
     except PolicyError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        _print_problems(exc)
         return 2
     print(table(results))
     return 0 if all(r.passed for r in results) else 1
@@ -235,8 +238,7 @@ def _policy_replay(args: argparse.Namespace, settings: Settings) -> int:
         candidate, revision = load_policy(args.candidate)
         since = _since(args.since)
     except PolicyError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        _print_problems(exc)
         return 1
     except ValueError as exc:
         print(f"hybridgate policy replay: --since: {exc}", file=sys.stderr)

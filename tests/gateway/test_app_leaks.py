@@ -359,15 +359,17 @@ def test_content_no_classifier_can_read_stays_home(gateway: Gateway, kind: str) 
     assert len(gateway.edge.bodies) == 1
 
 
-def test_a_rule_may_allow_a_kind_for_the_cloud(make_gateway: GatewayFactory) -> None:
-    policy = f"""classifiers_from: {DEFAULT_POLICY}
+VISION_POLICY = f"""classifiers_from: {DEFAULT_POLICY}
 rules:
   - id: vision-in-the-cloud
     when: {{model: cloud}}
     route: cloud
     allow_unclassified: [image]
 """
-    gateway = make_gateway(policy)
+
+
+def test_a_rule_may_allow_a_kind_for_the_cloud(make_gateway: GatewayFactory) -> None:
+    gateway = make_gateway(VISION_POLICY)
     _, fields = UNREADABLE["image"]
     reached_cloud(gateway.client.post("/v1/chat/completions", json={"model": "cloud", **fields}))
     _, audio = UNREADABLE["audio"]
@@ -376,14 +378,7 @@ rules:
 
 
 def test_text_beside_an_allowed_image_is_still_classified(make_gateway: GatewayFactory) -> None:
-    policy = f"""classifiers_from: {DEFAULT_POLICY}
-rules:
-  - id: vision-in-the-cloud
-    when: {{model: cloud}}
-    route: cloud
-    allow_unclassified: [image]
-"""
-    gateway = make_gateway(policy)
+    gateway = make_gateway(VISION_POLICY)
     content = [{"type": "text", "text": f"Whose card is {CARD}?"}, image(PNG)]
     response = gateway.chat(messages=[{"role": "user", "content": content}])
     kept_home(gateway, response, CARD)

@@ -135,9 +135,17 @@ def _split(values: list[str]) -> list[str]:
 
 
 def _classifiers(policy: Path) -> Any:
-    from gateway.classify.registry import Classifiers, load_classifier_options
+    from gateway.classify.registry import (
+        ClassifierConfigError,
+        Classifiers,
+        load_classifier_options,
+    )
 
-    return Classifiers(load_classifier_options(policy))
+    try:
+        options = load_classifier_options(policy)
+    except ClassifierConfigError as exc:  # a bad --policy: a message, not a traceback
+        raise PolicyError(str(exc).splitlines()) from exc
+    return Classifiers(options)
 
 
 def _classify(args: argparse.Namespace, settings: Settings) -> int:

@@ -160,6 +160,17 @@ class BackendSettings(BaseModel):
     # ...and lets a trial request through after this long.
     breaker_cooldown_s: float = Field(default=10.0, gt=0)
     auth: OutboundAuthSettings = OutboundAuthSettings()
+
+    @field_validator("url")
+    @classmethod
+    def _base_url(cls, url: HttpUrl) -> HttpUrl:
+        # OpenAI clients take base URLs ending in /v1; the gateway adds /v1/... itself,
+        # so both forms are accepted rather than asking for /v1/v1/chat/completions.
+        path = (url.path or "").rstrip("/")
+        if path.endswith("/v1"):
+            return HttpUrl(str(url).rstrip("/")[: -len("/v1")] or str(url))
+        return url
+
     # The top-level body fields this backend is sent; every other field is dropped.
     # "*" (the edge's default) forwards them all.
     forward_fields: list[str] = Field(default_factory=lambda: list(CLOUD_FIELDS), min_length=1)

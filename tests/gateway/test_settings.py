@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.settings import ConfigError, load_settings, with_overrides
+from gateway.settings import ConfigError, Settings, load_settings, with_overrides
 
 
 @pytest.fixture(autouse=True)
@@ -146,3 +146,18 @@ def test_env_cannot_smuggle_a_public_bind(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("HYBRIDGATE_SERVER__HOST", "0.0.0.0")
     with pytest.raises(ConfigError, match="loopback"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("given", "base"),
+    [
+        ("http://h:8000/v1", "http://h:8000/"),
+        ("http://h:8000/v1/", "http://h:8000/"),
+        ("http://h:8000", "http://h:8000/"),
+        ("https://h/openai/v1", "https://h/openai"),
+        ("http://h:8000/v10", "http://h:8000/v10"),
+    ],
+)
+def test_a_backend_url_may_end_in_v1_as_openai_base_urls_do(given: str, base: str) -> None:
+    settings = Settings.model_validate({"backends": {"cloud": {"url": given}}})
+    assert str(settings.backends.cloud.url) == base

@@ -93,3 +93,15 @@ def test_the_command_exits_non_zero_on_failure(
     assert main(["policy", "test", str(write(tmp_path, "no.yaml", FAILING))]) == 1
     assert "expected cloud" in capsys.readouterr().out
     assert main(["policy", "test", str(write(tmp_path, "bad.yaml", "cases: []"))]) == 2
+
+
+@pytest.mark.parametrize("command", ["classify", "eval"])
+def test_a_bad_policy_for_classify_or_eval_is_a_message_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    bad = write(tmp_path, "bad-policy.yaml", "rules: [1")
+    argv = [command, "--policy", str(bad)] + (["hello"] if command == "classify" else [])
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "bad-policy.yaml:" in error
+    assert "Traceback" not in error

@@ -68,7 +68,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if eq $v.cloudAuth.kind "client_credentials" -}}
 {{- $_ := set $cloudAuth "tenant_id" (required "cloudAuth.tenantId is required for client_credentials" $v.cloudAuth.tenantId) -}}
 {{- $_ := set $cloudAuth "client_id" (required "cloudAuth.clientId is required for client_credentials" $v.cloudAuth.clientId) -}}
-{{- $_ := set $cloudAuth "client_secret_env" "HYBRIDGATE_CLOUD_CLIENT_SECRET" -}}
+{{- $_ := set $cloudAuth "client_secret_file" "/etc/hybridgate/secrets/cloud-client-secret" -}}
 {{- end -}}
 {{- $config := dict
   "server" (dict "host" "0.0.0.0" "port" $v.gateway.port "state_dir" "/var/lib/hybridgate")

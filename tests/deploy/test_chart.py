@@ -9,12 +9,13 @@ import os
 import re
 from typing import Any
 
+import helm_python as helm
 import pytest
 import yaml
 
 from gateway.settings import Settings
 from gateway.telemetry.metrics import Metrics
-from tests.deploy.chart import ROOT, VALUE_SETS, find, lint, one
+from tests.deploy.chart import ROOT, VALUE_SETS, find, lint, one, render
 
 Objects = dict[str, list[dict[str, Any]]]
 
@@ -267,3 +268,9 @@ def test_the_dashboard_uses_only_metrics_the_gateway_exports(rendered: Objects) 
         "fallbacks",
     ]:
         assert topic in titles
+
+
+def test_workload_identity_auth_without_the_webhook_is_refused() -> None:
+    values = {"workloadIdentity": {"enabled": False, "clientId": ""}}
+    with pytest.raises(helm.HelmRenderError, match=r"needs workloadIdentity\.enabled"):
+        render(values)

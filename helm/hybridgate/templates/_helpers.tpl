@@ -61,6 +61,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "hybridgate.config" -}}
 {{- $v := .Values -}}
 {{- $entra := dict "tenant_id" $v.auth.tenantId "allowed_tenants" $v.auth.allowedTenants "audiences" $v.auth.audiences "authority" $v.auth.authority "required_scopes" $v.auth.requiredScopes "required_roles" $v.auth.requiredRoles "admin_role" $v.auth.adminRole -}}
+{{- if and (eq $v.cloudAuth.kind "workload_identity") (not $v.workloadIdentity.enabled) -}}
+{{- fail "cloudAuth.kind workload_identity needs workloadIdentity.enabled (the webhook provides its AZURE_* environment)" -}}
+{{- end -}}
 {{- $cloudAuth := dict "kind" $v.cloudAuth.kind -}}
 {{- if ne $v.cloudAuth.kind "none" -}}
 {{- $_ := set $cloudAuth "scopes" $v.cloudAuth.scopes -}}

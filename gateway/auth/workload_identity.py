@@ -1,8 +1,8 @@
 """AKS workload identity: the pod's projected service-account token is exchanged with
 Entra ID for a token of the gateway's managed identity, as a federated credential.
 
-The kubelet rotates the token file (hourly, atomically via a `..data` symlink), so the
-client assertion is read from the file on every token request, never kept.
+The kubelet rotates the token file before it expires (atomically, via a `..data`
+symlink), so the client assertion is read from the file on every token request.
 """
 
 from __future__ import annotations

@@ -40,6 +40,8 @@ def strict(schema: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft7Validator:
+    if not CRD_SCHEMA.is_file():
+        pytest.fail(f"{CRD_SCHEMA} is missing: the checkout's parent needs shared/schemas/")
     schema = strict(json.loads(CRD_SCHEMA.read_text()))
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)

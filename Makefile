@@ -16,7 +16,22 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=O
 	-DGGML_F16C=ON -DGGML_LLAMAFILE=OFF
 endif
 
-.PHONY: run test lint unit bench clean
+# Offline checks of the Dockerfile and the Helm chart (tests/deploy) run checkov, which
+# pins many libraries of its own: it lives in a venv of its own.
+TOOLS := .venv-tools
+CHECKOV_VERSION := 3.3.30
+# The container image (see README, Deploy). BASE_IMAGE empty: the Dockerfile's default,
+# python:3.11-slim-bookworm; `make image-local` builds a base from Debian's packages.
+IMAGE ?= localhost/hybridgate:latest
+BASE_IMAGE ?=
+LOCAL_BASE := localhost/hybridgate-base:bookworm
+# A CA bundle pip inside the build must trust (a TLS-inspecting proxy): pip's own
+# PIP_CERT when set. Mounted into the build, never copied into the image (podman and
+# buildah; docker builds get no mount and use the base image's CAs).
+BUILD_CA ?= $(PIP_CERT)
+
+.PHONY: run test lint unit bench clean tools image image-local base-image image-smoke \
+	print-cmake-args
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +47,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/hybridgate up
 
-test: $(VENV)/.installed-dev lint
+test: $(VENV)/.installed-dev $(TOOLS)/.installed lint
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
@@ -53,5 +68,38 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.policy_replay
 	$(BIN)/python -m bench.leak_probe --examples 1000
 
+tools: $(TOOLS)/.installed
+
+$(TOOLS)/.installed: Makefile
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
+# The flags the image's llama.cpp build gets: the same as this Makefile's own.
+print-cmake-args:
+	@echo '$(CMAKE_ARGS)'
+
+# Builds with docker (given a daemon), podman or buildah, whichever is present.
+image:
+	tool=$$(deploy/container-tool.sh build) && $$tool \
+		$(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
+		--build-arg CMAKE_ARGS='$(CMAKE_ARGS)' \
+		--build-arg CMAKE_BUILD_PARALLEL_LEVEL=$(CMAKE_BUILD_PARALLEL_LEVEL) \
+		$(if $(BUILD_CA),--volume $(abspath $(BUILD_CA)):/run/build-ca.pem:ro \
+			--build-arg PIP_CERT=/run/build-ca.pem) \
+		-t $(IMAGE) .
+
+# Where no registry can be reached: a bookworm base from Debian's packages.
+base-image:
+	deploy/build-base.sh $(LOCAL_BASE)
+
+image-local: base-image
+	$(MAKE) image BASE_IMAGE=$(LOCAL_BASE)
+
+# Runs the built image: /readyz and one chat completion with a dev token. Not part of
+# `make test`: building the image takes longer than the whole suite.
+image-smoke: $(VENV)/.installed-dev
+	HYBRIDGATE_IMAGE=$(IMAGE) $(BIN)/python -m pytest tests/deploy/test_image.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache build/base

@@ -34,6 +34,10 @@ class CloudSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # Whether `hybridgate up` runs this local cloud and points the gateway at it. False
+    # (the edge appliance): `up` starts the edge server and the gateway only, and the
+    # gateway uses backends.cloud.url as configured.
+    local: bool = True
     # Ray Serve's HTTP proxy checks no credentials, so locally it binds loopback only;
     # on AKS the RayService sits behind the cluster's own network policy.
     host: str = "127.0.0.1"

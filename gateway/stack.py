@@ -1,6 +1,7 @@
 """`hybridgate up`: runs the edge server, the local Ray Serve cloud and the gateway as
 child processes, in the foreground, until Ctrl-C or SIGTERM; then stops all three,
-leaving nothing behind.
+leaving nothing behind. With `cloud.local: false` (the edge appliance) it runs the
+edge server and the gateway only, and the gateway uses the configured cloud URL.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from types import FrameType
 
 import httpx
 
+from gateway.healthcheck import readyz_url
 from gateway.settings import Settings
 
 READY_TIMEOUT_S = 180.0
@@ -90,16 +92,19 @@ class Child:
 
 def run_stack(settings: Settings, config: Path | None) -> int:
     base = [sys.executable, "-m", "gateway.cli"] + (["--config", str(config)] if config else [])
+    local_cloud = settings.cloud.local
     edge_url = _url(settings.edge.host, settings.edge.port)
-    cloud_url = _url(settings.cloud.host, settings.cloud.port)
+    cloud_url = (
+        _url(settings.cloud.host, settings.cloud.port)
+        if local_cloud
+        else str(settings.backends.cloud.url).rstrip("/")
+    )
     gateway_url = _url(settings.server.host, settings.server.port)
     # The gateway talks to the edge and cloud this command starts, whatever the
     # config says.
-    env = dict(
-        os.environ,
-        HYBRIDGATE_BACKENDS__EDGE__URL=edge_url,
-        HYBRIDGATE_BACKENDS__CLOUD__URL=cloud_url,
-    )
+    env = dict(os.environ, HYBRIDGATE_BACKENDS__EDGE__URL=edge_url)
+    if local_cloud:
+        env["HYBRIDGATE_BACKENDS__CLOUD__URL"] = cloud_url
     children: list[Child] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -112,17 +117,21 @@ def run_stack(settings: Settings, config: Path | None) -> int:
         # Edge and cloud load their models side by side; the gateway comes last.
         edge = Child("edge server", [*base, "edge", "serve"], env)
         children.append(edge)
-        cloud = Child("cloud", [*base, "cloud", "up", "--foreground"], env, own_session=True)
-        children.append(cloud)
+        if local_cloud:
+            cloud = Child("cloud", [*base, "cloud", "up", "--foreground"], env, own_session=True)
+            children.append(cloud)
         edge.wait_ready(f"{edge_url}/readyz")
-        cloud.wait_ready(f"{cloud_url}/readyz", settings.cloud.startup_timeout_s)
+        if local_cloud:
+            cloud.wait_ready(f"{cloud_url}/readyz", settings.cloud.startup_timeout_s)
         children.append(Child("gateway", [*base, "serve"], env))
-        children[-1].wait_ready(f"{gateway_url}/readyz")
+        children[-1].wait_ready(readyz_url(settings.server.host, settings.server.port))
         audit = settings.audit
         _print_banner(
             gateway_url,
             edge_url,
-            cloud_url,
+            f"{cloud_url}/v1   (Ray Serve on a local Ray head)"
+            if local_cloud
+            else f"{cloud_url}   (backends.cloud.url; not started here)",
             settings.auth.mode,
             audit.resolved_path(settings.server.state_dir) if audit.enabled else None,
         )
@@ -153,7 +162,7 @@ def _supervise(children: list[Child]) -> int:
 
 
 def _print_banner(
-    gateway_url: str, edge_url: str, cloud_url: str, auth_mode: str, audit: Path | None
+    gateway_url: str, edge_url: str, cloud: str, auth_mode: str, audit: Path | None
 ) -> None:
     token_hint = (
         "Auth is in dev mode: get a token from the local dev issuer, then call:\n"
@@ -178,7 +187,7 @@ def _print_banner(
 hybridgate is up.
   gateway      {gateway_url}/v1   (OpenAI-compatible; models: auto, edge, cloud)
   edge server  {edge_url}/v1
-  cloud        {cloud_url}/v1   (Ray Serve on a local Ray head)
+  cloud        {cloud}
 {token_hint}
 A simple prompt runs on the edge:
 {call % "What is the capital of Japan?"}

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_AUTHORITY = HttpUrl("https://login.microsoftonline.com")
 
@@ -66,7 +67,9 @@ class OutboundAuthSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["none", "client_credentials", "managed_identity", "on_behalf_of"] = "none"
+    kind: Literal[
+        "none", "client_credentials", "managed_identity", "on_behalf_of", "workload_identity"
+    ] = "none"
     # client_credentials and on_behalf_of: the gateway's own app registration.
     tenant_id: str | None = None
     client_id: str | None = None
@@ -97,4 +100,47 @@ class OutboundAuthSettings(BaseModel):
                 raise ValueError(f"{self.kind} needs {', '.join(missing)}")
         if self.kind == "managed_identity" and not self.resource:
             raise ValueError("managed_identity needs resource (e.g. api://<cloud-app-id>)")
+        if self.kind == "workload_identity":
+            self._check_workload_identity()
         return self
+
+    def _check_workload_identity(self) -> None:
+        if not self.scopes:
+            raise ValueError("workload_identity needs scopes (e.g. api://<cloud-app-id>/.default)")
+        # The workload identity webhook sets these per pod from the service account; a
+        # second copy in the YAML could only disagree with it.
+        others = (
+            "tenant_id",
+            "client_id",
+            "authority",
+            "client_secret_env",
+            "client_secret_file",
+            "certificate_file",
+            "managed_identity_client_id",
+        )
+        given = [name for name in others if getattr(self, name) is not None]
+        if given:
+            raise ValueError(
+                f"workload_identity takes tenant, client and authority from the AZURE_* "
+                f"environment, not from {', '.join(given)}"
+            )
+
+
+class WorkloadIdentityEnv(BaseSettings):
+    """What AKS's workload identity webhook injects into a pod whose service account is
+    annotated with a client id: read once when the credential is built."""
+
+    model_config = SettingsConfigDict(env_prefix="AZURE_", extra="ignore")
+
+    client_id: str | None = None
+    tenant_id: str | None = None
+    authority_host: HttpUrl | None = None
+    # A projected service-account token that the kubelet rotates; read on every use.
+    federated_token_file: Path | None = None
+
+    def missing(self) -> list[str]:
+        return [
+            f"AZURE_{name.upper()}"
+            for name in ("client_id", "tenant_id", "authority_host", "federated_token_file")
+            if getattr(self, name) is None
+        ]

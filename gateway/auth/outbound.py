@@ -23,7 +23,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from gateway.auth.authenticator import Caller
-from gateway.auth.config import OutboundAuthSettings
+from gateway.auth.config import OutboundAuthSettings, WorkloadIdentityEnv
+from gateway.auth.workload_identity import WorkloadIdentityApp
 from gateway.errors import AuthUnavailable
 from gateway.settings import read_secret
 from gateway.tls import PinnedTrustSession
@@ -137,11 +138,19 @@ def build_outbound_credential(
     backend: str,
     default_authority: str,
     ca_file: Path | None,
+    workload_env: WorkloadIdentityEnv | None = None,
 ) -> OutboundCredential:
+    """`workload_env` defaults to the AZURE_* variables of this process."""
     if settings.kind == "none":
         return NoCredential()
     session = PinnedTrustSession(ca_file)
     margin = float(settings.refresh_margin_s)
+    if settings.kind == "workload_identity":
+        federated = WorkloadIdentityApp(workload_env or WorkloadIdentityEnv(), session)
+        scopes = settings.scopes
+        return AppTokenCredential(
+            lambda: federated.acquire_token_for_client(scopes), backend, margin
+        )
     if settings.kind == "managed_identity":
         identity: msal.SystemAssignedManagedIdentity | msal.UserAssignedManagedIdentity = (
             msal.UserAssignedManagedIdentity(client_id=settings.managed_identity_client_id)

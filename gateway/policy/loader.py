@@ -104,7 +104,7 @@ class PolicyStore(Generic[T]):
     def __init__(self, path: Path, build: Callable[[Policy], T]) -> None:
         self._path = path
         self._build = build
-        self._signature: tuple[float, int] | None = None
+        self._signature: tuple[int, int, float, int] | None = None
         self.last_error: str | None = None
         self.current: LoadedPolicy[T] = self._load()
 
@@ -119,12 +119,15 @@ class PolicyStore(Generic[T]):
         self._signature = signature
         return loaded
 
-    def _stat(self) -> tuple[float, int] | None:
+    def _stat(self) -> tuple[int, int, float, int] | None:
+        # stat() follows symlinks. A Kubernetes ConfigMap volume publishes each version
+        # as a new file behind a swapped `..data` symlink: the inode always changes,
+        # even when the size and the second of the mtime do not.
         try:
             stat = self._path.stat()
         except OSError:
             return None
-        return (stat.st_mtime, stat.st_size)
+        return (stat.st_dev, stat.st_ino, stat.st_mtime, stat.st_size)
 
     def reload_if_changed(self) -> bool:
         """Returns True when a new policy was swapped in."""

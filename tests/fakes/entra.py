@@ -1,8 +1,9 @@
 """A fake Microsoft Entra ID tenant for tests, served over real HTTPS (trustme CA).
 
 It publishes v1 and v2 OpenID metadata, a JWKS that tests can rotate or take down,
-a token endpoint for MSAL (client credentials and on-behalf-of) and an App Service
-style managed-identity endpoint. The gateway's production code talks to it exactly as
+a token endpoint for MSAL (client credentials, on-behalf-of, and federated
+credentials as AKS workload identity uses them) and an App Service style
+managed-identity endpoint. The gateway's production code talks to it exactly as
 it talks to login.microsoftonline.com, with `auth.entra.authority` pointed here.
 """
 
@@ -12,6 +13,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,6 +29,45 @@ from tests.processes import free_port
 
 V1_ISSUER_HOST = "https://sts.fake-entra.test"
 APP_ROLE = "Cloud.Invoke"
+# The audience Entra ID requires of a federated credential's assertion.
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+@dataclass(frozen=True)
+class Federation:
+    """A federated identity credential on an app: tokens of `issuer` for `subject`."""
+
+    issuer: str
+    subject: str
+
+
+class ClusterIssuer:
+    """A Kubernetes cluster's OIDC issuer, as AKS runs one: it signs the projected
+    service-account tokens the kubelet writes into pods."""
+
+    def __init__(self, url: str = "https://oidc.fake-aks.test/cluster-1/") -> None:
+        self.url = url
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self._key.public_key()
+
+    def token(
+        self, namespace: str, service_account: str, lifetime_s: int = 3600, **claims: Any
+    ) -> str:
+        now = int(time.time())
+        body: dict[str, Any] = {
+            "iss": self.url,
+            "sub": f"system:serviceaccount:{namespace}:{service_account}",
+            "aud": [TOKEN_EXCHANGE_AUDIENCE],
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime_s,
+            "jti": str(uuid.uuid4()),
+        }
+        body.update(claims)
+        return jwt.encode(body, self._key, algorithm="RS256", headers={"kid": "cluster-key"})
 
 
 class FakeEntra:
@@ -47,6 +88,12 @@ class FakeEntra:
         self.hits: Counter[str] = Counter()
         self.client_secret = "fake-client-secret"
         self.identity_header = "fake-identity-header"
+        # client id -> the federated credential its app registration trusts.
+        self.federations: dict[str, Federation] = {}
+        self.cluster_issuers: dict[str, ClusterIssuer] = {}
+        # Client assertions of federated clients, in the order they arrived.
+        self.assertions: list[str] = []
+        self.token_lifetime_s = 3600
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -100,6 +147,32 @@ class FakeEntra:
         return jwt.encode(
             body, signing_key, algorithm="RS256", headers={"kid": signing_kid, **(headers or {})}
         )
+
+    def federate(self, client_id: str, issuer: ClusterIssuer, subject: str) -> None:
+        """Adds a federated identity credential to the app `client_id`."""
+        self.cluster_issuers[issuer.url] = issuer
+        self.federations[client_id] = Federation(issuer.url, subject)
+
+    def _federated_client_error(self, client_id: str, assertion: str) -> str | None:
+        """Entra ID's checks of a federated credential's assertion: signed by the trusted
+        issuer, for the exchange audience, for the configured subject, not expired."""
+        federation = self.federations[client_id]
+        issuer = self.cluster_issuers[federation.issuer]
+        self.assertions.append(assertion)
+        try:
+            claims = jwt.decode(
+                assertion,
+                issuer.public_key(),
+                algorithms=["RS256"],
+                audience=TOKEN_EXCHANGE_AUDIENCE,
+                issuer=federation.issuer,
+                options={"require": ["exp", "iss", "sub", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            return f"AADSTS700024: client assertion is not valid: {exc}"
+        if claims["sub"] != federation.subject:
+            return "AADSTS70021: no matching federated identity record found"
+        return None
 
     def public_keys(self, tenant: str) -> dict[str, Any]:
         return {kid: key.public_key() for kid, key in self._keys[tenant].items()}
@@ -182,7 +255,17 @@ class FakeEntra:
             scope, assertion = form.get("scope", ""), form.get("assertion")
             client_secret = form.get("client_secret")
             client_assertion = form.get("client_assertion")
-            if client_secret != self.client_secret and client_assertion is None:
+            if client_id in self.federations:
+                problem = (
+                    self._federated_client_error(client_id, client_assertion)
+                    if client_assertion
+                    and form.get("client_assertion_type") == JWT_BEARER_ASSERTION
+                    else "AADSTS7000218: a client assertion is required"
+                )
+                if problem is not None:
+                    body = {"error": "invalid_client", "error_description": problem}
+                    return JSONResponse(body, status_code=401)
+            elif client_secret != self.client_secret and client_assertion is None:
                 return JSONResponse({"error": "invalid_client"}, status_code=401)
             reserved = {"openid", "profile", "offline_access"}
             requested = [s for s in scope.split() if s not in reserved] or ["unknown"]
@@ -198,7 +281,11 @@ class FakeEntra:
                 )
             else:
                 return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
-            return {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+            return {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": self.token_lifetime_s,
+            }
 
         @app.get("/msi/token")
         async def managed_identity(

@@ -13,6 +13,7 @@ from gateway.policy.check import check_policy
 from gateway.policy.loader import PolicyError, PolicyStore, load_policy
 from gateway.policy.model import Policy
 from tests.conftest import DEFAULT_POLICY
+from tests.fakes.kubelet import AtomicVolume
 
 ROOT = DEFAULT_POLICY.parent.parent
 GOOD = """version: 1
@@ -114,6 +115,32 @@ def test_store_swaps_valid_edits_and_keeps_the_last_good(tmp_path: Path) -> None
     assert store.current is good
     assert store.last_error is not None
     assert f"{path}:" in store.last_error
+
+
+def test_store_follows_a_configmap_update_through_the_data_symlink(tmp_path: Path) -> None:
+    # A ConfigMap mounted as a volume: default.yaml -> ..data/default.yaml, and an
+    # update swaps ..data to a new directory. The edit here keeps the file's size, and
+    # its mtime is set back to the old one, so only the swap itself tells them apart.
+    volume = AtomicVolume(tmp_path / "policy")
+    volume.write({"default.yaml": GOOD})
+    path = volume.root / "default.yaml"
+    store: PolicyStore[int] = PolicyStore(path, lambda policy: len(policy.rules))
+    first = store.current
+    old_mtime = path.stat().st_mtime
+
+    volume.write({"default.yaml": GOOD.replace("model: edge", "model: auto")})
+    os.utime(path, (old_mtime, old_mtime))
+    assert path.stat().st_size == len(GOOD)
+    assert store.reload_if_changed() is True
+    assert store.current.policy.rules[0].when.model == "auto"
+    assert store.current.revision != first.revision
+    assert store.reload_if_changed() is False
+
+    good = store.current
+    volume.write({"default.yaml": "rules: [broken\n"})
+    assert store.reload_if_changed() is False
+    assert store.current is good
+    assert store.last_error is not None
 
 
 def test_default_policy_loads() -> None:

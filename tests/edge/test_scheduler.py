@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -19,6 +19,7 @@ from edge.engine import (
     PreparedPrompt,
     Prompt,
     SamplingOptions,
+    SlotEvent,
     Started,
 )
 from edge.errors import ContextLengthExceeded, EngineUnavailable, QueueFull
@@ -28,15 +29,21 @@ OPTIONS = SamplingOptions(max_tokens=3)
 
 
 class ScriptedEngine:
-    """Yields the prompt's words one by one; can be held mid-generation by a gate."""
+    """Emits the prompt's words one per step for every admitted sequence; a gate can
+    hold the next step, and `fail_next_step` makes the next step raise."""
 
     model_id = "scripted"
 
-    def __init__(self) -> None:
+    def __init__(self, n_slots: int = 1) -> None:
+        self.n_slots = n_slots
         self.gate = threading.Event()
         self.gate.set()
-        self.active = 0
         self.max_active = 0
+        self.steps = 0
+        self.fail_next_step = False
+        # (step, slot, event) for every event, in the order steps produced them.
+        self.log: list[tuple[int, int, Delta | Finished]] = []
+        self._sequences: dict[int, tuple[PreparedPrompt, int]] = {}
 
     def prepare(self, prompt: Prompt, options: SamplingOptions) -> PreparedPrompt:
         if prompt == "too long":
@@ -46,23 +53,36 @@ class ScriptedEngine:
         words = tuple(range(len(str(prompt).split())))
         return PreparedPrompt(words, options.max_tokens or 100, (), options)
 
-    def generate(
-        self, prepared: PreparedPrompt, should_stop: Callable[[], bool]
-    ) -> Iterator[Delta | Finished]:
-        self.active += 1
-        self.max_active = max(self.max_active, self.active)
-        try:
-            produced = 0
-            for token in prepared.tokens:
-                self.gate.wait(5)
-                if should_stop():
-                    yield Finished("cancelled", len(prepared.tokens), produced)
-                    return
-                produced += 1
-                yield Delta(f"w{token} ")
-            yield Finished("stop", len(prepared.tokens), produced)
-        finally:
-            self.active -= 1
+    def admit(self, prepared: PreparedPrompt) -> int:
+        slot = next(i for i in range(self.n_slots) if i not in self._sequences)
+        self._sequences[slot] = (prepared, 0)
+        self.max_active = max(self.max_active, len(self._sequences))
+        return slot
+
+    def step(self) -> list[SlotEvent]:
+        self.gate.wait(5)
+        self.steps += 1
+        if self.fail_next_step:
+            self.fail_next_step = False
+            self._sequences.clear()
+            raise RuntimeError("decode failed")
+        events: list[SlotEvent] = []
+        for slot, (prepared, produced) in list(self._sequences.items()):
+            events.append((slot, Delta(f"w{prepared.tokens[produced]} ")))
+            produced += 1
+            self._sequences[slot] = (prepared, produced)
+            if produced == len(prepared.tokens):
+                del self._sequences[slot]
+                events.append((slot, Finished("stop", len(prepared.tokens), produced)))
+        self.log.extend((self.steps, slot, event) for slot, event in events)
+        return events
+
+    def cancel(self, slot: int) -> Finished:
+        prepared, produced = self._sequences.pop(slot)
+        return Finished("cancelled", len(prepared.tokens), produced)
+
+    def close(self) -> None:
+        pass
 
 
 @pytest.fixture
@@ -94,7 +114,8 @@ async def test_events_arrive_in_order(scheduler: Scheduler) -> None:
     ]
 
 
-async def test_jobs_never_overlap_on_the_engine(engine: ScriptedEngine) -> None:
+async def test_jobs_never_exceed_the_slots() -> None:
+    engine = ScriptedEngine(n_slots=2)
     scheduler = Scheduler(engine, queue_size=8)
     scheduler.start()
     try:
@@ -102,8 +123,53 @@ async def test_jobs_never_overlap_on_the_engine(engine: ScriptedEngine) -> None:
         results = await asyncio.gather(*(_drain(h.events()) for h in handles))
     finally:
         scheduler.stop()
-    assert engine.max_active == 1
+    assert engine.max_active == 2
     assert all(isinstance(r[-1], Finished) for r in results)
+
+
+async def test_a_new_job_joins_the_running_batch_at_the_next_step() -> None:
+    engine = ScriptedEngine(n_slots=4)
+    scheduler = Scheduler(engine, queue_size=0)
+    scheduler.start()
+    try:
+        engine.gate.clear()  # holds the first step until both jobs are in
+        long = scheduler.submit("a " * 40, SamplingOptions(max_tokens=40))
+        assert await long.next_event() == Started(40)
+        waiting = scheduler.submit("b c", OPTIONS)
+        engine.gate.set()
+        short = await _drain(waiting.events())
+        rest = await _drain(long.events())
+    finally:
+        scheduler.stop()
+    assert short[-1] == Finished("stop", 2, 2)
+    assert rest[-1] == Finished("stop", 40, 40)
+    finished_at = {slot: step for step, slot, event in engine.log if isinstance(event, Finished)}
+    # The short job joined after the long one's first step and was done two steps
+    # later, while the long one still ran.
+    assert finished_at[1] < finished_at[0]
+    assert [step for step, slot, _ in engine.log if slot == 1] == [2, 3, 3]
+
+
+async def test_a_failed_step_fails_every_running_job_and_the_engine_goes_on() -> None:
+    engine = ScriptedEngine(n_slots=2)
+    scheduler = Scheduler(engine, queue_size=0)
+    scheduler.start()
+    try:
+        engine.gate.clear()
+        first = scheduler.submit("a b c", OPTIONS)
+        second = scheduler.submit("d e f", OPTIONS)
+        assert await first.next_event() == Started(3)
+        assert await second.next_event() == Started(3)
+        engine.fail_next_step = True
+        engine.gate.set()
+        assert isinstance((await _drain(first.events()))[-1], Failed)
+        assert isinstance((await _drain(second.events()))[-1], Failed)
+        assert (await _drain(scheduler.submit("g", OPTIONS).events()))[-1] == Finished(
+            "stop", 1, 1
+        )
+    finally:
+        scheduler.stop()
+    assert scheduler.stats.failed == 2
 
 
 async def test_full_queue_refuses_with_retry_after(

@@ -36,7 +36,7 @@ class Generation:
         text, stopped = self._scanner.feed(self._decoder.decode(piece))
         events: list[Delta | Finished] = [Delta(text)] if text else []
         if stopped:
-            return events + [self._finished("stop")]
+            return [*events, self._finished("stop")]
         if self.produced >= self.prepared.max_tokens:
             return events + self._finish("length")
         return events

@@ -62,7 +62,7 @@ class LlamaEngine:
         self._formatter = self._chat_formatter()
 
     def _context_params(self, n_threads: int) -> llama_cpp.llama_context_params:
-        params = llama_cpp.llama_context_default_params()
+        params: llama_cpp.llama_context_params = llama_cpp.llama_context_default_params()
         params.n_ctx = self.n_slots * self.n_ctx
         params.n_batch = params.n_ubatch = self.n_slots + self._prefill_chunk
         params.n_seq_max = self.n_slots

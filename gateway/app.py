@@ -76,7 +76,7 @@ async def _start_recording(
         sink=sink,
     )
     metrics = Metrics()
-    metrics.watch(lambda: edge_load.in_flight or 0, pipeline.breaker_states)
+    metrics.watch(lambda: edge_load.slots, pipeline.breaker_states)
     metrics.watch_refusals(pipeline.limiter.refusals)
     return Recording(log, metrics, tracing)
 

@@ -1,7 +1,7 @@
 """The Prometheus metrics that decide whether inference pays, in one registry per app.
 
 Everything per request is observed once, from the finished `RequestRecord`; gauges
-that describe the present (edge queue depth, breaker states) are read at scrape time.
+that describe the present (edge slots and queue, breaker states) are read at scrape time.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from gateway.audit.event import RequestRecord
+from gateway.backends.edge_load import EdgeSlots
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -24,6 +25,11 @@ LEVELS = ("public", "internal", "confidential", "restricted")
 BACKENDS = ("edge", "cloud")
 REFUSAL_REASONS = ("requests", "tokens", "concurrent", "edge_busy", "edge_share")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def _edge_value(edge: Callable[[], EdgeSlots | None], field: str) -> float:
+    slots = edge()
+    return float(getattr(slots, field)) if slots is not None else 0.0
 
 
 def _breaker_value(breakers: Callable[[], Mapping[str, str]], name: str) -> float:
@@ -132,7 +138,25 @@ class Metrics:
         )
         self.edge_queue = Gauge(
             "hybridgate_edge_queue_depth",
-            "Requests in the edge server (decoding or waiting).",
+            "Requests waiting for an edge slot, every slot being busy.",
+            registry=r,
+        )
+        self.edge_in_flight = Gauge(
+            "hybridgate_edge_in_flight",
+            "Requests in the edge server: decoding in a slot or waiting for one.",
+            registry=r,
+        )
+        self.edge_slots_busy = Gauge(
+            "hybridgate_edge_slots_busy", "Edge slots decoding a request.", registry=r
+        )
+        self.edge_slots_total = Gauge(
+            "hybridgate_edge_slots_total",
+            "Edge slots: sequences the edge decodes together (edge.parallel).",
+            registry=r,
+        )
+        self.edge_occupancy = Gauge(
+            "hybridgate_edge_slot_occupancy",
+            "Edge slots busy over slots total, 0 to 1.",
             registry=r,
         )
         self.breaker = Gauge(
@@ -168,11 +192,16 @@ class Metrics:
 
     def watch(
         self,
-        edge_queue: Callable[[], float],
+        edge: Callable[[], EdgeSlots | None],
         breakers: Callable[[], Mapping[str, str]],
     ) -> None:
-        """Gauges read when Prometheus scrapes: the present, not the last request."""
-        self.edge_queue.set_function(edge_queue)
+        """Gauges read when Prometheus scrapes: the present, not the last request. An
+        edge whose load is unknown (not polled yet, or unreachable) reads as zero."""
+        self.edge_queue.set_function(lambda: _edge_value(edge, "waiting"))
+        self.edge_in_flight.set_function(lambda: _edge_value(edge, "in_flight"))
+        self.edge_slots_busy.set_function(lambda: _edge_value(edge, "busy"))
+        self.edge_slots_total.set_function(lambda: _edge_value(edge, "total"))
+        self.edge_occupancy.set_function(lambda: _edge_value(edge, "occupancy"))
         for name in breakers():
             self.breaker.labels(name).set_function(partial(_breaker_value, breakers, name))
 

@@ -164,9 +164,7 @@ async def test_a_failed_step_fails_every_running_job_and_the_engine_goes_on() ->
         engine.gate.set()
         assert isinstance((await _drain(first.events()))[-1], Failed)
         assert isinstance((await _drain(second.events()))[-1], Failed)
-        assert (await _drain(scheduler.submit("g", OPTIONS).events()))[-1] == Finished(
-            "stop", 1, 1
-        )
+        assert (await _drain(scheduler.submit("g", OPTIONS).events()))[-1] == Finished("stop", 1, 1)
     finally:
         scheduler.stop()
     assert scheduler.stats.failed == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -167,10 +168,38 @@ def test_unknown_model_is_404(edge_server: Service) -> None:
     assert response.json()["error"]["code"] == "model_not_found"
 
 
+def test_eight_concurrent_requests_each_get_their_own_answer(edge_server: Service) -> None:
+    questions = [
+        "What is the capital of Japan?",
+        "Name a fruit that is yellow.",
+        "How many days are in a week?",
+        "What colour is the sky on a clear day?",
+        "Say hello in French.",
+        "What is the opposite of cold?",
+        "Which animal says moo?",
+        "What is 3 times 3?",
+    ]
+
+    def ask(question: str) -> str:
+        messages = [{"role": "user", "content": question}]
+        body = chat(edge_server, messages=messages, max_tokens=20).json()
+        return str(body["choices"][0]["message"]["content"])
+
+    alone = [ask(q) for q in questions]
+    with ThreadPoolExecutor(len(questions)) as pool:
+        together = list(pool.map(ask, questions))
+    # Greedy decoding in a batch gives what each prompt gets alone (README, Edge engine).
+    assert together == alone
+    assert len(set(alone)) == len(alone)
+
+
 def test_models_and_health(edge_server: Service) -> None:
     assert httpx.get(f"{edge_server.url}/v1/models").json()["data"][0]["id"] == MODEL
     assert httpx.get(f"{edge_server.url}/healthz").json() == {"status": "ok"}
-    assert httpx.get(f"{edge_server.url}/readyz").json()["status"] == "ready"
+    ready = httpx.get(f"{edge_server.url}/readyz").json()
+    assert ready["status"] == "ready"
+    assert ready["slots_total"] == 8
+    assert {"slots_busy", "queue_depth", "in_flight"} <= ready.keys()
 
 
 def cancelled_jobs(edge: Service) -> int:
@@ -212,17 +241,21 @@ def test_client_disconnect_cancels_a_non_streamed_generation(edge_server: Servic
 
 
 @pytest.fixture(scope="module")
-def tiny_queue_edge(log_dir: Path) -> Iterator[Service]:
+def one_slot_edge(log_dir: Path) -> Iterator[Service]:
+    """One slot and room for one waiting request: a third caller is refused."""
     service = start_edge(
-        log_dir, HYBRIDGATE_EDGE__QUEUE_SIZE="0", HYBRIDGATE_EDGE__DEFAULT_MAX_TOKENS="7"
+        log_dir,
+        HYBRIDGATE_EDGE__PARALLEL="1",
+        HYBRIDGATE_EDGE__QUEUE_SIZE="1",
+        HYBRIDGATE_EDGE__DEFAULT_MAX_TOKENS="7",
     )
     yield service
     service.stop()
 
 
-def test_default_max_tokens_applies_when_the_caller_sets_none(tiny_queue_edge: Service) -> None:
+def test_default_max_tokens_applies_when_the_caller_sets_none(one_slot_edge: Service) -> None:
     body = httpx.post(
-        f"{tiny_queue_edge.url}/v1/completions",
+        f"{one_slot_edge.url}/v1/completions",
         json={"model": MODEL, "prompt": COUNTING, "temperature": 0},
         timeout=60,
     ).json()
@@ -230,26 +263,55 @@ def test_default_max_tokens_applies_when_the_caller_sets_none(tiny_queue_edge: S
     assert body["choices"][0]["finish_reason"] == "length"
 
 
-def test_full_queue_answers_429_with_retry_after(tiny_queue_edge: Service) -> None:
-    payload = {
-        "model": MODEL,
-        "prompt": COUNTING,
-        "max_tokens": 1500,
-        "stream": True,
-        "temperature": 0,
-    }
-    url = f"{tiny_queue_edge.url}/v1/completions"
-    with httpx.stream("POST", url, json=payload, timeout=60) as running:
-        # Keep the line iterator referenced: dropping a half-read httpx stream
-        # iterator closes the connection, which would cancel the job.
-        lines = running.iter_lines()
-        next(lines)  # the only slot is now decoding
-        refused = httpx.post(url, json=payload | {"stream": False}, timeout=60)
-        # ...and the running stream goes on undisturbed.
-        assert next(line for line in lines if line).startswith("data: {")
+LONG_STREAM = {"model": MODEL, "prompt": COUNTING, "max_tokens": 1500, "stream": True}
+SHORT = {"model": MODEL, "prompt": "Hi", "max_tokens": 3}
+
+
+def readyz(edge: Service) -> dict[str, Any]:
+    body: dict[str, Any] = httpx.get(f"{edge.url}/readyz").json()
+    return body
+
+
+def test_a_cancelled_stream_frees_its_slot_for_the_queued_request(
+    one_slot_edge: Service,
+) -> None:
+    url = f"{one_slot_edge.url}/v1/completions"
+    with ThreadPoolExecutor(1) as pool:
+        with httpx.stream("POST", url, json=LONG_STREAM, timeout=60) as running:
+            lines = running.iter_lines()
+            next(lines)  # the only slot is now decoding
+            queued = pool.submit(httpx.post, url, json=SHORT, timeout=60)
+            assert wait_for(lambda: readyz(one_slot_edge)["queue_depth"] == 1)
+            assert readyz(one_slot_edge)["slots_busy"] == 1
+            assert not queued.done()
+        # The stream is closed: its slot goes to the waiting request, which would
+        # otherwise wait for 1,500 tokens.
+        answer = queued.result(timeout=60)
+    assert answer.status_code == 200
+    assert answer.json()["usage"]["completion_tokens"] <= 3
+    assert wait_for(lambda: readyz(one_slot_edge)["in_flight"] == 0)
+
+
+def test_full_queue_answers_429_with_retry_after_then_recovers(one_slot_edge: Service) -> None:
+    url = f"{one_slot_edge.url}/v1/completions"
+    with ThreadPoolExecutor(1) as pool:
+        with httpx.stream("POST", url, json=LONG_STREAM, timeout=60) as running:
+            # Keep the line iterator referenced: dropping a half-read httpx stream
+            # iterator closes the connection, which would cancel the job.
+            lines = running.iter_lines()
+            next(lines)
+            queued = pool.submit(httpx.post, url, json=SHORT, timeout=60)
+            assert wait_for(lambda: readyz(one_slot_edge)["queue_depth"] == 1)
+            refused = httpx.post(url, json=SHORT, timeout=60)
+            # ...and the running stream goes on undisturbed.
+            assert next(line for line in lines if line).startswith("data: {")
+        assert queued.result(timeout=60).status_code == 200
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
     assert refused.json()["error"]["type"] == "rate_limit_error"
+    # Once the slot is free again, the edge takes work.
+    assert wait_for(lambda: readyz(one_slot_edge)["in_flight"] == 0, timeout_s=120)
+    assert httpx.post(url, json=SHORT, timeout=60).status_code == 200
 
 
 def test_a_repeated_prompt_is_served_from_the_kv_cache(edge_server: Service) -> None:

@@ -29,9 +29,20 @@ class Recorder:
         self.requests: list[dict[str, object]] = []
         self.in_flight = 0
 
+    def readyz(self) -> dict[str, object]:
+        # An edge with 8 slots: beyond them, requests wait in its queue.
+        busy = min(self.in_flight, 8)
+        return {
+            "status": "ready",
+            "in_flight": self.in_flight,
+            "slots_busy": busy,
+            "slots_total": 8,
+            "queue_depth": self.in_flight - busy,
+        }
+
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.method == "GET":  # the gateway polls the edge's load
-            return httpx.Response(200, json={"status": "ready", "in_flight": self.in_flight})
+            return httpx.Response(200, json=self.readyz())
         body = json.loads(request.content)
         self.requests.append(body)
         if body.get("stream"):

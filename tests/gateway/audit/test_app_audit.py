@@ -39,11 +39,20 @@ SSE_CHUNKS = [
     {"choices": [], "usage": USAGE},
 ]
 
+# The edge's /readyz: three of eight slots decoding, nobody waiting.
+EDGE_READY = {
+    "status": "ready",
+    "in_flight": 3,
+    "slots_busy": 3,
+    "slots_total": 8,
+    "queue_depth": 0,
+}
+
 
 def backend(name: str) -> httpx.MockTransport:
     def answer(request: httpx.Request) -> httpx.Response:
         if request.method == "GET":
-            return httpx.Response(200, json={"status": "ready", "in_flight": 0})
+            return httpx.Response(200, json=EDGE_READY)
         body = json.loads(request.content)
         if body.get("stream"):
             assert body["stream_options"]["include_usage"] is True

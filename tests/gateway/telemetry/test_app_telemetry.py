@@ -33,6 +33,10 @@ EVERY_METRIC = (
     "hybridgate_output_input_token_ratio",
     "hybridgate_edge_tokens_per_second",
     "hybridgate_edge_queue_depth",
+    "hybridgate_edge_in_flight",
+    "hybridgate_edge_slots_busy",
+    "hybridgate_edge_slots_total",
+    "hybridgate_edge_slot_occupancy",
     "hybridgate_edge_kv_cache_hit_rate",
     "hybridgate_edge_prompt_tokens_total",
     "hybridgate_edge_cached_prompt_tokens_total",
@@ -101,6 +105,12 @@ def test_metrics_expose_every_listed_figure(state: Path, classifiers: Classifier
     assert sample(text, "hybridgate_time_to_first_token_seconds_count", backend="edge") == 1
     assert sample(text, "hybridgate_inter_token_latency_seconds_count", backend="edge") == 1
     assert sample(text, "hybridgate_edge_tokens_per_second") > 0
+    # The edge's /readyz, as the gateway last polled it: 3 of 8 slots busy.
+    assert sample(text, "hybridgate_edge_slots_busy") == 3
+    assert sample(text, "hybridgate_edge_slots_total") == 8
+    assert sample(text, "hybridgate_edge_slot_occupancy") == pytest.approx(3 / 8)
+    assert sample(text, "hybridgate_edge_queue_depth") == 0
+    assert sample(text, "hybridgate_edge_in_flight") == 3
 
 
 def test_a_loopback_port_serves_metrics_without_a_token(

@@ -44,6 +44,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+# The benchmarks' peers (stock llama-cpp-python server, xllamacpp): `make bench` only.
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/python -m pip install -e '.[dev,bench]'
+	touch $@
+
 run: $(VENV)/.installed
 	$(BIN)/hybridgate up
 
@@ -58,7 +63,8 @@ lint: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not integration and not e2e"
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.edge_throughput
 	$(BIN)/python -m bench.gateway_overhead
 	$(BIN)/python -m bench.cloud_overhead
 	$(BIN)/python -m bench.audit_throughput

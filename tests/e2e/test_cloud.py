@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -99,6 +100,30 @@ def test_cloud_serves_openai_directly(cloud: Cloud) -> None:
     chunks = list(stream)
     assert chunks
     assert all(chunk.model == CLOUD_MODEL for chunk in chunks)
+
+
+def test_the_cloud_replica_decodes_concurrent_requests_together(cloud: Cloud) -> None:
+    # The replica runs the edge's batching engine: four streams hold four slots at
+    # once instead of queueing behind each other.
+    body = {
+        "model": CLOUD_MODEL,
+        "prompt": "1, 2, 3, 4,",
+        "max_tokens": 400,
+        "temperature": 0,
+        "stream": True,
+    }
+    with ExitStack() as streams:
+        for _ in range(4):
+            response = streams.enter_context(
+                httpx.stream("POST", f"{cloud.url}/v1/completions", json=body, timeout=60)
+            )
+            lines = response.iter_lines()
+            assert next(line for line in lines if line).startswith("data: {")
+            # Held until the end: a dropped half-read iterator closes its stream.
+            streams.callback(lines.close)
+        ready = httpx.get(f"{cloud.url}/readyz", timeout=10).json()
+    assert ready["slots_total"] == 8
+    assert (ready["slots_busy"], ready["queue_depth"]) == (4, 0)
 
 
 def test_a_complex_public_prompt_is_answered_by_the_cloud_model(

@@ -77,7 +77,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
   "server" (dict "host" "0.0.0.0" "port" $v.gateway.port "state_dir" "/var/lib/hybridgate")
   "policy" (dict "file" "/etc/hybridgate/policy/default.yaml" "reload_interval_s" $v.policy.reloadIntervalSeconds)
   "auth" (dict "mode" "entra" "entra" $entra)
-  "edge" (dict "host" "127.0.0.1" "port" $v.edge.port "n_threads" $v.edge.threads)
+  "edge" (dict "host" "127.0.0.1" "port" $v.edge.port "n_threads" $v.edge.threads "parallel" $v.edge.parallel "n_ctx" $v.edge.contextPerSlot)
   "backends" (dict
     "edge" (dict "url" (printf "http://127.0.0.1:%d" (int $v.edge.port)))
     "cloud" (dict "url" (include "hybridgate.cloudUrl" .) "model" $v.cloud.model.id "auth" $cloudAuth))

@@ -1,7 +1,12 @@
-"""The request pipeline: classify, decide under the active policy, then forward.
+"""The request pipeline: one completion request from its authenticated caller to the
+recorded outcome.
 
-Later stages (transform, restore, record) slot in here; the API layer only parses,
-calls these steps and writes the response.
+`Pipeline.handle` classifies the body, decides under the active policy snapshot,
+applies the caller's limits, refuses what the policy denies, forwards to the chosen
+backend (redacted when that is the cloud and the rule says so), falls back from a
+failed cloud to the edge where the rule allows it, and writes all of it into the
+request's record. The routers only parse and return; the record stage turns the
+record into the audit event and metrics.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +27,8 @@ from gateway.backends.upstream import Upstream, UpstreamStream
 from gateway.classify.extract import SEAM, classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import Level
-from gateway.errors import ModelNotFound, PolicyDenied
+from gateway.context import RequestContext
+from gateway.errors import BackendUnavailable, BadGateway, ModelNotFound, PolicyDenied
 from gateway.limits import Lease, Limiter
 from gateway.policy.decision import Decision, Route
 from gateway.policy.engine import RequestFacts, evaluate
@@ -35,6 +41,24 @@ from gateway.telemetry.stream_meter import StreamMeter
 from gateway.telemetry.tracing import Tracing
 
 Body = ChatCompletionRequest | CompletionRequest
+# Where a failed cloud request may go instead, as the record and header name it.
+CLOUD_TO_EDGE = "cloud->edge"
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A non-streamed answer, restored where it was redacted."""
+
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Streamed:
+    events: AsyncIterator[bytes]
+    media_type: str
+
+
+Reply = Whole | Streamed
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,10 @@ class Plan:
     evaluated: Decision | None = None
     limits: Limits = field(default_factory=Limits)
 
+    def redacts(self, route: Route) -> bool:
+        """Only what leaves for the cloud is redacted; a fallback to the edge is not."""
+        return self.decision.redacted and route == "cloud"
+
 
 class Pipeline:
     def __init__(
@@ -74,6 +102,54 @@ class Pipeline:
         # spaCy and Presidio are not documented thread-safe: one worker thread runs
         # them, off the event loop.
         self._classify_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
+
+    async def handle(self, context: RequestContext, body: Body) -> Reply:
+        """Runs one completion request and records what became of it. Raises the
+        OpenAI errors the caller gets: denied (403), limited (429), backend failures."""
+        record = context.record
+        record.requested_model = body.model
+        record.stream = bool(body.stream)
+        principal = context.caller.principal
+        plan = await self.plan(context.decision_id, body, principal)
+        record.decision, record.evaluated, record.facts = plan.decision, plan.evaluated, plan.facts
+        record.classification_s = plan.classification_s
+        record.redacted_prompt = plan.redacted_prompt
+        # Every request counts against its caller's quota, one the policy denies too.
+        lease = self.admit(plan, principal)
+        record.on_finish.append(lease.release)
+        route = self.require_allowed(plan.decision)
+        try:
+            return await self._send(context, plan, route, body, lease)
+        except (BackendUnavailable, BadGateway):
+            if route != "cloud" or plan.decision.fallback != "edge":
+                raise
+        # The cloud failed before the client got a byte (unreachable, breaker open, a
+        # 5xx, no first byte in time) and the rule allows the edge. The sensitivity
+        # ceiling was applied before the cloud was chosen, so this only ever moves
+        # data inwards.
+        record.fell_back = CLOUD_TO_EDGE
+        return await self._send(context, plan, "edge", body, lease)
+
+    async def _send(
+        self, context: RequestContext, plan: Plan, route: Route, body: Body, lease: Lease
+    ) -> Reply:
+        if route == "edge":
+            self.admit_edge(plan, lease)
+        record = context.record
+        record.backend = route
+        record.model = self.model_of(route)
+        record.redacted = plan.redacts(route)
+        with self.tracing.span("forward", plan.decision.decision_id) as span:
+            span.set_attribute("hybridgate.backend", route)
+            if body.stream:
+                meter = StreamMeter(record, forward_usage=body.include_usage())
+                opened = self.stream(plan, route, context.endpoint, context.caller, meter)
+                upstream = await context.guard(opened)
+                return Streamed(upstream.events(), upstream.media_type)
+            answered = self.complete(plan, route, context.endpoint, context.caller)
+            answer = await context.guard(answered)
+        record.observe_usage(answer.get("usage"))
+        return Whole(answer)
 
     async def plan(self, decision_id: str, body: Body, principal: Principal | None) -> Plan:
         if body.model not in VIRTUAL_MODELS:
@@ -182,9 +258,7 @@ class Pipeline:
         self, plan: Plan, route: Route, upstream: Upstream
     ) -> tuple[dict[str, Any], Restorer | None]:
         payload = {**plan.payloads[route], "model": upstream.model}
-        # Only what leaves for the cloud is redacted; a fallback to the edge is not.
-        redacted = plan.decision.redacted and route == "cloud"
-        return payload, plan.restorer if redacted else None
+        return payload, plan.restorer if plan.redacts(route) else None
 
     async def edge_ready(self) -> bool:
         return await self._backends["edge"].probe("/readyz")

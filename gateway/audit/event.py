@@ -1,7 +1,8 @@
 """What one request did, collected as it runs, and the audit event made from it.
 
 The record stage (`gateway.middleware.record`) creates a `RequestRecord` per request;
-the API layer and the pipeline fill in what they learn. The event is shaped like an
+authentication sets its principal and the pipeline (`Pipeline.handle`) everything
+about the decision, the route and the usage. The event is shaped like an
 OPA decision log entry, around the decision JSON of ARCHITECTURE.md. It holds no
 prompt text and no detected values: only entity types and counts.
 """
@@ -39,7 +40,9 @@ class RequestRecord:
     # Where the request was finally sent, and the model that backend serves.
     backend: str | None = None
     model: str | None = None
-    fallback: str | None = None
+    # What happened, "cloud->edge" when a failed cloud request went to the edge; the
+    # decision's `fallback` is what the rule allowed.
+    fell_back: str | None = None
     redacted: bool = False
     classification_s: float | None = None
     queue_s: float | None = None
@@ -160,7 +163,7 @@ def _event(
         "model": record.model,
         "requested_model": record.requested_model,
         "stream": record.stream,
-        "fallback": record.fallback,
+        "fallback": record.fell_back,
         "spillover": record.spillover,
         "redacted": record.redacted,
         "sensitivity": signals.sensitivity.as_json() if signals is not None else None,

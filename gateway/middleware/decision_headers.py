@@ -1,14 +1,17 @@
 """Gives each request a decision id and stamps the x-hybridgate-* headers on its response.
 
-Handlers put the policy revision in the request state, and the backend and fallback
-in the request's record (`gateway.audit.event.RequestRecord`); this middleware reads
-them when the response starts, so errors and streams carry the headers too.
+The pipeline writes the decision (with its policy revision), the backend and any
+fallback into the request's record (`gateway.audit.event.RequestRecord`); the explain
+endpoint, which decides without a record of its own, puts its revision in the request
+state. This middleware reads them when the response starts, so errors and streams
+carry the headers too.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +21,13 @@ from gateway.audit.event import RequestRecord
 from gateway.policy.decision import NO_POLICY_REVISION
 
 log = logging.getLogger(__name__)
+
+
+def _revision(state: dict[str, Any], record: RequestRecord | None) -> str:
+    if record is not None and record.decision is not None:
+        return record.decision.policy_revision
+    revision: str = state.get("policy_revision", NO_POLICY_REVISION)
+    return revision
 
 
 class DecisionHeadersMiddleware:
@@ -39,14 +49,12 @@ class DecisionHeadersMiddleware:
                 started = True
                 headers = MutableHeaders(scope=message)
                 headers["x-hybridgate-decision-id"] = state["decision_id"]
-                headers["x-hybridgate-policy-revision"] = state.get(
-                    "policy_revision", NO_POLICY_REVISION
-                )
                 record: RequestRecord | None = state.get("record")
+                headers["x-hybridgate-policy-revision"] = _revision(state, record)
                 if record is not None and record.backend:
                     headers["x-hybridgate-route"] = record.backend
-                if record is not None and record.fallback:
-                    headers["x-hybridgate-fallback"] = record.fallback
+                if record is not None and record.fell_back:
+                    headers["x-hybridgate-fallback"] = record.fell_back
             await send(message)
 
         try:

@@ -217,8 +217,8 @@ class Metrics:
         self.requests.labels(route, backend, rule, str(record.status or 0)).inc()
         if decision is not None and decision.signals is not None:
             self.decisions.labels(str(decision.signals.sensitivity.level)).inc()
-        if record.fallback:
-            self.fallbacks.labels(record.fallback).inc()
+        if record.fell_back:
+            self.fallbacks.labels(record.fell_back).inc()
         if record.spillover:
             self.spillovers.inc()
         if record.classification_s is not None:

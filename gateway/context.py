@@ -11,8 +11,8 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar
 
-from gateway.audit.event import RequestRecord
 from gateway.auth.authenticator import Caller
+from gateway.record import RequestRecord
 
 T = TypeVar("T")
 Endpoint = Literal["/v1/chat/completions", "/v1/completions"]

@@ -1,8 +1,6 @@
 """What one request did, collected as it runs, and the audit event made from it.
 
-The record stage (`gateway.middleware.record`) creates a `RequestRecord` per request;
-authentication sets its principal and the pipeline (`Pipeline.handle`) everything
-about the decision, the route and the usage. The event is shaped like an
+The event is made from the request's `RequestRecord` (`gateway.record`). The event is shaped like an
 OPA decision log entry, around the decision JSON of ARCHITECTURE.md. It holds no
 prompt text and no detected values: only entity types and counts.
 """
@@ -11,87 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from gateway.auth.principal import Principal
 from gateway.classify.signals import Signals
 from gateway.policy.decision import Decision
-from gateway.policy.engine import RequestFacts
-
-EventKind = Literal["decision", "security"]
-
-
-@dataclass
-class RequestRecord:
-    decision_id: str
-    request_id: str
-    method: str
-    path: str
-    started: float = field(default_factory=time.perf_counter)
-    timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
-    principal: Principal | None = None
-    decision: Decision | None = None
-    requested_model: str | None = None
-    stream: bool = False
-    # Where the request was finally sent, and the model that backend serves.
-    backend: str | None = None
-    model: str | None = None
-    # What happened, "cloud->edge" when a failed cloud request went to the edge; the
-    # decision's `fallback` is what the rule allowed.
-    fell_back: str | None = None
-    redacted: bool = False
-    classification_s: float | None = None
-    queue_s: float | None = None
-    ttft_s: float | None = None
-    generation_s: float | None = None  # first to last token
-    inter_token_s: list[float] = field(default_factory=list)
-    tokens_in: int | None = None
-    tokens_out: int | None = None
-    cached_tokens: int | None = None
-    status: int | None = None
-    error_code: str | None = None
-    # Why authentication refused the request; never the token.
-    security_reason: str | None = None
-    # Only when the policy's audit.redacted_prompts asks for it.
-    redacted_prompt: tuple[tuple[str, str], ...] | None = None
-    # What the policy engine read and what it decided (before the check of a redacted
-    # body): the event's `inputs`, which `policy replay` evaluates again.
-    facts: RequestFacts | None = None
-    evaluated: Decision | None = None
-    # Run once when the request ends, whatever its fate (releases its limit lease).
-    on_finish: list[Callable[[], None]] = field(default_factory=list)
-    total_s: float | None = None
-
-    def observe_usage(self, usage: Any) -> None:
-        """Token counts from an OpenAI `usage` object, as the backend reported them."""
-        if not isinstance(usage, dict):
-            return
-        self.tokens_in = _int(usage.get("prompt_tokens"))
-        self.tokens_out = _int(usage.get("completion_tokens"))
-        details = usage.get("prompt_tokens_details")
-        if isinstance(details, dict):
-            self.cached_tokens = _int(details.get("cached_tokens"))
-        queue_ms = usage.get("queue_time_ms")
-        if isinstance(queue_ms, int | float):
-            self.queue_s = queue_ms / 1000
-
-    @property
-    def spillover(self) -> bool:
-        return self.decision is not None and self.decision.spillover
-
-    @property
-    def kind(self) -> EventKind:
-        return "security" if self.security_reason is not None else "decision"
-
-    @property
-    def route(self) -> str | None:
-        if self.decision is not None and self.decision.route == "deny":
-            return "deny"
-        return self.backend
+from gateway.record import RequestRecord
 
 
 class PrincipalView:
@@ -124,10 +47,6 @@ class PrincipalView:
 
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 3)
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def to_event(record: RequestRecord, principals: PrincipalView) -> dict[str, Any]:

@@ -9,9 +9,10 @@ import secrets
 from pathlib import Path
 
 from gateway.audit.errors import AuditError
-from gateway.audit.event import PrincipalView, RequestRecord, to_event
+from gateway.audit.event import PrincipalView, to_event
 from gateway.audit.sink import OtelLogSink
 from gateway.audit.writer import AuditWriter
+from gateway.record import RequestRecord
 from gateway.settings import AuditSettings
 
 log = logging.getLogger(__name__)

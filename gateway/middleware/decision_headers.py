@@ -17,8 +17,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge.errors import InternalError, error_response
-from gateway.audit.event import RequestRecord
 from gateway.policy.decision import NO_POLICY_REVISION
+from gateway.record import RequestRecord
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge.errors import OpenAIError, error_response
-from gateway.audit.event import RequestRecord
 from gateway.audit.log import AuditLog
+from gateway.record import RequestRecord
 from gateway.telemetry.metrics import Metrics
 from gateway.telemetry.tracing import Tracing
 

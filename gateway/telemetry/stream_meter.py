@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gateway.audit.event import RequestRecord
+from gateway.record import RequestRecord
 
 
 def _has_token(chunk: dict[str, Any]) -> bool:

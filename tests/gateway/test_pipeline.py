@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.audit.event import RequestRecord
 from gateway.auth.authenticator import Caller
 from gateway.auth.principal import Principal
 from gateway.backends.edge_load import EdgeLoad, EdgeSlots
@@ -26,6 +25,7 @@ from gateway.errors import PolicyDenied
 from gateway.pipeline import Body, Pipeline, Streamed, Whole
 from gateway.policy.decision import Decision, Route
 from gateway.policy.loader import PolicyStore
+from gateway.record import RequestRecord
 from gateway.schemas import ChatCompletionRequest
 from gateway.settings import load_settings
 from tests.conftest import DEFAULT_POLICY

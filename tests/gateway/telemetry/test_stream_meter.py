@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gateway.audit.event import RequestRecord
+from gateway.record import RequestRecord
 from gateway.telemetry.stream_meter import StreamMeter
 
 

@@ -1,5 +1,5 @@
 """The complexity classifier: a logistic model over `complexity_features`, trained on
-the labelled set in tests/data by tools/train_complexity.py and shipped as JSON
+the labelled set in data/eval by tools/train_complexity.py and shipped as JSON
 (nothing is downloaded). Its probability is the score; the biggest contributions are
 reported as the features that drove it."""
 

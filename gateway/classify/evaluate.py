@@ -13,7 +13,11 @@ from gateway.classify.extract import Segment
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import Level
 
-DEFAULT_SETS = (Path("tests/data/sensitivity.jsonl"), Path("tests/data/complexity.jsonl"))
+# The labelled sets ship in the package (data/eval; tools/build_datasets.py writes
+# them), so an installed `hybridgate eval` needs no checkout. Paths, not resources:
+# the report names the file it read, and a wheel installs as plain files.
+EVAL_DATA = Path(__file__).parent / "data" / "eval"
+DEFAULT_SETS = (EVAL_DATA / "sensitivity.jsonl", EVAL_DATA / "complexity.jsonl")
 # At or above this level a prompt stays on the edge under the shipped policy.
 SENSITIVE_FROM = Level.CONFIDENTIAL
 

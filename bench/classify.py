@@ -31,7 +31,8 @@ from gateway.classify import sensitivity
 from gateway.classify.evaluate import evaluate_sensitivity, load_set
 from gateway.classify.extract import Segment, segments
 from gateway.classify.normalize import Normalized, readings
-from gateway.classify.registry import Classifiers, load_classifier_options
+from gateway.classify.registry import Classifiers
+from gateway.policy.loader import load_classifier_options
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "policies" / "default.yaml"

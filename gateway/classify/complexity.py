@@ -47,6 +47,11 @@ class ComplexityClassifier:
         self._options = options
         self._model = model or ComplexityModel.packaged()
 
+    @property
+    def threshold(self) -> float:
+        """The score from which a prompt is labelled complex."""
+        return self._options.threshold
+
     def classify(self, segments: Sequence[Segment]) -> ComplexitySignal:
         return self.score_text(_newest_request(segments))
 

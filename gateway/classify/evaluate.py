@@ -108,11 +108,11 @@ def auroc(scored: Iterable[tuple[float, bool]]) -> float:
     return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
 
 
-def run_evaluation(classifiers: Classifiers, sets: Sequence[Path], split: str, policy: Path) -> str:
-    """The report `hybridgate eval` prints: one block per set, by its label kind."""
-    from gateway.classify.registry import load_classifier_options
-
-    threshold = load_classifier_options(policy).complexity.threshold
+def run_evaluation(classifiers: Classifiers, sets: Sequence[Path], split: str) -> str:
+    """The report `hybridgate eval` prints: one block per set, by its label kind.
+    Complexity is scored at the threshold the classifiers were built with (the
+    policy's), so this module needs no policy file."""
+    threshold = classifiers.complexity.threshold
     lines: list[str] = []
     for path in sets:
         rows = load_set(path, split)

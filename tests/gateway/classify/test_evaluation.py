@@ -17,7 +17,8 @@ from gateway.classify.evaluate import (
     evaluate_sensitivity,
     load_set,
 )
-from gateway.classify.registry import Classifiers, load_classifier_options
+from gateway.classify.registry import Classifiers
+from gateway.policy.loader import load_classifier_options
 from tests.conftest import DEFAULT_POLICY
 
 DATA = EVAL_DATA  # the sets ship in the package

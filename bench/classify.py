@@ -7,9 +7,9 @@ before each timed call unless the case is about the cache) and stock
 text, which takes the normalization path), a whole chat body with a tool schema read
 by the body walker, and the newest turn of a 20-turn conversation against classifying
 that one message alone. Prints P50/P99 and ratios. Then sensitivity recall on the
-held-out split of tests/data, as shipped and with every prompt disguised (zero-width
-characters, fullwidth forms, look-alike letters, other digits), with normalization and
-with it switched off.
+held-out split of gateway/classify/data/eval, as shipped and with every prompt
+disguised (zero-width characters, fullwidth forms, look-alike letters, other digits),
+with normalization and with it switched off.
 
     .venv/bin/python -m bench.classify [--runs 40]
 """
@@ -31,11 +31,12 @@ from gateway.classify import sensitivity
 from gateway.classify.evaluate import evaluate_sensitivity, load_set
 from gateway.classify.extract import Segment, segments
 from gateway.classify.normalize import Normalized, readings
-from gateway.classify.registry import Classifiers, load_classifier_options
+from gateway.classify.registry import Classifiers
+from gateway.policy.loader import load_classifier_options
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "policies" / "default.yaml"
-SENSITIVITY_SET = ROOT / "tests" / "data" / "sensitivity.jsonl"
+SENSITIVITY_SET = ROOT / "gateway" / "classify" / "data" / "eval" / "sensitivity.jsonl"
 SENTENCES = [
     "Please review the quarterly plan for the Lisbon office and list the open risks.",
     "Maria Lopez asked whether the migration can finish before the March deadline.",

@@ -135,11 +135,9 @@ def _split(values: list[str]) -> list[str]:
 
 
 def _classifiers(policy: Path) -> Any:
-    from gateway.classify.registry import (
-        ClassifierConfigError,
-        Classifiers,
-        load_classifier_options,
-    )
+    from gateway.classify.options import ClassifierConfigError
+    from gateway.classify.registry import Classifiers
+    from gateway.policy.loader import load_classifier_options
 
     try:
         options = load_classifier_options(policy)
@@ -183,7 +181,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
     policy = args.policy or settings.policy.file
     sets = args.set or list(DEFAULT_SETS)
-    print(run_evaluation(_classifiers(policy), sets, args.split, policy))
+    print(run_evaluation(_classifiers(policy), sets, args.split))
     return 0
 
 

@@ -168,7 +168,7 @@ class Pipeline:
         with self.tracing.span("classify", decision_id):
             started = time.perf_counter()
             signals = await loop.run_in_executor(
-                self._classify_pool, active.extra.classify_segments, found
+                self._classify_pool, active.built.classify_segments, found
             )
             classification_s = time.perf_counter() - started
         facts = RequestFacts(
@@ -191,7 +191,7 @@ class Pipeline:
             span.set_attribute("hybridgate.rule", decision.rule)
         redacted_prompt = None
         if active.policy.audit.redacted_prompts:
-            redaction = Redaction(active.extra.sensitivity.spans)
+            redaction = Redaction(active.built.sensitivity.spans)
             redacted_prompt = await loop.run_in_executor(
                 self._classify_pool,
                 lambda: tuple((s.role, redaction.text(s.text)) for s in found if s.role != SEAM),
@@ -199,7 +199,7 @@ class Pipeline:
         payloads: dict[Route, dict[str, Any]] = {"cloud": cloud, "edge": edge}
         return Plan(
             decision,
-            active.extra,
+            active.built,
             classification_s,
             redacted_prompt,
             payloads,
@@ -273,9 +273,9 @@ def _redacted(
     """The cloud's body with every finding replaced, checked by classifying it again:
     what the recognizers still find above the ceiling keeps the request home."""
     # The mapping lives in this request's memory only: never logged, never reused.
-    redaction = Redaction(active.extra.sensitivity.spans)
+    redaction = Redaction(active.built.sensitivity.spans)
     redacted = redaction.payload(payload)
-    left = active.extra.sensitivity.classify(classified(redacted)).level
+    left = active.built.sensitivity.classify(classified(redacted)).level
     ceiling = Level.parse(active.policy.max_cloud_level)
     if left < ceiling:
         return redacted, redaction.restorer(), decision

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.classify.registry import Classifiers, load_classifier_options
+from gateway.classify.registry import Classifiers
+from gateway.policy.loader import load_classifier_options
 from tests.fakes.entra import FakeEntra
 from tests.processes import Service, dev_token, free_port, start_edge, start_gateway
 

@@ -1,5 +1,6 @@
-"""Trains the complexity model on the *dev* split of tests/data/complexity.jsonl and
-writes gateway/classify/data/complexity_model.json. The held-out split is never read.
+"""Trains the complexity model on the *dev* split of
+gateway/classify/data/eval/complexity.jsonl and writes
+gateway/classify/data/complexity_model.json. The held-out split is never read.
 
     .venv/bin/python tools/train_complexity.py
 """
@@ -19,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from gateway.classify.complexity_features import features  # noqa: E402
 
-DATA = ROOT / "tests" / "data" / "complexity.jsonl"
+DATA = ROOT / "gateway" / "classify" / "data" / "eval" / "complexity.jsonl"
 OUT = ROOT / "gateway" / "classify" / "data" / "complexity_model.json"
 MIN_WORD_COUNT = 2
 
@@ -54,7 +55,7 @@ def main() -> None:
         json.dumps(
             {
                 "version": 1,
-                "trained_on": "tests/data/complexity.jsonl split=dev",
+                "trained_on": "gateway/classify/data/eval/complexity.jsonl split=dev",
                 "C": best_c,
                 "bias": round(float(model.intercept_[0]), 5),
                 "weights": dict(sorted(weights.items())),

@@ -1,5 +1,5 @@
 """The complexity classifier: a logistic model over `complexity_features`, trained on
-the labelled set in tests/data by tools/train_complexity.py and shipped as JSON
+the labelled set in data/eval by tools/train_complexity.py and shipped as JSON
 (nothing is downloaded). Its probability is the score; the biggest contributions are
 reported as the features that drove it."""
 
@@ -46,6 +46,11 @@ class ComplexityClassifier:
     def __init__(self, options: ComplexityOptions, model: ComplexityModel | None = None) -> None:
         self._options = options
         self._model = model or ComplexityModel.packaged()
+
+    @property
+    def threshold(self) -> float:
+        """The score from which a prompt is labelled complex."""
+        return self._options.threshold
 
     def classify(self, segments: Sequence[Segment]) -> ComplexitySignal:
         return self.score_text(_newest_request(segments))

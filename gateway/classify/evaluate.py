@@ -13,7 +13,11 @@ from gateway.classify.extract import Segment
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import Level
 
-DEFAULT_SETS = (Path("tests/data/sensitivity.jsonl"), Path("tests/data/complexity.jsonl"))
+# The labelled sets ship in the package (data/eval; tools/build_datasets.py writes
+# them), so an installed `hybridgate eval` needs no checkout. Paths, not resources:
+# the report names the file it read, and a wheel installs as plain files.
+EVAL_DATA = Path(__file__).parent / "data" / "eval"
+DEFAULT_SETS = (EVAL_DATA / "sensitivity.jsonl", EVAL_DATA / "complexity.jsonl")
 # At or above this level a prompt stays on the edge under the shipped policy.
 SENSITIVE_FROM = Level.CONFIDENTIAL
 
@@ -104,11 +108,11 @@ def auroc(scored: Iterable[tuple[float, bool]]) -> float:
     return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
 
 
-def run_evaluation(classifiers: Classifiers, sets: Sequence[Path], split: str, policy: Path) -> str:
-    """The report `hybridgate eval` prints: one block per set, by its label kind."""
-    from gateway.classify.registry import load_classifier_options
-
-    threshold = load_classifier_options(policy).complexity.threshold
+def run_evaluation(classifiers: Classifiers, sets: Sequence[Path], split: str) -> str:
+    """The report `hybridgate eval` prints: one block per set, by its label kind.
+    Complexity is scored at the threshold the classifiers were built with (the
+    policy's), so this module needs no policy file."""
+    threshold = classifiers.complexity.threshold
     lines: list[str] = []
     for path in sets:
         rows = load_set(path, split)

@@ -15,6 +15,10 @@ LevelName = Literal["public", "internal", "confidential", "restricted"]
 ENTITY_NAME = r"^[A-Z][A-Z0-9_]*$"
 
 
+class ClassifierConfigError(ValueError):
+    """The policy's classifier options are invalid; the message names the key."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 from gateway.classify.complexity import ComplexityClassifier
@@ -19,10 +18,6 @@ class Classifier(Protocol):
     name: str
 
     def classify(self, segments: Sequence[Segment]) -> Any: ...
-
-
-class ClassifierConfigError(ValueError):
-    """The policy's classifier options are invalid; the message names the key."""
 
 
 class Classifiers:
@@ -43,15 +38,3 @@ class Classifiers:
         sensitivity: SensitivitySignal = self.sensitivity.classify(found)
         complexity: ComplexitySignal = self.complexity.classify(found)
         return Signals(sensitivity, complexity)
-
-
-def load_classifier_options(policy_file: Path) -> ClassifierOptions:
-    """The classifier options of a policy file, read the way the gateway reads them
-    (so `classifiers_from` works here too), with errors as `file:line: reason`."""
-    # Imported here: the policy package builds on classify, not the other way round.
-    from gateway.policy.loader import PolicyError, load_policy
-
-    try:
-        return load_policy(policy_file)[0].classifiers
-    except PolicyError as exc:
-        raise ClassifierConfigError(str(exc)) from exc

@@ -4,31 +4,13 @@ no globals; the same inputs give the same decision and the same trace."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from gateway.auth.principal import Principal
 from gateway.classify.signals import Level, Signals
 from gateway.policy.decision import Decision, DecisionRoute
+from gateway.policy.leaves import LEAVES, LeafContext
+from gateway.policy.leaves import RequestFacts as RequestFacts  # evaluate() takes one
 from gateway.policy.model import Condition, Policy, Rule
-
-
-@dataclass(frozen=True)
-class RequestFacts:
-    """What the policy may know about the request besides its signals."""
-
-    model: str  # the virtual model asked for: auto, edge or cloud
-    prompt_tokens: int = 0
-    max_tokens: int | None = None
-    edge_queue: int | None = None
-    # Kinds of content in the request that no classifier could read (token ids, images).
-    unclassified: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class _Context:
-    signals: Signals
-    principal: Principal | None
-    facts: RequestFacts
 
 
 def evaluate(
@@ -39,7 +21,7 @@ def evaluate(
     facts: RequestFacts,
     decision_id: str,
 ) -> Decision:
-    context = _Context(signals, principal, facts)
+    context = LeafContext(signals, principal, facts)
     trace: list[str] = []
     chosen: Rule | None = None
     for rule in policy.rules:
@@ -80,7 +62,7 @@ def evaluate(
 def _guarded(
     policy: Policy,
     revision: str,
-    context: _Context,
+    context: LeafContext,
     route: str,
     fallback: str | None,
     rule_id: str,
@@ -146,7 +128,7 @@ def _refusal(level: Level, unread: frozenset[str]) -> str:
     return f"this request is {level}; it may not go to the cloud"
 
 
-def _holds(condition: Condition, context: _Context) -> tuple[bool, str]:
+def _holds(condition: Condition, context: LeafContext) -> tuple[bool, str]:
     if condition.all is not None:
         results = [_holds(c, context) for c in condition.all]
         return all(r for r, _ in results), " and ".join(w for _, w in results)
@@ -160,61 +142,12 @@ def _holds(condition: Condition, context: _Context) -> tuple[bool, str]:
     return held, f"{name} {expected}: {'yes' if held else 'no'}"
 
 
-def _leaf(c: Condition, context: _Context) -> tuple[str, object, bool]:
+def _leaf(c: Condition, context: LeafContext) -> tuple[str, object, bool]:
     """The one test a leaf condition holds, its expected value, and whether it holds."""
-    sensitivity, complexity = context.signals.sensitivity, context.signals.complexity
-    principal, facts = context.principal, context.facts
-    if c.sensitivity_at_least is not None:
-        return (
-            "sensitivity_at_least",
-            c.sensitivity_at_least,
-            (sensitivity.level >= Level.parse(c.sensitivity_at_least)),
-        )
-    if c.sensitivity_below is not None:
-        return (
-            "sensitivity_below",
-            c.sensitivity_below,
-            (sensitivity.level < Level.parse(c.sensitivity_below)),
-        )
-    if c.entities_any is not None:
-        found = any(sensitivity.entities.get(e, 0) > 0 for e in c.entities_any)
-        return "entities_any", c.entities_any, found
-    if c.complexity_label is not None:
-        return "complexity_label", c.complexity_label, complexity.label == c.complexity_label
-    if c.complexity_at_least is not None:
-        return (
-            "complexity_at_least",
-            c.complexity_at_least,
-            (complexity.score >= c.complexity_at_least),
-        )
-    if c.model is not None:
-        return "model", c.model, facts.model == c.model
-    if c.prompt_tokens_over is not None:
-        return (
-            "prompt_tokens_over",
-            c.prompt_tokens_over,
-            facts.prompt_tokens > c.prompt_tokens_over,
-        )
-    if c.max_tokens_over is not None:
-        return "max_tokens_over", c.max_tokens_over, (facts.max_tokens or 0) > c.max_tokens_over
-    if c.edge_queue_over is not None:
-        over = facts.edge_queue is not None and facts.edge_queue > c.edge_queue_over
-        return "edge_queue_over", c.edge_queue_over, over
-    return _principal_leaf(c, principal)
-
-
-def _principal_leaf(c: Condition, principal: Principal | None) -> tuple[str, object, bool]:
-    # No principal (a CLI explain) matches no identity test.
-    if c.roles_any is not None:
-        return "roles_any", c.roles_any, bool(principal and principal.roles & set(c.roles_any))
-    if c.groups_any is not None:
-        # Unknown groups (overage) match nothing: fail closed.
-        groups = principal.groups if principal else None
-        return "groups_any", c.groups_any, bool(groups and groups & set(c.groups_any))
-    if c.tenants_any is not None:
-        return "tenants_any", c.tenants_any, bool(principal and principal.tid in c.tenants_any)
-    if c.apps_any is not None:
-        return "apps_any", c.apps_any, bool(principal and principal.app_id in c.apps_any)
+    for name, holds in LEAVES.items():
+        expected = getattr(c, name)
+        if expected is not None:
+            return name, expected, holds(expected, context)
     raise ValueError("empty condition")  # the model refuses these at load time
 
 

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import ValidationError
 
+from gateway.classify.options import ClassifierConfigError, ClassifierOptions
 from gateway.policy.model import Policy
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class LoadedPolicy(Generic[T]):
     revision: str  # sha256 of the file's bytes
     path: Path
     loaded_at: float  # unix time
-    extra: T  # what is built from the policy (the classifiers)
+    built: T  # what is built from the policy (the classifiers)
 
 
 def load_policy(path: Path) -> tuple[Policy, str]:
@@ -77,6 +78,16 @@ def parse_policy(raw: bytes, path: Path) -> tuple[Policy, str]:
             for error in exc.errors()
         ]
         raise PolicyError(problems) from exc
+
+
+def load_classifier_options(policy_file: Path) -> ClassifierOptions:
+    """The classifier options of a policy file, read the way the gateway reads them
+    (so `classifiers_from` works here too), with errors as `file:line: reason`. Here,
+    not in classify: the policy package builds on classify, not the other way round."""
+    try:
+        return load_policy(policy_file)[0].classifiers
+    except PolicyError as exc:
+        raise ClassifierConfigError(str(exc)) from exc
 
 
 def line_of(node: Any, loc: tuple[Any, ...]) -> int:

@@ -12,27 +12,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gateway.classify.options import ClassifierOptions, LevelName
+from gateway.policy.leaves import LEAVES
 
 RouteName = Literal["edge", "cloud", "redact_then_cloud"]
 # Content no recognizer can read (see gateway.classify.extract): it reaches the cloud
 # only through a rule that names its kind.
 UnclassifiedKind = Literal["token_ids", "image", "audio", "file", "other"]
 VirtualModelName = Literal["auto", "edge", "cloud"]
-LEAF_TESTS = (
-    "sensitivity_at_least",
-    "sensitivity_below",
-    "entities_any",
-    "complexity_label",
-    "complexity_at_least",
-    "roles_any",
-    "groups_any",
-    "tenants_any",
-    "apps_any",
-    "model",
-    "prompt_tokens_over",
-    "max_tokens_over",
-    "edge_queue_over",
-)
+# The leaf tests a condition may hold, in order; each is a field of Condition below.
+LEAF_TESTS = tuple(LEAVES)
 
 
 class Condition(BaseModel):

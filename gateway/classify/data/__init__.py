@@ -1,1 +1,2 @@
-"""Data shipped with the classifiers: the trained complexity model."""
+"""Data shipped with the classifiers: the trained complexity model and the given
+names the person-name recognizer looks for."""

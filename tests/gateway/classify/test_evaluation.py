@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from gateway.classify.evaluate import auroc, evaluate_complexity, evaluate_sensitivity, load_set
-from gateway.classify.registry import Classifiers, load_classifier_options
+from gateway.classify.evaluate import (
+    EVAL_DATA,
+    auroc,
+    evaluate_complexity,
+    evaluate_sensitivity,
+    load_set,
+)
+from gateway.classify.registry import Classifiers
+from gateway.policy.loader import load_classifier_options
 from tests.conftest import DEFAULT_POLICY
 
-DATA = Path(__file__).resolve().parents[2] / "data"
-ROOT = DATA.parent.parent
+DATA = EVAL_DATA  # the sets ship in the package
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_sensitivity_meets_the_thresholds_on_the_shipped_set(classifiers: Classifiers) -> None:
@@ -83,3 +91,20 @@ def test_eval_command_reports_both_kinds(tmp_path: Path) -> None:
     out = hybridgate("eval", "--set", str(small), "--set", str(DATA / "complexity.jsonl"))
     assert "recall 1.0000  leaks 0" in out
     assert "AUROC" in out
+
+
+def test_eval_scores_the_shipped_sets_outside_a_checkout(tmp_path: Path) -> None:
+    # From an empty directory, as an installed `hybridgate eval` runs: the default sets
+    # come from the package, not from the working directory.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    policy = str(DEFAULT_POLICY)
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "eval", "--split", "heldout", "--policy", policy],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert "eval/sensitivity.jsonl (split=heldout): sensitivity, " in result.stdout
+    assert "eval/complexity.jsonl (split=heldout): complexity, " in result.stdout

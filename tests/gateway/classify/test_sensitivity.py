@@ -11,9 +11,9 @@ import pytest
 import tldextract
 
 from gateway.classify.extract import Segment
-from gateway.classify.registry import load_classifier_options
 from gateway.classify.sensitivity import SensitivityClassifier
 from gateway.classify.signals import Level
+from gateway.policy.loader import load_classifier_options
 from tests.conftest import DEFAULT_POLICY
 
 OPTIONS = load_classifier_options(DEFAULT_POLICY).sensitivity

@@ -3,16 +3,14 @@ to the cloud, on either split, through the same path as `hybridgate explain`."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from gateway.classify.evaluate import load_set
+from gateway.classify.evaluate import EVAL_DATA, load_set
 from gateway.classify.extract import Segment
 from gateway.classify.registry import Classifiers
 from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import load_policy
 from tests.conftest import DEFAULT_POLICY
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = EVAL_DATA  # the sets ship in the package
 
 
 def route(classifiers: Classifiers, text: str) -> str:

@@ -1,7 +1,8 @@
 # ruff: noqa: E501
 """Build labelled evaluation data for hybridgate's prompt classifier.
 
-Writes two JSONL files next to this script:
+Writes two JSONL files into gateway/classify/data/eval/, where they ship with the
+package (`hybridgate eval` reads them; README.md there describes them):
 
 * sensitivity.jsonl -- {"id", "text", "sensitive", "category", "split"}
 * complexity.jsonl  -- {"id", "text", "complex", "category", "split"}
@@ -10,7 +11,7 @@ Deterministic: stdlib only, every random choice comes from random.Random(2026112
 and rows are written in a fixed order. All personal data and credentials below are
 generated fakes (random digits and letters with valid-looking checksums).
 
-Run:  /work/main/.venv/bin/python tests/data/build_datasets.py
+Run:  .venv/bin/python tools/build_datasets.py  (paths are relative to this script)
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from random import Random
 
 SEED = 20261129
 rng = Random(SEED)
-HERE = Path(__file__).resolve().parent
-SENSITIVITY_PATH = HERE / "sensitivity.jsonl"
-COMPLEXITY_PATH = HERE / "complexity.jsonl"
+# Relative to this script, so it runs from any checkout.
+OUT = Path(__file__).resolve().parent.parent / "gateway" / "classify" / "data" / "eval"
+SENSITIVITY_PATH = OUT / "sensitivity.jsonl"
+COMPLEXITY_PATH = OUT / "complexity.jsonl"
 
 ALNUM = string.ascii_letters + string.digits
 UPPER_ALNUM = string.ascii_uppercase + string.digits

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.classify.registry import ClassifierConfigError, load_classifier_options
+from gateway.classify.options import ClassifierConfigError
+from gateway.policy.loader import load_classifier_options
 from tests.conftest import DEFAULT_POLICY
 
 

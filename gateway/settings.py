@@ -24,7 +24,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cloud.settings import CloudSettings
-from edge.settings import EdgeSettings, require_loopback
+from common.binding import require_loopback
+from edge.settings import EdgeSettings
 from gateway.auth.config import AuthSettings, OutboundAuthSettings
 from gateway.backends.fields import ALL, CLOUD_FIELDS
 

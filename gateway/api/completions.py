@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from edge.disconnect import unless_disconnected
+from common.disconnect import unless_disconnected
 from gateway.api.deps import CallerDep, PipelineDep
 from gateway.audit.event import RequestRecord
 from gateway.auth.authenticator import Caller

@@ -13,7 +13,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.errors import InternalError, error_response
+from common.errors import InternalError, error_response
 from gateway.audit.event import RequestRecord
 from gateway.policy.decision import NO_POLICY_REVISION
 

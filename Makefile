@@ -56,8 +56,8 @@ test: $(VENV)/.installed-dev $(TOOLS)/.installed lint
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check gateway edge cloud tests bench tools
-	$(BIN)/ruff format --check gateway edge cloud tests bench tools
+	$(BIN)/ruff check gateway edge cloud common tests bench tools
+	$(BIN)/ruff format --check gateway edge cloud common tests bench tools
 	$(BIN)/mypy
 
 unit: $(VENV)/.installed-dev

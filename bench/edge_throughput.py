@@ -36,7 +36,7 @@ import httpx
 
 from bench.common import free_port, percentile
 from edge.models import default_model_path
-from gateway.stack import Child
+from gateway.cli.stack import Child
 
 MODEL = "smollm2-135m-instruct"
 SERVERS = ("edge", "stock", "xllamacpp")

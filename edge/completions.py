@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from edge.disconnect import unless_disconnected
+from common.disconnect import unless_disconnected
+from common.errors import InternalError, ModelNotFound, OpenAIError
 from edge.engine import Delta, Failed, Finished, Prompt, SamplingOptions, Started
-from edge.errors import InternalError, ModelNotFound, OpenAIError
 from edge.openai_format import Kind, ResponseBuilder, sse
 from edge.scheduler import JobHandle, Scheduler
 from edge.schemas import ChatCompletionRequest, CompletionRequest, SamplingFields, check_supported

@@ -14,8 +14,8 @@ import llama_cpp
 from llama_cpp._logger import set_verbose
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+from common.errors import ContextLengthExceeded, InvalidRequest
 from edge.engine import Finished, PreparedPrompt, Prompt, SamplingOptions, SlotEvent
-from edge.errors import ContextLengthExceeded, InvalidRequest
 from edge.generation import Generation
 from edge.sampler import Sampler
 from edge.slots import SlotTable, Work, plan_step

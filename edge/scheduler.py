@@ -16,8 +16,8 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 
+from common.errors import EngineUnavailable, QueueFull
 from edge.engine import Engine, Event, Failed, Finished, Prompt, SamplingOptions, Started
-from edge.errors import EngineUnavailable, QueueFull
 
 
 @dataclass

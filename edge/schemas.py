@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from edge.errors import InvalidRequest, UnsupportedParameter
+from common.errors import InvalidRequest, UnsupportedParameter
 
 # Fields clients send that do not change the output; accepted and ignored.
 _INFORMATIONAL = frozenset({"user", "metadata", "store", "service_tier"})

@@ -10,17 +10,17 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from common.errors import install_error_handlers
 from edge.completions import router as completions_router
 from edge.engine import Engine
-from edge.errors import install_error_handlers
 from edge.models import resolve_model_path
 from edge.scheduler import Scheduler
-from edge.settings import EdgeSettings
+from edge.settings import EngineSettings
 
-EngineFactory = Callable[[EdgeSettings], Engine]
+EngineFactory = Callable[[EngineSettings], Engine]
 
 
-def load_llama_engine(settings: EdgeSettings) -> Engine:
+def load_llama_engine(settings: EngineSettings) -> Engine:
     # Imported here so that tools which never decode (tests of the gateway, the CLI's
     # help) do not load the llama.cpp shared library.
     from edge.llama_engine import LlamaEngine
@@ -37,7 +37,7 @@ def load_llama_engine(settings: EdgeSettings) -> Engine:
 
 
 def create_edge_app(
-    settings: EdgeSettings,
+    settings: EngineSettings,
     engine_factory: EngineFactory = load_llama_engine,
     owned_by: str = "hybridgate-edge",
 ) -> FastAPI:

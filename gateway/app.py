@@ -31,7 +31,7 @@ from gateway.pipeline import Pipeline
 from gateway.policy.decision import Route
 from gateway.policy.loader import PolicyStore
 from gateway.policy.model import Policy
-from gateway.settings import BackendSettings, Settings
+from gateway.settings import BackendSettings, GatewaySettings
 from gateway.telemetry.metrics import Metrics
 from gateway.telemetry.tracing import Tracing
 from gateway.tls import client_ssl_context
@@ -48,7 +48,7 @@ class Exporters:
 
 
 async def _start_recording(
-    settings: Settings,
+    settings: GatewaySettings,
     pipeline: Pipeline,
     edge_load: EdgeLoad,
     tracing: Tracing,
@@ -82,7 +82,7 @@ async def _start_recording(
 
 
 def create_app(
-    settings: Settings,
+    settings: GatewaySettings,
     transports: Mapping[Route, httpx.AsyncBaseTransport] | None = None,
     classifiers: Classifiers | None = None,
     exporters: Exporters | None = None,
@@ -166,7 +166,7 @@ def create_app(
     return app
 
 
-def _serve_metrics(settings: Settings, metrics: Metrics) -> WSGIServer | None:
+def _serve_metrics(settings: GatewaySettings, metrics: Metrics) -> WSGIServer | None:
     """/metrics without authentication on a loopback-only port, when configured; a
     thread of prometheus_client's own HTTP server."""
     port = settings.telemetry.metrics_port

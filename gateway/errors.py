@@ -1,7 +1,7 @@
-"""The gateway's errors. They extend the shared OpenAI error hierarchy of `edge.errors`,
+"""The gateway's errors. They extend the shared OpenAI error hierarchy of `common.errors`,
 so one handler maps every failure to OpenAI error JSON:
 
-    OpenAIError (edge.errors)
+    OpenAIError (common.errors)
      ├── InvalidRequest 400 · ModelNotFound 404 · QueueFull 429 · ClientDisconnected 499
      ├── InvalidToken           401 + WWW-Authenticate (MissingToken: no credentials at all)
      ├── InsufficientScope      403 + WWW-Authenticate
@@ -15,7 +15,7 @@ so one handler maps every failure to OpenAI error JSON:
 
 from __future__ import annotations
 
-from edge.errors import (
+from common.errors import (
     ClientDisconnected,
     InvalidRequest,
     ModelNotFound,

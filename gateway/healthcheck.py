@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
-from gateway.settings import ConfigError, load_settings
+from gateway.cli.settings import ConfigError, load_settings
 
 TIMEOUT_S = 5.0
 # A wildcard bind is reachable on loopback.

@@ -1,34 +1,29 @@
-"""The one typed settings object: hybridgate.yaml, overridden by HYBRIDGATE_* env vars.
+"""The gateway's settings: its sections of hybridgate.yaml, as `GatewaySettings`.
 
-Env vars are read here and nowhere else. `HYBRIDGATE_<SECTION>__<KEY>` overrides a key,
-for example `HYBRIDGATE_SERVER__PORT=9090` or `HYBRIDGATE_BACKENDS__EDGE__URL=...`.
+The file and the HYBRIDGATE_* env vars are read by the command line
+(`gateway.cli.settings`), which composes these with the edge's and the cloud's; only
+secrets the config names by env var or file are read here, by `read_secret`.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
 from pydantic import (
     AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
     HttpUrl,
-    ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from cloud.settings import CloudSettings
-from edge.settings import EdgeSettings, require_loopback
+from common.binding import require_loopback
 from gateway.auth.config import AuthSettings, OutboundAuthSettings
 from gateway.backends.fields import ALL, CLOUD_FIELDS
-
-CONFIG_ENV = "HYBRIDGATE_CONFIG"
 
 
 class ConfigError(RuntimeError):
@@ -206,12 +201,12 @@ class BackendsSettings(BaseModel):
     cloud: CloudBackendSettings = CloudBackendSettings()
 
 
-class Settings(BaseSettings):
-    """Everything hybridgate reads at start-up. Built by `load_settings`, never at import."""
+class GatewaySettings(BaseModel):
+    """Everything the gateway itself reads: its sections of hybridgate.yaml. The
+    command line's `Settings` (gateway.cli.settings) adds the edge and cloud sections
+    and reads the file and env; the gateway types against this model only."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="HYBRIDGATE_", env_nested_delimiter="__", extra="forbid"
-    )
+    model_config = ConfigDict(extra="forbid")
 
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
@@ -219,8 +214,6 @@ class Settings(BaseSettings):
     policy: PolicySettings = PolicySettings()
     audit: AuditSettings = AuditSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
-    edge: EdgeSettings = EdgeSettings()
-    cloud: CloudSettings = CloudSettings()
     # Extra CA bundle for outbound TLS (identity provider, backends), from the
     # conventional SSL_CERT_FILE variable, so a private CA needs no code change.
     ssl_cert_file: Path | None = Field(
@@ -228,46 +221,12 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _public_bind_needs_entra(self) -> Settings:
+    def _public_bind_needs_entra(self) -> GatewaySettings:
         # Dev tokens are minted by anyone with the local key file, so a dev-mode
         # gateway must not be reachable from other machines.
         if self.auth.mode != "entra":
             require_loopback(self.server.host, "server", reason="auth.mode is dev")
         return self
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The YAML file arrives as init kwargs; env vars must win over it.
-        return (env_settings, init_settings)
-
-
-def load_settings(config_path: Path | None = None) -> Settings:
-    """Reads the YAML (from the argument, else $HYBRIDGATE_CONFIG, else none) plus env."""
-    env_path = os.environ.get(CONFIG_ENV)
-    path = config_path or (Path(env_path) if env_path else None)
-    data = _read_yaml(path) if path is not None else {}
-    try:
-        return Settings(**data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from exc
-
-
-def with_overrides(settings: Settings, section: str, changes: dict[str, Any]) -> Settings:
-    """Settings with command-line values applied to one section, validated as a whole
-    (a --host on the command line meets the same rules as one in the YAML)."""
-    data = settings.model_dump()
-    data[section] = data[section] | changes
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, None)) from exc
 
 
 def read_secret(env_var: str | None, file: Path | None) -> str:
@@ -283,25 +242,3 @@ def read_secret(env_var: str | None, file: Path | None) -> str:
         except OSError as exc:
             raise ConfigError(f"cannot read secret file {file}: {exc.strerror}") from exc
     raise ConfigError("no secret source configured")
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections")
-    return data
-
-
-def _describe(exc: ValidationError, path: Path | None) -> str:
-    source = str(path) if path is not None else "settings"
-    lines = [
-        f"{source}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-    ]
-    return "\n".join(lines)

@@ -19,7 +19,7 @@ from gateway.classify.signals import Level
 from gateway.errors import InvalidRequest
 from gateway.policy.loader import PolicyError, parse_policy
 from gateway.policy.replay import Replayer
-from gateway.settings import Settings
+from gateway.settings import GatewaySettings
 
 router = APIRouter()
 
@@ -48,7 +48,7 @@ async def policy_status(pipeline: PipelineDep, caller: AdminDep) -> dict[str, An
 async def policy_replay(
     body: ReplayRequest, request: Request, pipeline: PipelineDep, caller: AdminDep
 ) -> dict[str, Any]:
-    settings: Settings = request.app.state.settings
+    settings: GatewaySettings = request.app.state.settings
     # classifiers_from in the candidate is read relative to the active policy.
     anchor = pipeline.policies.current.path.parent / "candidate.yaml"
     try:

@@ -7,7 +7,7 @@ from functools import partial
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from edge.disconnect import unless_disconnected
+from common.disconnect import unless_disconnected
 from gateway.api.deps import CallerDep, PipelineDep
 from gateway.auth.authenticator import Caller
 from gateway.context import Endpoint, RequestContext

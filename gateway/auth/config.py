@@ -1,4 +1,4 @@
-"""Settings models for authentication; `gateway.settings.Settings` embeds them."""
+"""Settings models for authentication; `gateway.settings.GatewaySettings` embeds them."""
 
 from __future__ import annotations
 

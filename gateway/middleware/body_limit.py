@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.errors import error_response
+from common.errors import error_response
 from gateway.errors import PayloadTooLarge
 
 

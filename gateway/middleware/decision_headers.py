@@ -16,7 +16,7 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.errors import InternalError, error_response
+from common.errors import InternalError, error_response
 from gateway.policy.decision import NO_POLICY_REVISION
 from gateway.record import RequestRecord
 

@@ -19,7 +19,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.errors import OpenAIError, error_response
+from common.errors import OpenAIError, error_response
 from gateway.audit.log import AuditLog
 from gateway.record import RequestRecord
 from gateway.telemetry.metrics import Metrics

@@ -13,7 +13,7 @@ import helm_python as helm
 import pytest
 import yaml
 
-from gateway.settings import Settings
+from gateway.cli.settings import Settings
 from gateway.telemetry.metrics import Metrics
 from tests.deploy.chart import ROOT, VALUE_SETS, find, lint, one, render
 

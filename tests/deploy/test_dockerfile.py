@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gateway.settings import ConfigError, load_settings
+from gateway.cli.settings import ConfigError, load_settings
 from tests.deploy.chart import ROOT
 
 DOCKERFILE = ROOT / "Dockerfile"

@@ -15,7 +15,7 @@ import pytest
 from openai import OpenAI
 
 from cloud.local import session_members
-from gateway.stack import COMPLEX_EXAMPLE
+from gateway.cli.stack import COMPLEX_EXAMPLE
 from tests.processes import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ray]

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from gateway.stack import COMPLEX_EXAMPLE
+from gateway.cli.stack import COMPLEX_EXAMPLE
 from tests.e2e.test_up import alive, children_of
 from tests.fakes.upstream import faulty_upstream
 from tests.processes import free_port

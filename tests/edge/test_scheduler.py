@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from common.errors import ContextLengthExceeded, EngineUnavailable, QueueFull
 from edge.engine import (
     Delta,
     Failed,
@@ -22,7 +23,6 @@ from edge.engine import (
     SlotEvent,
     Started,
 )
-from edge.errors import ContextLengthExceeded, EngineUnavailable, QueueFull
 from edge.scheduler import Scheduler
 
 OPTIONS = SamplingOptions(max_tokens=3)

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from edge.errors import InvalidRequest, UnsupportedParameter
+from common.errors import InvalidRequest, UnsupportedParameter
 from edge.schemas import ChatCompletionRequest, CompletionRequest, check_supported
 
 BASE: dict[str, Any] = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}

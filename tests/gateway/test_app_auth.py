@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from gateway.api.deps import AdminDep
 from gateway.app import create_app
 from gateway.classify.registry import Classifiers
-from gateway.settings import load_settings
+from gateway.cli.settings import load_settings
 from tests.conftest import API_AUDIENCE, OTHER_TENANT, TENANT
 from tests.fakes.entra import APP_ROLE, FakeEntra
 

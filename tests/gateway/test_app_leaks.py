@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.classify.registry import Classifiers
-from gateway.settings import load_settings
+from gateway.cli.settings import load_settings
 from tests.conftest import DEFAULT_POLICY
 from tests.fakes.recording import RecordingBackend
 from tests.processes import dev_token

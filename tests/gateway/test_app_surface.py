@@ -21,7 +21,7 @@ from gateway.app import create_app
 from gateway.audit.files import discover
 from gateway.audit.query import iter_events
 from gateway.classify.registry import Classifiers
-from gateway.settings import load_settings
+from gateway.cli.settings import load_settings
 from tests.fakes.recording import RecordingBackend
 from tests.processes import dev_token
 

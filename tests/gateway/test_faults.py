@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.classify.registry import Classifiers
-from gateway.settings import load_settings
+from gateway.cli.settings import load_settings
 from tests.conftest import DEFAULT_POLICY
 from tests.fakes.upstream import FaultyUpstream, faulty_upstream
 from tests.gateway.test_app import Recorder

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.backends.fields import ALL, CLOUD_FIELDS, forwarded
-from gateway.settings import ConfigError, Settings, with_overrides
+from gateway.cli.settings import ConfigError, Settings, with_overrides
 
 
 def test_fields_off_the_list_are_dropped_and_named() -> None:

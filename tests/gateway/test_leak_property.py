@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 
 from gateway.app import create_app
 from gateway.classify.registry import Classifiers
-from gateway.settings import load_settings
+from gateway.cli.settings import load_settings
 from tests.conftest import DEFAULT_POLICY
 from tests.fakes.recording import RecordingBackend
 from tests.gateway.leak_probe import Probe, leaked, probes

@@ -20,6 +20,7 @@ from gateway.auth.principal import Principal
 from gateway.backends.edge_load import EdgeLoad, EdgeSlots
 from gateway.backends.upstream import Upstream
 from gateway.classify.registry import Classifiers
+from gateway.cli.settings import load_settings
 from gateway.context import Endpoint, RequestContext
 from gateway.errors import PolicyDenied
 from gateway.pipeline import Body, Pipeline, Streamed, Whole
@@ -27,7 +28,6 @@ from gateway.policy.decision import Decision, Route
 from gateway.policy.loader import PolicyStore
 from gateway.record import RequestRecord
 from gateway.schemas import ChatCompletionRequest
-from gateway.settings import load_settings
 from tests.conftest import DEFAULT_POLICY
 
 COMPLEX = (

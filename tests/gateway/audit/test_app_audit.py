@@ -21,7 +21,7 @@ from gateway.audit.files import discover
 from gateway.audit.query import iter_events
 from gateway.audit.verify import verify
 from gateway.classify.registry import Classifiers
-from gateway.settings import load_settings
+from gateway.cli.settings import load_settings
 from tests.conftest import DEFAULT_POLICY
 from tests.processes import dev_token
 

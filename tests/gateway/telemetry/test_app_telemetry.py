@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from gateway.app import Exporters, create_app
 from gateway.classify.registry import Classifiers
-from gateway.settings import load_settings
+from gateway.cli.settings import load_settings
 from tests.gateway.audit.test_app_audit import backend, chat, mixed_requests
 from tests.processes import dev_token, free_port
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge.errors import ContextLengthExceeded, QueueFull, error_body, field_path
+from common.errors import ContextLengthExceeded, QueueFull, error_body, field_path
 
 
 @pytest.mark.parametrize(

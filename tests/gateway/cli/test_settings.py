@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.settings import ConfigError, Settings, load_settings, with_overrides
+from gateway.cli.settings import ConfigError, Settings, load_settings, with_overrides
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from starlette.requests import Request
 
-from edge.errors import ClientDisconnected
+from common.errors import ClientDisconnected
 
 T = TypeVar("T")
 

@@ -18,8 +18,8 @@ from types import FrameType
 
 import httpx
 
+from gateway.cli.settings import Settings
 from gateway.healthcheck import readyz_url
-from gateway.settings import Settings
 
 READY_TIMEOUT_S = 180.0
 PR_SET_PDEATHSIG = 1

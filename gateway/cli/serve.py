@@ -1,0 +1,145 @@
+"""The commands that run servers: `up`, `serve`, `edge serve` and `cloud up|down`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from gateway.cli.command import given
+from gateway.cli.settings import Settings, with_overrides
+
+# Open streams get this long to finish on Ctrl-C; then they are cut and, on the edge,
+# their generation cancelled.
+GRACEFUL_SHUTDOWN_S = 5
+
+# Pinned rather than "auto": Ray brings uvloop and httptools, which uvicorn would then
+# pick; everything here was built and tested on asyncio and h11, and the header size
+# limit below is h11's.
+SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
+
+
+def _run_server(server: Any) -> int:
+    """Runs a uvicorn server until SIGINT or SIGTERM. uvicorn shuts down gracefully and
+    then re-raises the signal; for SIGINT that is a KeyboardInterrupt, which is how
+    this command is meant to stop, not an error with a traceback."""
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from gateway import access_log
+    from gateway.app import create_app
+    from gateway.policy.loader import load_policy
+
+    settings = with_overrides(settings, "server", given(args, "host", "port"))
+    load_policy(settings.policy.file)  # refuse to start on a bad policy, with file:line
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.server.host,
+        port=settings.server.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        **SERVER_IMPLEMENTATION,
+        # Room for a 16 KiB Authorization header plus the rest, so that an oversized
+        # token gets the gateway's own 401 instead of h11's bare 400.
+        h11_max_incomplete_event_size=64 * 1024,
+    )
+    server = uvicorn.Server(config)  # Config() sets up uvicorn's loggers
+    access_log.install()
+    return _run_server(server)
+
+
+def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from edge.server import create_edge_app
+    from gateway import access_log
+
+    overrides = given(args, "host", "port", "model_path", "model_id")
+    edge = with_overrides(settings, "edge", overrides).edge
+    config = uvicorn.Config(
+        create_edge_app(edge),
+        host=edge.host,
+        port=edge.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        **SERVER_IMPLEMENTATION,
+    )
+    server = uvicorn.Server(config)
+    access_log.install()
+    return _run_server(server)
+
+
+def _cloud_up(args: argparse.Namespace, settings: Settings) -> int:
+    from cloud import local
+
+    cloud = with_overrides(settings, "cloud", given(args, "host", "port")).cloud
+    try:
+        if args.foreground:
+            return local.run(cloud)
+        running, seconds = local.start(cloud, settings.server.state_dir, args.config)
+    except local.CloudError as exc:
+        print(f"hybridgate cloud: {exc}", file=sys.stderr)
+        return 1
+    print(f"hybridgate cloud: {cloud.model_id} ready at {running.url}/v1 after {seconds:.1f}s")
+    print("hybridgate cloud down stops it.")
+    return 0
+
+
+def _cloud_down(args: argparse.Namespace, settings: Settings) -> int:
+    from cloud import local
+
+    try:
+        stopped = local.stop(settings.server.state_dir)
+    except local.CloudError as exc:
+        print(f"hybridgate cloud: {exc}", file=sys.stderr)
+        return 1
+    print("hybridgate cloud: stopped" if stopped else "hybridgate cloud: was not running")
+    return 0
+
+
+def _up(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.cli.stack import run_stack
+
+    return run_stack(settings, args.config)
+
+
+def add_commands(commands: Any) -> None:
+    up = commands.add_parser("up", help="start the local stack (edge server + gateway)")
+    up.set_defaults(func=_up)
+
+    serve = commands.add_parser("serve", help="start the gateway only")
+    _bind_options(serve)
+    serve.set_defaults(func=_serve)
+
+    edge = commands.add_parser("edge", help="the edge inference server")
+    edge_commands = edge.add_subparsers(dest="edge_command", required=True)
+    edge_serve = edge_commands.add_parser("serve", help="start the edge server")
+    _bind_options(edge_serve)
+    edge_serve.add_argument("--model", dest="model_path", type=Path, help="any GGUF file")
+    edge_serve.add_argument("--model-id", help="the model name clients send")
+    edge_serve.set_defaults(func=_edge_serve)
+
+    cloud = commands.add_parser("cloud", help="the local Ray Serve cloud")
+    cloud_commands = cloud.add_subparsers(dest="cloud_command", required=True)
+    cloud_up = cloud_commands.add_parser(
+        "up", help="start a local Ray head and deploy the cloud app"
+    )
+    _bind_options(cloud_up)
+    cloud_up.add_argument(
+        "--foreground", action="store_true", help="run in the foreground until Ctrl-C"
+    )
+    cloud_up.set_defaults(func=_cloud_up)
+    cloud_down = cloud_commands.add_parser("down", help="stop the local cloud `cloud up` started")
+    cloud_down.set_defaults(func=_cloud_down)
+
+
+def _bind_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on")
+    parser.add_argument("--port", type=int, help="port to listen on")

@@ -1,7 +1,7 @@
 # hybridgate edge appliance: the gateway and the edge server (SmolLM2 on llama.cpp) in
 # one image that needs nothing from the network at run time. Build with `make image`,
 # which passes the Makefile's llama.cpp flags and, where no registry can be reached,
-# a locally built base image (deploy/build-base.sh). See README, "Deploy".
+# a locally built base image (deploy/build-base.sh). See docs/deployment.md.
 
 # Any Debian bookworm image with python3 (>= 3.11) and its venv module.
 ARG BASE_IMAGE=python:3.11-slim-bookworm

@@ -20,7 +20,7 @@ endif
 # pins many libraries of its own: it lives in a venv of its own.
 TOOLS := .venv-tools
 CHECKOV_VERSION := 3.3.30
-# The container image (see README, Deploy). BASE_IMAGE empty: the Dockerfile's default,
+# The container image (see docs/deployment.md). BASE_IMAGE empty: the Dockerfile's default,
 # python:3.11-slim-bookworm; `make image-local` builds a base from Debian's packages.
 IMAGE ?= localhost/hybridgate:latest
 BASE_IMAGE ?=

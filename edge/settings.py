@@ -20,7 +20,7 @@ class EngineSettings(BaseModel):
     model_path: Path | None = None
     model_id: str = "smollm2-135m-instruct"
     # Sequences decoded together in one batch: each request holds one slot while it
-    # runs. KV memory is parallel x n_ctx tokens (see README, Edge engine).
+    # runs. KV memory is parallel x n_ctx tokens (see docs/edge-engine.md).
     parallel: int = Field(default=8, ge=1, le=64)
     # Context of each slot, in tokens: the longest prompt plus completion one request
     # may have.

@@ -1,8 +1,8 @@
-"""What one request did, collected as it runs, and the audit event made from it.
+"""The audit event made from a request's `RequestRecord` (`gateway.record`).
 
-The event is made from the request's `RequestRecord` (`gateway.record`). The event is shaped like an
-OPA decision log entry, around the decision JSON of ARCHITECTURE.md. It holds no
-prompt text and no detected values: only entity types and counts.
+The event is shaped like an OPA decision log entry, around the decision JSON
+(docs/audit-and-telemetry.md). It holds no prompt text and no detected values: only
+entity types and counts.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from gateway.healthcheck import readyz_url
 READY_TIMEOUT_S = 180.0
 PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_S = 15.0
-# The README's example of a prompt the default policy sends to the cloud.
+# The quickstart's example (README) of a prompt the default policy sends to the cloud.
 COMPLEX_EXAMPLE = (
     "Compare the trade-offs between optimistic and pessimistic locking in a distributed "
     "database, and explain step by step when each one is the better choice."

@@ -118,7 +118,7 @@ class EdgeShare(BaseModel):
 
 
 class Limits(BaseModel):
-    """Fair shares, per gateway replica (see README)."""
+    """Fair shares, per gateway replica (see docs/policy.md)."""
 
     model_config = ConfigDict(extra="forbid")
 

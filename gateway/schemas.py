@@ -6,12 +6,13 @@ every other field through, so a backend can answer for what it supports.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The models a caller may ask the gateway for; each policy's `model` leaf matches them.
 VirtualModel = Literal["auto", "edge", "cloud"]
-VIRTUAL_MODELS: tuple[VirtualModel, ...] = ("auto", "edge", "cloud")
+VIRTUAL_MODELS: tuple[VirtualModel, ...] = get_args(VirtualModel)
 
 
 class ContentPart(BaseModel):

@@ -7,11 +7,11 @@ its path, so editing recognizers is a safe policy edit.
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-LevelName = Literal["public", "internal", "confidential", "restricted"]
+from gateway.classify.signals import LevelName
+
 ENTITY_NAME = r"^[A-Z][A-Z0-9_]*$"
 
 

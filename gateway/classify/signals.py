@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+
+# A level as the policy YAML, the decision JSON and the metrics spell it: the names
+# of `Level`, lower-cased (a test keeps the two in step).
+LevelName = Literal["public", "internal", "confidential", "restricted"]
+LEVEL_NAMES: tuple[LevelName, ...] = get_args(LevelName)
 
 
 class Level(IntEnum):

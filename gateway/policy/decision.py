@@ -4,14 +4,20 @@ core of each audit event)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from gateway.classify.signals import Signals
 
+# The one vocabulary of where requests go. A route is a backend a request is sent to
+# (and the x-hybridgate-route header); a decision may also deny; a rule may also ask
+# for redact-then-cloud, which decides "cloud" with the body redacted.
 Route = Literal["edge", "cloud"]
+ROUTES: tuple[Route, ...] = get_args(Route)
+# Spelled out rather than composed, so that the policy's JSON schema keeps one enum.
+DecisionRoute = Literal["edge", "cloud", "deny"]
+RuleRoute = Literal["edge", "cloud", "redact_then_cloud"]
 # Sent in x-hybridgate-policy-revision before a policy is known (a 400, a 401).
 NO_POLICY_REVISION = "none"
-DecisionRoute = Literal["edge", "cloud", "deny"]
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.classify.options import ClassifierOptions, LevelName
+from gateway.classify.options import ClassifierOptions
+from gateway.classify.signals import LevelName
+from gateway.policy.decision import RuleRoute
 from gateway.policy.leaves import LEAVES
+from gateway.schemas import VirtualModel
 
-RouteName = Literal["edge", "cloud", "redact_then_cloud"]
 # Content no recognizer can read (see gateway.classify.extract): it reaches the cloud
 # only through a rule that names its kind.
 UnclassifiedKind = Literal["token_ids", "image", "audio", "file", "other"]
-VirtualModelName = Literal["auto", "edge", "cloud"]
 # The leaf tests a condition may hold, in order; each is a field of Condition below.
 LEAF_TESTS = tuple(LEAVES)
 
@@ -40,7 +41,7 @@ class Condition(BaseModel):
     groups_any: list[str] | None = None
     tenants_any: list[str] | None = None
     apps_any: list[str] | None = None
-    model: VirtualModelName | None = None
+    model: VirtualModel | None = None
     prompt_tokens_over: int | None = Field(default=None, ge=0)
     max_tokens_over: int | None = Field(default=None, ge=0)
     edge_queue_over: int | None = Field(default=None, ge=0)
@@ -62,7 +63,7 @@ class Rule(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     description: str = ""
     when: Condition
-    route: RouteName | None = None
+    route: RuleRoute | None = None
     deny: str | None = None  # the message the caller gets with the 403
     # Where to go when the chosen backend is unavailable; only towards the edge.
     fallback: Literal["edge"] | None = None

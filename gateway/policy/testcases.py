@@ -20,14 +20,12 @@ from gateway.auth.principal import Principal
 from gateway.backends.fields import CLOUD_FIELDS, forwarded
 from gateway.classify.extract import classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
-from gateway.classify.signals import ComplexitySignal, Level, SensitivitySignal, Signals
+from gateway.classify.signals import ComplexitySignal, Level, LevelName, SensitivitySignal, Signals
 from gateway.policy.decision import Decision
 from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import PolicyError, load_policy
 from gateway.policy.model import Policy
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
-
-LevelName = Literal["public", "internal", "confidential", "restricted"]
 
 
 class SignalsSpec(BaseModel):

@@ -15,14 +15,14 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from gateway.backends.edge_load import EdgeSlots
+from gateway.classify.signals import LEVEL_NAMES
+from gateway.policy.decision import ROUTES
 from gateway.record import RequestRecord
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 BREAKER_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 RECENT_EDGE_REQUESTS = 100
-LEVELS = ("public", "internal", "confidential", "restricted")
-BACKENDS = ("edge", "cloud")
 REFUSAL_REASONS = ("requests", "tokens", "concurrent", "edge_busy", "edge_share")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -177,17 +177,17 @@ class Metrics:
     def _initialise_labels(self) -> None:
         # Series with known label values exist from the start, at zero, so dashboards
         # and alerts see them before the first request of each kind.
-        for level in LEVELS:
+        for level in LEVEL_NAMES:
             self.decisions.labels(level)
         self.fallbacks.labels("cloud->edge")
-        for backend in BACKENDS:
+        for backend in ROUTES:
             self.ttft.labels(backend)
             self.inter_token.labels(backend)
             self.queue.labels(backend)
             self.tokens.labels(backend, "in")
             self.tokens.labels(backend, "out")
             self.ratio.labels(backend)
-        for route in (*BACKENDS, "deny"):
+        for route in (*ROUTES, "deny"):
             self.latency.labels(route)
 
     def watch(

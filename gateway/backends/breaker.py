@@ -1,6 +1,7 @@
 """A circuit breaker per backend: after `threshold` consecutive failures it opens and
 fails requests at once; after `cooldown_s` it lets one trial through (half-open), whose
-outcome closes or re-opens it."""
+outcome closes or re-opens it. A successful health probe (the edge's load poll) ends
+the cooldown early, so a restarted backend is tried again within a poll interval."""
 
 from __future__ import annotations
 
@@ -47,6 +48,14 @@ class CircuitBreaker:
             self._failures = 0
             self._opened_at = None
             self._trial_running = False
+
+    def probe_succeeded(self) -> None:
+        """A health probe found the backend ready: an open breaker need not sit out the
+        rest of its cooldown, and lets its one trial through now. Only a real request
+        closes it, since a ready probe does not prove that requests succeed."""
+        with self._lock:
+            if self._opened_at is not None and not self._trial_running:
+                self._opened_at = min(self._opened_at, self._clock() - self._cooldown_s)
 
     def record_failure(self) -> None:
         with self._lock:

@@ -63,6 +63,10 @@ class EdgeLoad:
 
     async def refresh(self) -> None:
         self.slots = parse_readyz(await self._edge.get_json("/readyz"))
+        if self.slots is not None:
+            # The edge is back (a restart after a crash, say): the breaker need not
+            # refuse sensitive work for the rest of its cooldown.
+            self._edge.breaker.probe_succeeded()
 
     async def run(self) -> None:
         while True:

@@ -47,3 +47,24 @@ def test_a_success_resets_the_count() -> None:
     breaker.record_success()
     breaker.record_failure()
     assert breaker.state == "closed"
+
+
+def test_a_ready_probe_ends_the_cooldown_but_only_a_request_closes_it() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cooldown_s=10, clock=clock)
+    breaker.record_failure()
+    clock.now = 1
+    assert breaker.state == "open"
+    breaker.probe_succeeded()
+    assert breaker.state == "half_open"
+    assert breaker.allow()  # the trial goes now, not at t=10
+    breaker.probe_succeeded()  # a probe during the trial changes nothing
+    assert not breaker.allow()
+    breaker.record_failure()
+    assert breaker.state == "open"
+
+
+def test_a_ready_probe_leaves_a_closed_breaker_closed() -> None:
+    breaker = CircuitBreaker(threshold=3, cooldown_s=10, clock=Clock())
+    breaker.probe_succeeded()
+    assert breaker.state == "closed"

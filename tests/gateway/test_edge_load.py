@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.backends.edge_load import EdgeSlots, parse_readyz
+from gateway.backends.breaker import CircuitBreaker
+from gateway.backends.edge_load import EdgeLoad, EdgeSlots, parse_readyz
 
 
 def test_slots_and_queue_are_read() -> None:
@@ -37,3 +38,32 @@ def test_an_answer_that_does_not_say_is_unknown(body: object) -> None:
 
 def test_occupancy_of_no_slots_is_zero() -> None:
     assert EdgeSlots(0, 0, 0).occupancy == 0.0
+
+
+class _Edge:
+    """What EdgeLoad reads: a /readyz body and the edge's breaker."""
+
+    def __init__(self, body: object) -> None:
+        self.body = body
+        self.breaker = CircuitBreaker(threshold=1, cooldown_s=3600)
+
+    async def get_json(self, path: str) -> object:
+        return self.body
+
+
+async def test_a_ready_edge_ends_its_breakers_cooldown() -> None:
+    edge = _Edge({"slots_busy": 0, "slots_total": 8, "queue_depth": 0})
+    edge.breaker.record_failure()
+    load = EdgeLoad(edge, 0.5)  # type: ignore[arg-type]
+    await load.refresh()
+    assert edge.breaker.state == "half_open"
+    assert load.in_flight == 0
+
+
+async def test_an_edge_that_does_not_answer_leaves_its_breaker_open() -> None:
+    edge = _Edge(None)
+    edge.breaker.record_failure()
+    load = EdgeLoad(edge, 0.5)  # type: ignore[arg-type]
+    await load.refresh()
+    assert edge.breaker.state == "open"
+    assert load.in_flight is None

@@ -1,0 +1,444 @@
+"""Soak and chaos: the gateway, a real edge server and a recording cloud under a steady
+mix of callers, one of them abusive, while the edge is killed, the cloud is stopped and
+restarted and the gateway is sent SIGTERM and restarted. Loopback only.
+
+The soak plays the supervisor itself (it restarts what it kills), so what it measures
+is the gateway's behaviour around the faults. The cloud is `bench.recording_cloud`,
+which keeps every body it receives: the report counts the sensitive values planted in
+the prompts that reached it (the target is 0).
+
+Reports requests by outcome, gateway and edge RSS (warm, mid-run, before the faults,
+end), P50/P99 latency per route, every 5xx with its cause, audit events against
+requests answered, `audit verify` across the restarts, and the well-behaved callers'
+P99 before and after the abusive one starts.
+
+    .venv/bin/python -m bench.soak [--duration 600] [--users 3] [--abuser-threads 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from bench.common import free_port, percentile
+from gateway.auth.config import DevAuthSettings
+from gateway.auth.dev import load_or_create_key, mint_dev_token
+from gateway.cli.stack import Child
+
+POLICY = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
+# Each caller's quota in the soak: what a well-behaved user stays within and the
+# abusive one does not.
+SOAK_LIMITS = {
+    "key": "user",
+    "default": {"requests_per_minute": 240, "concurrent": 2},
+    "edge": {"concurrent": 8, "max_share": 0.5},
+}
+COMPLEX = (
+    "Compare the trade-offs between optimistic and pessimistic locking in a distributed "
+    "database, and explain step by step when each one is the better choice."
+)
+ABUSER_PAUSE_S = 0.05
+SIMPLE = ("What is the capital of Japan?", "Say hello.", "Name a colour.", "What is 2 plus 2?")
+
+
+def _luhn_card(rng: random.Random) -> str:
+    digits = [4] + [rng.randrange(10) for _ in range(14)]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        total += d if i % 2 else (d * 2 - 9 if d * 2 > 9 else d * 2)
+    check = (10 - total % 10) % 10
+    number = "".join(map(str, digits)) + str(check)
+    return " ".join(number[i : i + 4] for i in range(0, 16, 4))
+
+
+def sensitive_prompt(rng: random.Random) -> tuple[str, str]:
+    """A complex-sounding prompt (it would go to the cloud if it were not sensitive)
+    carrying one planted value; returns (prompt, value)."""
+    kind = rng.randrange(3)
+    if kind == 0:
+        value = f"{rng.randrange(100, 665)}-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}"
+        return f"{COMPLEX} My SSN is {value}, keep it in mind.", value
+    if kind == 1:
+        value = _luhn_card(rng)
+        return f"{COMPLEX} Charge card {value} for the design review.", value
+    value = f"patient{rng.randrange(10**6)}@contoso.com"
+    return f"{COMPLEX} Mail the diabetes diagnosis to {value}.", value
+
+
+@dataclass
+class Result:
+    at: float  # seconds since the soak started
+    user: str
+    kind: str  # simple | complex | sensitive
+    status: int | None  # None: no HTTP answer (connection refused or reset)
+    route: str | None
+    error: str | None
+    latency_s: float
+
+
+@dataclass
+class Soak:
+    duration_s: float
+    users: int
+    abuser_threads: int
+    state: Path
+    results: list[Result] = field(default_factory=list)
+    planted: list[str] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)
+    rss: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    started: float = 0.0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def now(self) -> float:
+        return time.monotonic() - self.started
+
+    def record(self, result: Result, planted: str | None) -> None:
+        with self.lock:
+            self.results.append(result)
+            if planted:
+                self.planted.append(planted)
+
+
+class Stack:
+    """The processes under test, restartable one by one."""
+
+    def __init__(self, state: Path, record: Path) -> None:
+        self.state = state
+        self.record = record
+        self.edge_port, self.cloud_port, self.gateway_port = free_port(), free_port(), free_port()
+        policy = yaml.safe_load(POLICY.read_text())
+        policy["limits"] = SOAK_LIMITS
+        policy_file = state / "policy.yaml"
+        policy_file.write_text(yaml.safe_dump(policy, sort_keys=False))
+        self.env = dict(
+            os.environ,
+            HYBRIDGATE_SERVER__STATE_DIR=str(state),
+            HYBRIDGATE_POLICY__FILE=str(policy_file),
+            HYBRIDGATE_BACKENDS__EDGE__URL=f"http://127.0.0.1:{self.edge_port}",
+            HYBRIDGATE_BACKENDS__CLOUD__URL=f"http://127.0.0.1:{self.cloud_port}",
+            HYBRIDGATE_EDGE__DEFAULT_MAX_TOKENS="16",
+        )
+        self.children: dict[str, Child] = {}
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def start(self, name: str) -> None:
+        py = [sys.executable, "-m"]
+        if name == "edge":
+            argv = [*py, "gateway.cli", "edge", "serve", "--port", str(self.edge_port)]
+            ready = f"http://127.0.0.1:{self.edge_port}/readyz"
+        elif name == "cloud":
+            argv = [*py, "bench.recording_cloud", "--port", str(self.cloud_port)]
+            argv += ["--record", str(self.record)]
+            ready = f"http://127.0.0.1:{self.cloud_port}/readyz"
+        else:
+            argv = [*py, "gateway.cli", "serve", "--port", str(self.gateway_port)]
+            ready = f"{self.gateway_url}/readyz"
+        child = Child(name, argv, self.env)
+        self.children[name] = child
+        child.wait_ready(ready, timeout_s=180)
+
+    def pid(self, name: str) -> int:
+        return self.children[name].process.pid
+
+    def signal(self, name: str, sig: signal.Signals) -> int | None:
+        process = self.children[name].process
+        process.send_signal(sig)
+        try:
+            return process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+
+    def stop_all(self) -> None:
+        for child in reversed(list(self.children.values())):
+            child.stop()
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def call(
+    client: httpx.Client, url: str, token: str, prompt: str, stream: bool
+) -> tuple[int | None, str | None, str | None]:
+    body = {"model": "auto", "messages": [{"role": "user", "content": prompt}], "max_tokens": 16}
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        if stream:
+            with client.stream(
+                "POST", f"{url}/v1/chat/completions", json=body | {"stream": True}, headers=headers
+            ) as response:
+                text = "".join(response.iter_text())
+                route = response.headers.get("x-hybridgate-route")
+                error = _stream_error(text) if response.status_code == 200 else _error(text)
+                return response.status_code, route, error
+        response = client.post(f"{url}/v1/chat/completions", json=body, headers=headers)
+        error = _error(response.text) if response.status_code >= 400 else None
+        return response.status_code, response.headers.get("x-hybridgate-route"), error
+    except httpx.HTTPError as exc:
+        return None, None, type(exc).__name__
+
+
+def _error(text: str) -> str | None:
+    try:
+        error = json.loads(text).get("error", {})
+    except ValueError:
+        return "not json"
+    return str(error.get("code") or error.get("type") or "error")
+
+
+def _stream_error(text: str) -> str | None:
+    if "data: [DONE]" not in text:
+        return "stream_incomplete"
+    for line in text.splitlines():
+        if line.startswith('data: {"error"'):
+            return _error(line[6:])
+    return None
+
+
+def caller(soak: Soak, stack: Stack, user: str, token: str, abusive: bool, seed: int) -> None:
+    rng = random.Random(seed)
+    with httpx.Client(timeout=120) as client:
+        while not soak.stop.is_set():
+            planted = None
+            roll = rng.random()
+            if abusive:
+                kind, prompt = "simple", rng.choice(SIMPLE)
+            elif roll < 0.3:
+                kind = "sensitive"
+                prompt, planted = sensitive_prompt(rng)
+            elif roll < 0.5:
+                kind, prompt = "complex", COMPLEX
+            else:
+                kind, prompt = "simple", rng.choice(SIMPLE)
+            sent = time.monotonic()
+            status, route, error = call(
+                client, stack.gateway_url, token, prompt, rng.random() < 0.5
+            )
+            latency = time.monotonic() - sent
+            soak.record(Result(soak.now(), user, kind, status, route, error, latency), planted)
+            if status is None:
+                time.sleep(0.5)  # the gateway is down: retry as a client library would
+            elif abusive:
+                # Far above its quota, yet paced so that the soak's own client does not
+                # take the two cores from the processes under test.
+                time.sleep(ABUSER_PAUSE_S)
+            else:
+                time.sleep(rng.uniform(0.2, 0.6))  # a person reads the answer
+
+
+def token_for(state: Path, user: str) -> str:
+    return mint_dev_token(
+        load_or_create_key(state),
+        DevAuthSettings(),
+        user=user,
+        roles=[],
+        scopes=["access_as_user"],
+        ttl_s=24 * 3600,
+    )
+
+
+def sample_rss(soak: Soak, stack: Stack, label: str) -> None:
+    for name in ("gateway", "edge"):
+        soak.rss.setdefault(name, []).append((label, rss_kib(stack.pid(name))))
+
+
+def run(duration_s: float, users: int, abuser_threads: int, state: Path) -> dict[str, Any]:
+    record = state / "cloud-received.jsonl"
+    stack = Stack(state, record)
+    soak = Soak(duration_s, users, abuser_threads, state)
+    for name in ("edge", "cloud", "gateway"):
+        stack.start(name)
+    threads: list[threading.Thread] = []
+    soak.started = time.monotonic()
+
+    def spawn(user: str, abusive: bool, seed: int) -> None:
+        token = token_for(state, user)
+        thread = threading.Thread(
+            target=caller, args=(soak, stack, user, token, abusive, seed), daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+
+    for i in range(users):
+        spawn(f"user{i}", False, i)
+    # (fraction of the run, what happens then): the abuser joins after a baseline;
+    # RSS is sampled before any fault; the faults come in the second half.
+    schedule = [
+        (0.10, "rss warm"),
+        (0.25, "abuser"),
+        (0.30, "rss mid"),
+        (0.50, "rss before faults"),
+        (0.55, "kill edge"),
+        (0.65, "restart cloud"),
+        (0.80, "restart gateway"),
+    ]
+    try:
+        for fraction, action in schedule:
+            while soak.now() < fraction * duration_s:
+                time.sleep(0.2)
+            if action.startswith("rss"):
+                sample_rss(soak, stack, action.removeprefix("rss "))
+            elif action == "abuser":
+                soak.faults.append(f"{soak.now():.0f}s: abusive caller starts")
+                for t in range(abuser_threads):
+                    spawn("abuser", True, 1000 + t)
+            elif action == "kill edge":
+                stack.signal("edge", signal.SIGKILL)
+                soak.faults.append(f"{soak.now():.0f}s: edge SIGKILLed")
+                stack.start("edge")
+                soak.faults.append(f"{soak.now():.0f}s: edge restarted and ready")
+            elif action == "restart cloud":
+                stack.signal("cloud", signal.SIGTERM)
+                soak.faults.append(f"{soak.now():.0f}s: cloud stopped")
+                time.sleep(min(10.0, duration_s * 0.03))
+                stack.start("cloud")
+                soak.faults.append(f"{soak.now():.0f}s: cloud restarted and ready")
+            else:
+                code = stack.signal("gateway", signal.SIGTERM)
+                soak.faults.append(f"{soak.now():.0f}s: gateway SIGTERM, exit status {code}")
+                stack.start("gateway")
+                soak.faults.append(f"{soak.now():.0f}s: gateway restarted and ready")
+        while soak.now() < duration_s:
+            time.sleep(0.2)
+        sample_rss(soak, stack, "end")
+    finally:
+        soak.stop.set()
+        for thread in threads:
+            thread.join(130)
+        stack.stop_all()
+    return report(soak, stack, record)
+
+
+def audit_events(state: Path) -> int:
+    directory = state / "audit"
+    return sum(
+        sum(1 for line in path.read_bytes().splitlines() if line.strip())
+        for path in directory.glob("audit*.jsonl")
+    )
+
+
+def audit_verifies(state: Path) -> tuple[bool, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "audit", "verify"],
+        env=dict(os.environ, HYBRIDGATE_SERVER__STATE_DIR=str(state)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return done.returncode == 0, (done.stdout + done.stderr).strip().splitlines()[-1:][0]
+
+
+def leaked(record: Path, planted: list[str]) -> list[str]:
+    """Planted values found in what the cloud received, as written or digits only."""
+    received = record.read_text() if record.exists() else ""
+    digits = "".join(ch for ch in received if ch.isdigit())
+    found = []
+    for value in planted:
+        bare = "".join(ch for ch in value if ch.isdigit())
+        if value in received or (bare and "@" not in value and bare in digits):
+            found.append(value)
+    return found
+
+
+def report(soak: Soak, stack: Stack, record: Path) -> dict[str, Any]:
+    results = soak.results
+    outcomes = Counter(
+        f"{r.status or 'no answer'} {r.error or ''}".strip()
+        + (f" ({r.user})" if r.user == "abuser" and r.status == 429 else "")
+        for r in results
+    )
+    latency = {
+        route: {
+            "p50_ms": round(percentile(samples, 50) * 1000),
+            "p99_ms": round(percentile(samples, 99) * 1000),
+            "count": len(samples),
+        }
+        for route in ("edge", "cloud")
+        if (samples := [r.latency_s for r in results if r.status == 200 and r.route == route])
+    }
+    server_errors = Counter(
+        f"{r.status} {r.error} at {r.at:.0f}s" for r in results if r.status and r.status >= 500
+    )
+    abuser_from, faults_from = 0.25 * soak.duration_s, 0.55 * soak.duration_s
+    others = [r for r in results if r.user != "abuser" and r.status == 200]
+    before = [r.latency_s for r in others if r.at < abuser_from]
+    during = [r.latency_s for r in others if abuser_from <= r.at < faults_from]
+    abuser = [r for r in results if r.user == "abuser"]
+    answered = sum(1 for r in results if r.status is not None)
+    events = audit_events(soak.state)
+    verified, verify_line = audit_verifies(soak.state)
+    growth = {
+        name: round(100 * (samples[2][1] - samples[0][1]) / samples[0][1], 1)
+        for name, samples in soak.rss.items()
+        if len(samples) >= 3 and samples[0][1]
+    }
+    return {
+        "duration_s": soak.duration_s,
+        "requests": len(results),
+        "outcomes": dict(outcomes.most_common()),
+        "faults": soak.faults,
+        "rss_kib": soak.rss,
+        "rss_growth_warm_to_before_faults_percent": growth,
+        "latency_by_route": latency,
+        "server_errors": dict(server_errors),
+        "audit": {
+            "requests_answered": answered,
+            "events": events,
+            "lost": answered - events,
+            "verify": verify_line,
+            "verified": verified,
+        },
+        "sensitive_requests": len(soak.planted),
+        "sensitive_values_at_cloud": leaked(record, soak.planted),
+        "cloud_bodies_received": sum(1 for _ in record.open()) if record.exists() else 0,
+        "abuser": {
+            "requests": len(abuser),
+            "limited_429": sum(1 for r in abuser if r.status == 429),
+            "answered_200": sum(1 for r in abuser if r.status == 200),
+        },
+        "others_p99_ms": {
+            "before_abuser": round(percentile(before, 99) * 1000) if before else None,
+            "with_abuser": round(percentile(during, 99) * 1000) if during else None,
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds")
+    parser.add_argument("--users", type=int, default=3)
+    parser.add_argument("--abuser-threads", type=int, default=6)
+    parser.add_argument("--state", type=Path, default=None, help="kept after the run")
+    args = parser.parse_args()
+    state = args.state or Path(tempfile.mkdtemp(prefix="hybridgate-soak-"))
+    state.mkdir(parents=True, exist_ok=True)
+    result = run(args.duration, args.users, args.abuser_threads, state)
+    print(json.dumps(result, indent=2))
+    print(f"state kept in {state}")
+
+
+if __name__ == "__main__":
+    main()

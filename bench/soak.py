@@ -100,6 +100,8 @@ class Soak:
     results: list[Result] = field(default_factory=list)
     planted: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
+    # (fault, from, to) in seconds since the start: the 5xx a fault explains.
+    windows: list[tuple[str, float, float]] = field(default_factory=list)
     rss: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = 0.0
@@ -306,21 +308,27 @@ def run(duration_s: float, users: int, abuser_threads: int, state: Path) -> dict
                 for t in range(abuser_threads):
                     spawn("abuser", True, 1000 + t)
             elif action == "kill edge":
+                began = soak.now()
                 stack.signal("edge", signal.SIGKILL)
                 soak.faults.append(f"{soak.now():.0f}s: edge SIGKILLed")
                 stack.start("edge")
                 soak.faults.append(f"{soak.now():.0f}s: edge restarted and ready")
+                soak.windows.append(("edge killed", began, soak.now()))
             elif action == "restart cloud":
+                began = soak.now()
                 stack.signal("cloud", signal.SIGTERM)
                 soak.faults.append(f"{soak.now():.0f}s: cloud stopped")
                 time.sleep(min(10.0, duration_s * 0.03))
                 stack.start("cloud")
                 soak.faults.append(f"{soak.now():.0f}s: cloud restarted and ready")
+                soak.windows.append(("cloud restarted", began, soak.now()))
             else:
+                began = soak.now()
                 code = stack.signal("gateway", signal.SIGTERM)
                 soak.faults.append(f"{soak.now():.0f}s: gateway SIGTERM, exit status {code}")
                 stack.start("gateway")
                 soak.faults.append(f"{soak.now():.0f}s: gateway restarted and ready")
+                soak.windows.append(("gateway restarted", began, soak.now()))
         while soak.now() < duration_s:
             time.sleep(0.2)
         sample_rss(soak, stack, "end")
@@ -363,6 +371,20 @@ def leaked(record: Path, planted: list[str]) -> list[str]:
     return found
 
 
+# A request answered this long after a fault's recovery may still have been caught by
+# it (a stream that began during the fault, a breaker's trial).
+FAULT_GRACE_S = 3.0
+
+
+def explained_by(soak: Soak, result: Result) -> str | None:
+    """The fault during which a request ended, if any."""
+    started = result.at - result.latency_s
+    for name, began, ended in soak.windows:
+        if result.at >= began and started <= ended + FAULT_GRACE_S:
+            return name
+    return None
+
+
 def report(soak: Soak, stack: Stack, record: Path) -> dict[str, Any]:
     results = soak.results
     outcomes = Counter(
@@ -380,7 +402,9 @@ def report(soak: Soak, stack: Stack, record: Path) -> dict[str, Any]:
         if (samples := [r.latency_s for r in results if r.status == 200 and r.route == route])
     }
     server_errors = Counter(
-        f"{r.status} {r.error} at {r.at:.0f}s" for r in results if r.status and r.status >= 500
+        f"{r.status} {r.error}: {explained_by(soak, r) or 'UNEXPLAINED'}"
+        for r in results
+        if r.status and r.status >= 500
     )
     abuser_from, faults_from = 0.25 * soak.duration_s, 0.55 * soak.duration_s
     others = [r for r in results if r.user != "abuser" and r.status == 200]
@@ -404,6 +428,12 @@ def report(soak: Soak, stack: Stack, record: Path) -> dict[str, Any]:
         "rss_growth_warm_to_before_faults_percent": growth,
         "latency_by_route": latency,
         "server_errors": dict(server_errors),
+        "unexplained_5xx": sum(
+            1 for r in results if r.status and r.status >= 500 and explained_by(soak, r) is None
+        ),
+        "not_openai_shaped_errors": sum(
+            1 for r in results if r.status and r.status >= 400 and r.error == "not json"
+        ),
         "audit": {
             "requests_answered": answered,
             "events": events,

@@ -6,7 +6,9 @@
      ├── ModelNotFound           404
      ├── QueueFull               429 + Retry-After
      ├── ClientDisconnected      499 (nobody is listening)
-     └── EngineUnavailable       503
+     ├── EngineUnavailable       503
+     ├── Draining                503 + Retry-After (new work while shutting down)
+     └── ShuttingDown            503 (work in flight when the drain deadline came)
 
 The gateway adds its own subclasses in `gateway.errors`.
 """
@@ -86,6 +88,24 @@ class EngineUnavailable(OpenAIError):
     status_code = 503
     error_type = "server_error"
     code = "engine_unavailable"
+
+
+class Draining(OpenAIError):
+    """The server is draining before it stops: another instance can take the request."""
+
+    status_code = 503
+    error_type = "server_error"
+    code = "draining"
+    retry_after_s = 1
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class ShuttingDown(OpenAIError):
+    status_code = 503
+    error_type = "server_error"
+    code = "shutting_down"
 
 
 def error_body(error: OpenAIError) -> dict[str, object]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from common.disconnect import unless_disconnected
+from common.drain import Drain
 from common.errors import InternalError, ModelNotFound, OpenAIError
 from edge.engine import Delta, Failed, Finished, Prompt, SamplingOptions, Started
 from edge.openai_format import Kind, ResponseBuilder, sse
@@ -59,9 +60,9 @@ async def _complete(
         # Errors found before the first token (context too long...) get a real status.
         await unless_disconnected(request, _first_event(handle))
         if body.stream:
-            return StreamingResponse(
-                _stream(handle, builder), media_type="text/event-stream", headers=SSE_HEADERS
-            )
+            drain: Drain = request.app.state.drain
+            events = drain.stream(_stream(handle, builder), _shutdown_ending(builder))
+            return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
         return JSONResponse(await unless_disconnected(request, _collect(handle, builder)))
     except BaseException:
         handle.cancel()
@@ -102,6 +103,12 @@ async def _collect(handle: JobHandle, builder: ResponseBuilder) -> dict[str, Any
         elif isinstance(event, Finished):
             return builder.complete("".join(parts), event)
     raise _as_error(event)
+
+
+def _shutdown_ending(builder: ResponseBuilder) -> bytes:
+    """How a stream still open at the drain deadline ends."""
+    message = "the edge server is shutting down; the stream was cut short"
+    return sse(builder.error_event(message, "shutting_down")) + sse("[DONE]")
 
 
 async def _stream(handle: JobHandle, builder: ResponseBuilder) -> AsyncIterator[bytes]:

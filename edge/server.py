@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from common.drain import Drain, DrainMiddleware
 from common.errors import install_error_handlers
 from edge.completions import router as completions_router
 from edge.engine import Engine
@@ -40,7 +41,12 @@ def create_edge_app(
     settings: EngineSettings,
     engine_factory: EngineFactory = load_llama_engine,
     owned_by: str = "hybridgate-edge",
+    drain: Drain | None = None,
 ) -> FastAPI:
+    """`drain` is the one the server runner starts on SIGTERM; without it the app has
+    its own, which nothing starts."""
+    drain = drain or Drain()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = engine_factory(settings)
@@ -56,7 +62,9 @@ def create_edge_app(
             engine.close()
 
     app = FastAPI(title="hybridgate edge", lifespan=lifespan)
+    app.state.drain = drain
     install_error_handlers(app)
+    app.add_middleware(DrainMiddleware, drain=drain)
     app.include_router(completions_router)
 
     @app.get("/v1/models")
@@ -72,6 +80,8 @@ def create_edge_app(
 
     @app.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
+        if request.app.state.drain.draining:
+            return JSONResponse({"status": "not ready", "draining": True}, status_code=503)
         scheduler: Scheduler | None = getattr(request.app.state, "scheduler", None)
         if scheduler is None or not scheduler.running:
             return JSONResponse({"status": "not ready"}, status_code=503)

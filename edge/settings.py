@@ -52,6 +52,9 @@ class EdgeSettings(EngineSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8081, ge=1, le=65535)
+    # On SIGTERM, generations in flight get this long to finish while new requests get
+    # a 503 draining; streams still open then end with an error event and [DONE].
+    drain_timeout_s: float = Field(default=25.0, ge=0)
 
     @field_validator("host")
     @classmethod

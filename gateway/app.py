@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from common.drain import Drain, DrainMiddleware
 from gateway.api import admin, completions, explain, health, metrics, models
 from gateway.audit.log import AuditLog, principal_view
 from gateway.audit.sink import OtelLogSink
@@ -86,10 +87,14 @@ def create_app(
     transports: Mapping[Route, httpx.AsyncBaseTransport] | None = None,
     classifiers: Classifiers | None = None,
     exporters: Exporters | None = None,
+    drain: Drain | None = None,
 ) -> FastAPI:
     """`transports` lets tests put an httpx transport under a backend's client;
     `classifiers` lets them share one loaded set (the spaCy model takes a second);
-    `exporters` lets them read spans and exported audit records."""
+    `exporters` lets them read spans and exported audit records. `drain` is the one
+    the server runner starts on SIGTERM (`gateway.cli.runner`); without it the app
+    has its own, which nothing starts."""
+    drain = drain or Drain()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -146,8 +151,12 @@ def create_app(
     app = FastAPI(title="hybridgate", lifespan=lifespan)
     # Read by the admin replay, which works over this gateway's own audit log.
     app.state.settings = settings
+    app.state.drain = drain
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
+    # Inside the record stage, so that a draining refusal or a cut gets its audit
+    # event like any 503; what it counts in flight is what the drain waits for.
+    app.add_middleware(DrainMiddleware, drain=drain)
     # Outside the body limit, so a 413 is recorded too; inside the decision headers,
     # whose decision id it records.
     app.add_middleware(RecordMiddleware)

@@ -38,6 +38,10 @@ class ServerSettings(BaseModel):
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     # Keys of the dev issuer live here (and, later, the audit log).
     state_dir: Path = Path(".hybridgate")
+    # On SIGTERM, requests in flight get this long to finish while new ones get a 503
+    # draining; streams still open then end with an error event and [DONE]. Keep it
+    # below the orchestrator's grace period (Kubernetes: terminationGracePeriodSeconds).
+    drain_timeout_s: float = Field(default=25.0, ge=0)
 
 
 class PolicySettings(BaseModel):

@@ -8,14 +8,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from common.disconnect import unless_disconnected
+from common.drain import Drain
 from gateway.api.deps import CallerDep, PipelineDep
 from gateway.auth.authenticator import Caller
+from gateway.backends.sse import DONE, error_event
 from gateway.context import Endpoint, RequestContext
 from gateway.pipeline import Body, Pipeline, Whole
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
 
 router = APIRouter()
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# How a stream still open at the drain deadline ends.
+SHUTDOWN_ENDING = (
+    error_event("the gateway is shutting down; the stream was cut short", "shutting_down") + DONE
+)
 
 
 @router.post("/v1/chat/completions", response_model=None)
@@ -45,4 +51,6 @@ async def _handle(
     reply = await pipeline.handle(context, body)
     if isinstance(reply, Whole):
         return JSONResponse(reply.body)
-    return StreamingResponse(reply.events, media_type=reply.media_type, headers=SSE_HEADERS)
+    drain: Drain = request.app.state.drain
+    events = drain.stream(reply.events, SHUTDOWN_ENDING)
+    return StreamingResponse(events, media_type=reply.media_type, headers=SSE_HEADERS)

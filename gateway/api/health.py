@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gateway.api.deps import PipelineDep
@@ -16,7 +16,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(pipeline: PipelineDep) -> JSONResponse:
+async def readyz(request: Request, pipeline: PipelineDep) -> JSONResponse:
+    if request.app.state.drain.draining:  # shutting down: take this pod out of rotation
+        return JSONResponse({"status": "not ready", "draining": True}, status_code=503)
     edge_ok = await pipeline.edge_ready()
     return JSONResponse(
         {

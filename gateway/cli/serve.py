@@ -11,10 +11,6 @@ from typing import Any
 from gateway.cli.command import given
 from gateway.cli.settings import Settings, with_overrides
 
-# Open streams get this long to finish on Ctrl-C; then they are cut and, on the edge,
-# their generation cancelled.
-GRACEFUL_SHUTDOWN_S = 5
-
 # Pinned rather than "auto": Ray brings uvloop and httptools, which uvicorn would then
 # pick; everything here was built and tested on asyncio and h11, and the header size
 # limit below is h11's.
@@ -22,9 +18,10 @@ SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
 
 
 def _run_server(server: Any) -> int:
-    """Runs a uvicorn server until SIGINT or SIGTERM. uvicorn shuts down gracefully and
-    then re-raises the signal; for SIGINT that is a KeyboardInterrupt, which is how
-    this command is meant to stop, not an error with a traceback."""
+    """Runs a server until SIGINT or SIGTERM and its drain (`gateway.cli.runner`); 0
+    when it stopped that way. A Ctrl-C before the server has taken the signals over
+    is a KeyboardInterrupt, which is how this command is meant to stop, not an error
+    with a traceback."""
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     return 0
@@ -33,14 +30,17 @@ def _run_server(server: Any) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from common.drain import Drain
     from gateway import access_log
     from gateway.app import create_app
+    from gateway.cli.runner import GRACEFUL_SHUTDOWN_S, DrainingServer
     from gateway.policy.loader import load_policy
 
     settings = with_overrides(settings, "server", given(args, "host", "port"))
     load_policy(settings.policy.file)  # refuse to start on a bad policy, with file:line
+    drain = Drain()
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, drain=drain),
         host=settings.server.host,
         port=settings.server.port,
         log_level=args.log_level,
@@ -50,7 +50,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # token gets the gateway's own 401 instead of h11's bare 400.
         h11_max_incomplete_event_size=64 * 1024,
     )
-    server = uvicorn.Server(config)  # Config() sets up uvicorn's loggers
+    # Config() sets up uvicorn's loggers; the access log is installed over them.
+    server = DrainingServer(config, drain, settings.server.drain_timeout_s)
     access_log.install()
     return _run_server(server)
 
@@ -58,20 +59,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from common.drain import Drain
     from edge.server import create_edge_app
     from gateway import access_log
+    from gateway.cli.runner import GRACEFUL_SHUTDOWN_S, DrainingServer
 
     overrides = given(args, "host", "port", "model_path", "model_id")
     edge = with_overrides(settings, "edge", overrides).edge
+    drain = Drain()
     config = uvicorn.Config(
-        create_edge_app(edge),
+        create_edge_app(edge, drain=drain),
         host=edge.host,
         port=edge.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         **SERVER_IMPLEMENTATION,
     )
-    server = uvicorn.Server(config)
+    server = DrainingServer(config, drain, edge.drain_timeout_s)
     access_log.install()
     return _run_server(server)
 

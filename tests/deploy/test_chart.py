@@ -125,6 +125,24 @@ def test_the_rendered_config_is_accepted_by_the_gateway(
     assert settings.cloud.local is False
 
 
+def test_pods_drain_within_their_grace_period(rendered: Objects) -> None:
+    objects = rendered["defaults"]
+    settings = Settings(**config(objects))
+    pod = pod_spec(objects)
+    for container in pod["containers"]:
+        sleep = container["lifecycle"]["preStop"]["exec"]["command"]
+        assert sleep == ["python3", "-c", "import time; time.sleep(5)"]
+    drains = (settings.server.drain_timeout_s, settings.edge.drain_timeout_s)
+    assert drains == (25, 25)
+    assert pod["terminationGracePeriodSeconds"] > 5 + max(drains)
+
+
+def test_a_grace_period_shorter_than_the_drain_is_refused() -> None:
+    values = {"shutdown": {"terminationGracePeriodSeconds": 30}}
+    with pytest.raises(helm.HelmRenderError, match=r"terminationGracePeriodSeconds must"):
+        render(values)
+
+
 def test_workload_identity_service_account_and_pod_label(rendered: Objects) -> None:
     objects = rendered["defaults"]
     account = one(objects, "ServiceAccount")

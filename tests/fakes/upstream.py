@@ -2,6 +2,13 @@
 
 httpx.MockTransport cannot produce a TCP reset or make httpx's own read timeout fire;
 this server can. Tests switch `mode` while it runs.
+
+Two modes stream for the drain and slow-consumer tests: `slow_stream` sends one
+event, waits until the test calls `release()`, then sends `slow_events` more (a stream
+in flight across a SIGTERM, for as long as the test wants), `flood`
+sends `flood_bytes` of events as fast as the socket takes them and counts in
+`flood_written` the bytes the socket has accepted (the kernel's buffers plus what
+the gateway has read).
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-Mode = Literal["ok", "slow_first_byte", "error_500", "reset_mid_stream", "stall"]
+Mode = Literal[
+    "ok", "slow_first_byte", "error_500", "reset_mid_stream", "stall", "slow_stream", "flood"
+]
 EVENTS_BEFORE_FAULT = 2
 
 
@@ -55,9 +64,14 @@ class FaultyUpstream:
         self.delay_s = delay_s
         self.mode: Mode = "ok"
         self.requests = 0
+        self.slow_events = 5
+        self.flood_bytes = 50 * 1024 * 1024
+        self.flood_written = 0
+        self.flood_done = False
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._stopping: asyncio.Event
+        self._gate: asyncio.Event
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -73,6 +87,7 @@ class FaultyUpstream:
         server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         self.port = server.sockets[0].getsockname()[1]
         self._stopping = asyncio.Event()
+        self._gate = asyncio.Event()
         self._ready.set()
         await self._stopping.wait()
         server.close()
@@ -85,6 +100,10 @@ class FaultyUpstream:
     def start(self) -> None:
         self._thread.start()
         self._ready.wait(10)
+
+    def release(self) -> None:
+        """Lets `slow_stream` responses waiting after their first event go on."""
+        self._loop.call_soon_threadsafe(self._gate.set)
 
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._stopping.set)
@@ -125,6 +144,15 @@ class FaultyUpstream:
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
         )
+        if mode == "slow_stream":
+            writer.write(_chunk(self.model, "first "))
+            await writer.drain()
+            await self._gate.wait()
+            for i in range(self.slow_events):
+                writer.write(_chunk(self.model, f"slow{i} "))
+                await writer.drain()
+        if mode == "flood":
+            await self._flood(writer)
         for i in range(EVENTS_BEFORE_FAULT):
             writer.write(_chunk(self.model, f"part{i} "))
             await writer.drain()
@@ -139,6 +167,17 @@ class FaultyUpstream:
             return
         writer.write(b"data: [DONE]\n\n")
         await writer.drain()
+
+    async def _flood(self, writer: asyncio.StreamWriter) -> None:
+        # drain() returns once the transport's buffer is below its high-water mark
+        # (64 KiB), so flood_written runs at most that far ahead of the socket.
+        writer.transport.set_write_buffer_limits(high=0)
+        event = _chunk(self.model, "x" * 4000)
+        while self.flood_written < self.flood_bytes:
+            writer.write(event)
+            await writer.drain()
+            self.flood_written += len(event)
+        self.flood_done = True
 
     async def _send(self, writer: asyncio.StreamWriter, status: int, payload: bytes) -> None:
         writer.write(

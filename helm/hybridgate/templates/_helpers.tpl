@@ -74,10 +74,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $_ := set $cloudAuth "client_secret_file" "/etc/hybridgate/secrets/cloud-client-secret" -}}
 {{- end -}}
 {{- $config := dict
-  "server" (dict "host" "0.0.0.0" "port" $v.gateway.port "state_dir" "/var/lib/hybridgate")
+  "server" (dict "host" "0.0.0.0" "port" $v.gateway.port "state_dir" "/var/lib/hybridgate" "drain_timeout_s" $v.shutdown.drainTimeoutSeconds)
   "policy" (dict "file" "/etc/hybridgate/policy/default.yaml" "reload_interval_s" $v.policy.reloadIntervalSeconds)
   "auth" (dict "mode" "entra" "entra" $entra)
-  "edge" (dict "host" "127.0.0.1" "port" $v.edge.port "n_threads" $v.edge.threads "parallel" $v.edge.parallel "n_ctx" $v.edge.contextPerSlot)
+  "edge" (dict "host" "127.0.0.1" "port" $v.edge.port "n_threads" $v.edge.threads "parallel" $v.edge.parallel "n_ctx" $v.edge.contextPerSlot "drain_timeout_s" $v.shutdown.drainTimeoutSeconds)
   "backends" (dict
     "edge" (dict "url" (printf "http://127.0.0.1:%d" (int $v.edge.port)))
     "cloud" (dict "url" (include "hybridgate.cloudUrl" .) "model" $v.cloud.model.id "auth" $cloudAuth))
@@ -164,4 +164,11 @@ volumes:
   "applications" (list $app)
 -}}
 {{- toYaml $serve -}}
+{{- end -}}
+
+{{/* The preStop sleep: exec, since the image guarantees python3 but no shell. */}}
+{{- define "hybridgate.preStop" -}}
+preStop:
+  exec:
+    command: ["python3", "-c", "import time; time.sleep({{ int .Values.shutdown.preStopSeconds }})"]
 {{- end -}}

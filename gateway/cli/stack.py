@@ -73,15 +73,17 @@ def run_stack(settings: Settings, config: Path | None) -> int:
             own_session=True,
         )
     )
+    gateway_readyz = readyz_url(settings.server.host, settings.server.port)
     gateway = Component(
         Spec(
             "gateway",
             [*base, "serve"],
             env,
             gateway_url,
-            readyz_url(settings.server.host, settings.server.port),
+            gateway_readyz,
             READY_TIMEOUT_S,
             stoppable=False,
+            started_url=gateway_readyz.removesuffix("/readyz") + "/healthz",
         )
     )
     supervisor = Supervisor(

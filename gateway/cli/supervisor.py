@@ -57,6 +57,10 @@ class Spec:
     own_session: bool = False
     # The gateway stops only with `up` itself: without it nothing serves at all.
     stoppable: bool = True
+    # What a restarted child must answer 200 on to count as running, when not its
+    # readyz: the gateway's /readyz depends on the edge, and a gateway restarted while
+    # the edge is down must not be taken for one that cannot start.
+    started_url: str | None = None
 
 
 def log(message: str) -> None:
@@ -112,7 +116,7 @@ class Component:
         if code is not None:
             self._exited(code, now)
         elif state == "starting":
-            if ready(self.spec.readyz, PROBE_TIMEOUT_S):
+            if ready(self.spec.started_url or self.spec.readyz, PROBE_TIMEOUT_S):
                 log(f"{self.spec.name} is ready (pid {self.state.pid})")
                 self.state.state = "running"
             elif now - self._started_at > self.spec.ready_timeout_s:

@@ -85,13 +85,19 @@ def running_up(state_dir: Path) -> UpState | None:
 
 def is_up_process(pid: int) -> bool:
     # A stale file's pid may since belong to an unrelated process: check it is alive,
-    # not a zombie, and an `up` command.
+    # not a zombie, and an `up` command (`up` takes no arguments of its own, so it is
+    # the last one), not `cloud up` or `edge up`.
     try:
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        argv = [arg for arg in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if arg]
     except (OSError, IndexError):
         return False
-    return stat[0] != "Z" and b"up" in argv
+    return (
+        stat[0] != "Z"
+        and len(argv) >= 2
+        and argv[-1] == b"up"
+        and argv[-2] not in (b"cloud", b"edge")
+    )
 
 
 def send_request(state_dir: Path, request: Request) -> None:

@@ -1,6 +1,7 @@
 """`hybridgate up` supervising its children, in appliance mode (`cloud.local: false`,
 no Ray): a killed edge server is restarted; `edge down` keeps it down, `status` shows
-it, and `edge up` brings it back, while the gateway keeps running."""
+it, and `edge up` brings it back, while the gateway keeps running (and is restarted
+itself when it dies)."""
 
 from __future__ import annotations
 
@@ -180,6 +181,20 @@ def test_edge_down_keeps_it_down_until_edge_up(up: Up) -> None:
     again = up.cli("edge", "down")
     assert again.returncode == 0
     assert "already stopped" in again.stdout
+
+    # A gateway that dies meanwhile comes back though its /readyz is 503 without the edge.
+    gateway_pid = component(up, "gateway")["pid"]
+    assert isinstance(gateway_pid, int)
+    os.kill(gateway_pid, signal.SIGKILL)
+    up.wait_for(
+        "the gateway is restarted",
+        lambda: (
+            component(up, "gateway")["state"] == "running"
+            and component(up, "gateway")["pid"] not in (None, gateway_pid)
+        ),
+    )
+    assert component(up, "gateway")["restarts"] == 1
+    assert component(up, "edge")["state"] == "stopped"
 
     started = up.cli("edge", "up")
     assert started.returncode == 0, started.stderr

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from gateway.cli.up_state import (
     CONTROL_DIR,
@@ -93,3 +98,22 @@ def test_leftover_requests_are_cleared(tmp_path: Path) -> None:
     send_request(tmp_path, Request("edge", "stop"))
     clear_requests(tmp_path)
     assert take_requests(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "is_up"),
+    [(["up"], True), (["--log-level", "debug", "up"], True), (["cloud", "up"], False)],
+)
+def test_an_up_process_is_told_by_its_arguments(args: list[str], is_up: bool) -> None:
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", *args])
+    try:
+        deadline = time.monotonic() + 10
+        # Until exec has happened, /proc shows the parent's command line.
+        while not Path(f"/proc/{sleeper.pid}/cmdline").read_bytes().endswith(b"up\0"):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert is_up_process(sleeper.pid) is is_up
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert not is_up_process(sleeper.pid)

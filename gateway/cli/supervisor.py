@@ -108,7 +108,12 @@ class Component:
             if now >= self._restart_at:
                 self.state.restarts += 1
                 log(f"restarting {self.spec.name} (restart {self.state.restarts})")
-                self.start()
+                try:
+                    self.start()
+                except OSError as exc:  # could not even be launched: try again later
+                    self._restart_at = now + self.backoff.after_exit(0.0)
+                    self.state.state = "failed"
+                    log(f"{self.spec.name} could not be started: {exc}")
             return
         if self._child is None:  # stopped
             return

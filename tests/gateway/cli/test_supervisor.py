@@ -153,3 +153,23 @@ def test_stop_and_start_requests_through_the_state_dir(
     assert state.components[0].state == "starting"
     assert state.components[0].pid is not None
     assert state.components[0].restarts == 0  # a start on request is no restart
+
+
+def test_a_child_that_cannot_be_launched_is_retried(
+    tmp_path: Path, components: list[Component]
+) -> None:
+    clock = Clock()
+    component = Component(spec("edge", "raise SystemExit(1)"), clock)
+    components.append(component)
+    component.start()
+    wait_for_exit(component)
+    component.tick()
+    missing = replace(component.spec, argv=[str(tmp_path / "no-such-program")])
+    component.spec = missing
+    clock.now += 1.0
+    component.tick()  # the launch fails: up goes on, and it is retried later
+    assert component.state.state == "failed"
+    assert component.state.restarts == 1
+    clock.now += 2.0
+    component.tick()
+    assert component.state.restarts == 2

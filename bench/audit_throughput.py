@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import bench_token, free_port
-from gateway.cli.stack import Child
+from gateway.cli.child import Child
 
 # Forwarded to the edge: the whole path.
 FORWARDED = {"model": "auto", "prompt": "Hello", "max_tokens": 1, "temperature": 0}

@@ -23,7 +23,7 @@ import httpx
 
 from bench.common import bench_token, free_port, print_side_by_side
 from bench.gateway_overhead import latency
-from gateway.cli.stack import Child
+from gateway.cli.child import Child
 
 CLOUD_MODEL = "cloud-smollm2-135m"
 

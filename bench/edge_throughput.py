@@ -36,7 +36,7 @@ import httpx
 
 from bench.common import free_port, percentile
 from edge.models import default_model_path
-from gateway.cli.stack import Child
+from gateway.cli.child import Child
 
 MODEL = "smollm2-135m-instruct"
 SERVERS = ("edge", "stock", "xllamacpp")

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import bench_token, free_port, print_side_by_side
-from gateway.cli.stack import Child
+from gateway.cli.child import Child
 
 MODEL = "smollm2-135m-instruct"
 COUNTING = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"

@@ -38,7 +38,7 @@ import yaml
 from bench.common import free_port, percentile
 from gateway.auth.config import DevAuthSettings
 from gateway.auth.dev import load_or_create_key, mint_dev_token
-from gateway.cli.stack import Child
+from gateway.cli.child import Child
 
 POLICY = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 # Each caller's quota in the soak: what a well-behaved user stays within and the

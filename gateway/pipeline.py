@@ -43,6 +43,7 @@ from gateway.telemetry.tracing import Tracing
 Body = ChatCompletionRequest | CompletionRequest
 # Where a failed cloud request may go instead, as the record and header name it.
 CLOUD_TO_EDGE = "cloud->edge"
+CLOUD_PROBE_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,12 @@ class Pipeline:
 
     async def edge_ready(self) -> bool:
         return await self._backends["edge"].probe("/readyz")
+
+    async def cloud_ready(self) -> bool:
+        """The cloud's own /readyz, without credentials, within CLOUD_PROBE_TIMEOUT_S:
+        it runs on every readiness probe of the gateway, and a cloud that is slow to
+        answer it is as good as down for the report."""
+        return await self._backends["cloud"].probe("/readyz", CLOUD_PROBE_TIMEOUT_S)
 
     def breaker_states(self) -> dict[str, str]:
         return {name: upstream.breaker.state for name, upstream in self._backends.items()}

@@ -159,10 +159,14 @@ class Upstream:
         response = await self._send(path, payload, caller)
         return UpstreamStream(self.name, response, transform, deadline)
 
-    async def probe(self, path: str) -> bool:
-        """True when the backend answers `path` with a 2xx; for readiness checks."""
+    async def probe(self, path: str, timeout_s: float | None = None) -> bool:
+        """True when the backend answers `path` with a 2xx; for readiness checks.
+        `timeout_s` replaces the backend's own timeouts for this one call."""
         try:
-            response = await self._client.get(path)
+            if timeout_s is None:
+                response = await self._client.get(path)
+            else:
+                response = await self._client.get(path, timeout=timeout_s)
         except httpx.HTTPError:
             return False
         return response.is_success

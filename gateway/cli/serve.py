@@ -1,4 +1,5 @@
-"""The commands that run servers: `up`, `serve`, `edge serve` and `cloud up|down`."""
+"""The commands that run servers: `up`, `status`, `serve`, `edge serve|down|up` and
+`cloud up|down`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gateway.cli import control
 from gateway.cli.command import given
 from gateway.cli.settings import Settings, with_overrides
 
@@ -83,6 +85,11 @@ def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
 def _cloud_up(args: argparse.Namespace, settings: Settings) -> int:
     from cloud import local
 
+    if not args.foreground:
+        # Under a running `up` that started a cloud, that cloud is the one to start.
+        result = control.act_on_up(settings, "cloud", "start")
+        if result is not None:
+            return result
     cloud = with_overrides(settings, "cloud", given(args, "host", "port")).cloud
     try:
         if args.foreground:
@@ -99,6 +106,9 @@ def _cloud_up(args: argparse.Namespace, settings: Settings) -> int:
 def _cloud_down(args: argparse.Namespace, settings: Settings) -> int:
     from cloud import local
 
+    result = control.act_on_up(settings, "cloud", "stop")
+    if result is not None:
+        return result
     try:
         stopped = local.stop(settings.server.state_dir)
     except local.CloudError as exc:
@@ -117,6 +127,7 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
 def add_commands(commands: Any) -> None:
     up = commands.add_parser("up", help="start the local stack (edge server + gateway)")
     up.set_defaults(func=_up)
+    control.add_status_command(commands)
 
     serve = commands.add_parser("serve", help="start the gateway only")
     _bind_options(serve)
@@ -129,18 +140,30 @@ def add_commands(commands: Any) -> None:
     edge_serve.add_argument("--model", dest="model_path", type=Path, help="any GGUF file")
     edge_serve.add_argument("--model-id", help="the model name clients send")
     edge_serve.set_defaults(func=_edge_serve)
+    edge_down = edge_commands.add_parser(
+        "down", help="stop the edge server of a running `hybridgate up` (it stays down)"
+    )
+    edge_down.set_defaults(func=control.edge_down)
+    edge_up = edge_commands.add_parser(
+        "up", help="start again the edge server `edge down` stopped under `hybridgate up`"
+    )
+    edge_up.set_defaults(func=control.edge_up)
 
     cloud = commands.add_parser("cloud", help="the local Ray Serve cloud")
     cloud_commands = cloud.add_subparsers(dest="cloud_command", required=True)
     cloud_up = cloud_commands.add_parser(
-        "up", help="start a local Ray head and deploy the cloud app"
+        "up",
+        help="start a local Ray head and deploy the cloud app (under a running "
+        "`hybridgate up`: start its cloud again)",
     )
     _bind_options(cloud_up)
     cloud_up.add_argument(
         "--foreground", action="store_true", help="run in the foreground until Ctrl-C"
     )
     cloud_up.set_defaults(func=_cloud_up)
-    cloud_down = cloud_commands.add_parser("down", help="stop the local cloud `cloud up` started")
+    cloud_down = cloud_commands.add_parser(
+        "down", help="stop the local cloud `cloud up` (or a running `hybridgate up`) started"
+    )
     cloud_down.set_defaults(func=_cloud_down)
 
 

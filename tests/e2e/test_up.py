@@ -1,8 +1,9 @@
 """`hybridgate up`: edge, local Ray Serve cloud and gateway start, answer, and stop on
-Ctrl-C with no orphans (Ray's processes included)."""
+Ctrl-C with no orphans (Ray's processes included); `cloud down|up` act on up's cloud."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -100,6 +101,8 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(
         )
         assert raw.headers["x-hybridgate-route"] == "cloud"
         assert raw.parse().model == "cloud-smollm2-135m"
+        if not inherit_ignored_sigint:  # once is enough: each Ray start takes a while
+            cloud_down_and_up_under_up(env, client, base)
         children = children_of(up.pid)
         assert len(children) == 3
         # Ray's processes live in the cloud child's session.
@@ -120,6 +123,51 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(
             up.kill()
             up.wait()
         log.close()
+
+
+def hybridgate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+
+
+def cloud_down_and_up_under_up(env: dict[str, str], client: OpenAI, base: str) -> None:
+    """`cloud down` stops the cloud `up` started (and only it); the gateway keeps
+    answering, a complex prompt falling back to the edge; `cloud up` brings it back."""
+    down = hybridgate(env, "cloud", "down")
+    assert down.returncode == 0, down.stderr
+    assert "stopped under hybridgate up" in down.stdout
+    status = json.loads(hybridgate(env, "status", "--json").stdout)
+    by_name = {c["name"]: c for c in status["components"]}
+    assert by_name["cloud"]["state"] == "stopped"
+    assert by_name["cloud"]["pid"] is None
+    assert by_name["edge"]["ready"]
+    assert by_name["gateway"]["ready"]
+    readyz = httpx.get(f"{base}/readyz", timeout=5)
+    assert readyz.status_code == 200  # the cloud being down leaves the gateway ready
+    assert readyz.json()["checks"] == {"edge": True, "cloud": False}
+    raw = client.chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": "Say hello"}], max_tokens=5
+    )
+    assert raw.headers["x-hybridgate-route"] == "edge"
+    raw = client.chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": COMPLEX_EXAMPLE}], max_tokens=5
+    )
+    assert raw.headers["x-hybridgate-route"] == "edge"
+    assert raw.headers["x-hybridgate-fallback"] == "cloud->edge"
+
+    up = hybridgate(env, "cloud", "up")
+    assert up.returncode == 0, up.stderr
+    assert hybridgate(env, "status").returncode == 0
+    assert httpx.get(f"{base}/readyz", timeout=5).json()["checks"]["cloud"] is True
+    raw = client.chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": COMPLEX_EXAMPLE}], max_tokens=5
+    )
+    assert raw.headers["x-hybridgate-route"] == "cloud"
 
 
 def test_children_die_when_up_is_killed(tmp_path: Path) -> None:

@@ -201,6 +201,27 @@ def test_upstream_unreachable_is_503_with_route(state_dir: Path, classifiers: Cl
         assert test_client.get("/readyz").json()["breakers"]["edge"] == "open"
 
 
+@pytest.mark.parametrize(("edge_up", "cloud_up"), [(True, False), (False, True)])
+def test_readyz_reports_both_legs_and_follows_the_edge(
+    state_dir: Path, classifiers: Classifiers, edge_up: bool, cloud_up: bool
+) -> None:
+    def leg(up: bool) -> httpx.MockTransport:
+        def answer(request: httpx.Request) -> httpx.Response:
+            if not up:
+                raise httpx.ConnectError("refused", request=request)
+            return httpx.Response(200, json=Recorder("leg").readyz())
+
+        return httpx.MockTransport(answer)
+
+    transports = {"edge": leg(edge_up), "cloud": leg(cloud_up)}
+    app = create_app(load_settings(), transports, classifiers)  # type: ignore[arg-type]
+    with TestClient(app) as test_client:
+        response = test_client.get("/readyz")
+    # A cloud that is down leaves the gateway ready: everything can fall back to the edge.
+    assert response.status_code == (200 if edge_up else 503)
+    assert response.json()["checks"] == {"edge": edge_up, "cloud": cloud_up}
+
+
 def test_explain_returns_the_decision_without_inference(
     client: TestClient, backends: dict[str, Recorder], state_dir: Path
 ) -> None:

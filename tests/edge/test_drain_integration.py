@@ -26,7 +26,15 @@ EXIT_TIMEOUT_S = 120
 @contextmanager
 def counting_stream(edge: Service, max_tokens: int) -> Iterator[Iterator[str]]:
     """A COUNTING stream whose first chunk has arrived: it is in flight."""
-    payload = {"model": MODEL, "prompt": COUNTING, "max_tokens": max_tokens, "stream": True}
+    # Greedy: a sampled continuation may end early with "stop", and the test needs
+    # the generation to run to max_tokens.
+    payload = {
+        "model": MODEL,
+        "prompt": COUNTING,
+        "max_tokens": max_tokens,
+        "temperature": 0,
+        "stream": True,
+    }
     with (
         httpx.Client(timeout=EXIT_TIMEOUT_S) as client,
         client.stream("POST", f"{edge.url}/v1/completions", json=payload) as response,

@@ -263,7 +263,14 @@ def test_default_max_tokens_applies_when_the_caller_sets_none(one_slot_edge: Ser
     assert body["choices"][0]["finish_reason"] == "length"
 
 
-LONG_STREAM = {"model": MODEL, "prompt": COUNTING, "max_tokens": 1500, "stream": True}
+# Greedy, so that it runs on (a sampled count may stop early) and holds its slot.
+LONG_STREAM = {
+    "model": MODEL,
+    "prompt": COUNTING,
+    "max_tokens": 1500,
+    "temperature": 0,
+    "stream": True,
+}
 SHORT = {"model": MODEL, "prompt": "Hi", "max_tokens": 3}
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -92,9 +92,15 @@ class Drain:
             changed.clear()
             await changed.wait()
 
-    async def stream(self, events: AsyncIterator[bytes], ending: bytes) -> AsyncIterator[bytes]:
-        """`events` until they end or the cut; on the cut, `ending` instead of the rest.
-        Only the wait for the next event is cut, so each event goes out whole."""
+    async def stream(
+        self,
+        events: AsyncIterator[bytes],
+        ending: bytes,
+        on_cut: Callable[[], None] | None = None,
+    ) -> AsyncIterator[bytes]:
+        """`events` until they end or the cut; on the cut, `ending` instead of the rest,
+        and `on_cut` is told (so that the request's record says it was cut). Only the
+        wait for the next event is cut, so each event goes out whole."""
         iterator = aiter(events)
         try:
             while not self._cut:
@@ -108,6 +114,8 @@ class Drain:
                         raise
                     break
                 yield event
+            if on_cut is not None:
+                on_cut()
             yield ending
         finally:
             close = getattr(iterator, "aclose", None)

@@ -52,5 +52,10 @@ async def _handle(
     if isinstance(reply, Whole):
         return JSONResponse(reply.body)
     drain: Drain = request.app.state.drain
-    events = drain.stream(reply.events, SHUTDOWN_ENDING)
+    record = context.record
+
+    def cut() -> None:  # the audit event says the shutdown ended this stream
+        record.error_code = "shutting_down"
+
+    events = drain.stream(reply.events, SHUTDOWN_ENDING, on_cut=cut)
     return StreamingResponse(events, media_type=reply.media_type, headers=SSE_HEADERS)

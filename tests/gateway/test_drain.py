@@ -9,7 +9,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -146,5 +148,44 @@ def test_a_stream_past_the_deadline_ends_well_formed_and_the_audit_chain_verifie
         restarted.stop()
     rechecked = audit_verify(state)
     assert rechecked.returncode == 0, rechecked.stdout + rechecked.stderr
-    events_file = "".join(p.read_text() for p in sorted((state / "audit").glob("*.jsonl")))
-    assert decision_id in events_file
+    events = [
+        json.loads(line)
+        for path in sorted((state / "audit").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
+    (cut,) = [e for e in events if decision_id in json.dumps(e)]
+    # Recorded as what it was: a stream the shutdown ended.
+    assert '"error_code": "shutting_down"' in json.dumps(cut)
+
+
+def test_a_whole_answer_not_ready_by_the_deadline_gets_503_shutting_down(
+    log_dir: Path, tmp_path: Path
+) -> None:
+    with faulty_upstream(delay_s=30.0) as slow:
+        slow.mode = "slow_first_byte"  # the answer would come long after the deadline
+        state = tmp_path / "state"
+        service = gateway(log_dir, slow, state, drain_s=1)
+        headers = {"Authorization": f"Bearer {dev_token(state)}"}
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                pending = pool.submit(
+                    httpx.post,
+                    f"{service.url}/v1/chat/completions",
+                    json=STREAM | {"stream": False},
+                    headers=headers,
+                    timeout=EXIT_TIMEOUT_S,
+                )
+                for _ in range(300):  # until the upstream holds it: it is in flight
+                    if slow.requests or pending.done():
+                        break
+                    time.sleep(0.1)
+                assert slow.requests == 1
+                service.process.send_signal(signal.SIGTERM)
+                answer = pending.result(timeout=EXIT_TIMEOUT_S)
+            assert answer.status_code == 503
+            error = answer.json()["error"]
+            assert (error["type"], error["code"]) == ("server_error", "shutting_down")
+            assert "x-hybridgate-decision-id" in answer.headers
+            assert_clean_exit(service)
+        finally:
+            service.stop()

@@ -89,6 +89,18 @@ class Limiter:
         self._clock = clock
         self._lock = threading.Lock()
 
+    def precheck(self, limits: Limits, principal: Principal | None) -> None:
+        """Refuses a principal already over its request rate or concurrency, taking
+        nothing: these need no token count, so the pipeline asks before classifying and
+        an abusive caller's refusals cost no classification. `admit` checks again."""
+        quota = _quota(limits, principal)
+        if quota.concurrent is None and quota.requests_per_minute is None:
+            return
+        with self._lock:
+            account = self._account(_key(limits, principal), quota)
+            self._refill(account, quota, self._clock())
+            self._check_requests(quota, account)
+
     def admit(self, limits: Limits, principal: Principal | None, tokens: int) -> Lease:
         """Takes one request and `tokens` from the principal's quota, or refuses."""
         key = _key(limits, principal)
@@ -97,20 +109,8 @@ class Limiter:
             account = self._account(key, quota)
             now = self._clock()
             self._refill(account, quota, now)
-            if quota.concurrent is not None and account.in_flight >= quota.concurrent:
-                self._refuse(
-                    "concurrent",
-                    f"more than {quota.concurrent} requests at once",
-                    1.0,
-                    quota,
-                    account,
-                )
+            self._check_requests(quota, account)
             rpm, tpm = quota.requests_per_minute, quota.tokens_per_minute
-            if rpm is not None and account.requests.level < 1:
-                wait = account.requests.wait_for(1, rpm)
-                self._refuse(
-                    "requests", f"more than {rpm} requests per minute", wait, quota, account
-                )
             cost = min(tokens, tpm) if tpm is not None else tokens
             if tpm is not None and account.tokens.level < cost:
                 wait = account.tokens.wait_for(cost, tpm)
@@ -180,6 +180,21 @@ class Limiter:
             account.requests.refill(quota.requests_per_minute, now)
         if quota.tokens_per_minute is not None:
             account.tokens.refill(quota.tokens_per_minute, now)
+
+    def _check_requests(self, quota: Quota, account: _Account) -> None:
+        """Concurrency, then the request rate: the refusals that need no token count."""
+        if quota.concurrent is not None and account.in_flight >= quota.concurrent:
+            self._refuse(
+                "concurrent",
+                f"more than {quota.concurrent} requests at once",
+                1.0,
+                quota,
+                account,
+            )
+        rpm = quota.requests_per_minute
+        if rpm is not None and account.requests.level < 1:
+            wait = account.requests.wait_for(1, rpm)
+            self._refuse("requests", f"more than {rpm} requests per minute", wait, quota, account)
 
     def _refuse(
         self, reason: str, what: str, wait: float, quota: Quota, account: _Account

@@ -111,6 +111,9 @@ class Pipeline:
         record.requested_model = body.model
         record.stream = bool(body.stream)
         principal = context.caller.principal
+        # A caller already over its request rate or concurrency is refused before its
+        # prompt costs a classification.
+        self.limiter.precheck(self.policies.current.policy.limits, principal)
         plan = await self.plan(context.decision_id, body, principal)
         record.decision, record.evaluated, record.facts = plan.decision, plan.evaluated, plan.facts
         record.classification_s = plan.classification_s

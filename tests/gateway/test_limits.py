@@ -143,3 +143,24 @@ def test_no_limits_means_no_refusals() -> None:
     for _ in range(1000):
         lease = limiter.admit(Limits(), who(), 10_000)
         limiter.admit_edge(Limits(), lease)
+
+
+def test_the_precheck_refuses_what_admit_would_and_takes_nothing() -> None:
+    clock = Clock()
+    limiter = Limiter(clock)
+    quota = limits(default={"requests_per_minute": 2, "concurrent": 1})
+    for _ in range(5):
+        limiter.precheck(quota, who())  # asking takes no request from the quota
+    held = limiter.admit(quota, who(), 1)
+    with pytest.raises(RateLimited) as busy:
+        limiter.precheck(quota, who())
+    assert busy.value.code == "rate_limit_exceeded"
+    assert busy.value.reason == "concurrent"
+    held.release()
+    limiter.admit(quota, who(), 1).release()
+    with pytest.raises(RateLimited) as spent:
+        limiter.precheck(quota, who())
+    assert spent.value.reason == "requests"
+    assert limiter.refusals == {"concurrent": 1, "requests": 1}
+    limiter.precheck(quota, who("u2"))  # another caller has its own quota
+    limiter.precheck(limits(), who())  # and no limits refuse nothing

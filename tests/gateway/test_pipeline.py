@@ -23,6 +23,7 @@ from gateway.classify.registry import Classifiers
 from gateway.cli.settings import load_settings
 from gateway.context import Endpoint, RequestContext
 from gateway.errors import PolicyDenied
+from gateway.limits import RateLimited
 from gateway.pipeline import Body, Pipeline, Streamed, Whole
 from gateway.policy.decision import Decision, Route
 from gateway.policy.loader import PolicyStore
@@ -236,3 +237,24 @@ async def test_a_busy_edge_spills_simple_work_to_the_cloud(
     ctx = context()
     await handler.handle(ctx, chat("Card 4111 1111 1111 1111"))
     assert ctx.record.backend == "edge"
+
+
+async def test_a_caller_over_its_rate_is_refused_before_classification(
+    backends: dict[Route, Backend], classifiers: Classifiers, tmp_path: Path
+) -> None:
+    policy = tmp_path / "limited.yaml"
+    policy.write_text(
+        f"classifiers_from: {DEFAULT_POLICY}\nlimits: {{default: {{requests_per_minute: 1}}}}\n"
+    )
+    handler, _ = make_pipeline(backends, classifiers, policy)
+    try:
+        await handler.handle(context(), chat("Hello there"))
+        refused = context()
+        with pytest.raises(RateLimited):
+            await handler.handle(refused, chat("Hello again"))
+        # Refused on the quota alone: no classification, no decision, no backend call.
+        assert refused.record.decision is None
+        assert refused.record.classification_s is None
+        assert len(backends["edge"].bodies) == 1
+    finally:
+        handler.close()

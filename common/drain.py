@@ -52,10 +52,6 @@ class Drain:
         return self._draining
 
     @property
-    def cut_done(self) -> bool:
-        return self._cut
-
-    @property
     def in_flight(self) -> int:
         return self._in_flight
 

@@ -29,6 +29,8 @@ class OpenAIError(Exception):
     status_code = 500
     error_type = "server_error"
     code: str | None = "internal_error"
+    # Seconds a client should wait before it retries, sent as Retry-After when set.
+    retry_after_s: int | None = None
 
     def __init__(self, message: str, *, param: str | None = None) -> None:
         super().__init__(message)
@@ -36,7 +38,7 @@ class OpenAIError(Exception):
         self.param = param
 
     def headers(self) -> dict[str, str]:
-        return {}
+        return {"Retry-After": str(self.retry_after_s)} if self.retry_after_s else {}
 
 
 class InternalError(OpenAIError):
@@ -72,9 +74,6 @@ class QueueFull(OpenAIError):
         super().__init__(message)
         self.retry_after_s = retry_after_s
 
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_s)}
-
 
 class ClientDisconnected(OpenAIError):
     """The client left before the answer was ready; the status is for logs, nobody reads it."""
@@ -97,9 +96,6 @@ class Draining(OpenAIError):
     error_type = "server_error"
     code = "draining"
     retry_after_s = 1
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_s)}
 
 
 class ShuttingDown(OpenAIError):

@@ -165,10 +165,6 @@ class LlamaEngine:
         self._slots.slots[slot_index].generation = None
         self._samplers.pop(slot_index).close()
 
-    @property
-    def busy_slots(self) -> int:
-        return len(self._slots.busy())
-
     # -- decoding --------------------------------------------------------------------
 
     def step(self) -> list[SlotEvent]:

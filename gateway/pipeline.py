@@ -119,9 +119,9 @@ class Pipeline:
         record.classification_s = plan.classification_s
         record.redacted_prompt = plan.redacted_prompt
         # Every request counts against its caller's quota, one the policy denies too.
-        lease = self.admit(plan, principal)
+        lease = self._admit(plan, principal)
         record.on_finish.append(lease.release)
-        route = self.require_allowed(plan.decision)
+        route = self._require_allowed(plan.decision)
         try:
             return await self._send(context, plan, route, body, lease)
         except (BackendUnavailable, BadGateway):
@@ -138,19 +138,20 @@ class Pipeline:
         self, context: RequestContext, plan: Plan, route: Route, body: Body, lease: Lease
     ) -> Reply:
         if route == "edge":
-            self.admit_edge(plan, lease)
+            # A place on the edge within the principal's share, or a 429.
+            self.limiter.admit_edge(plan.limits, lease)
         record = context.record
         record.backend = route
-        record.model = self.model_of(route)
+        record.model = self._backends[route].model
         record.redacted = plan.redacts(route)
         with self.tracing.span("forward", plan.decision.decision_id) as span:
             span.set_attribute("hybridgate.backend", route)
             if body.stream:
                 meter = StreamMeter(record, forward_usage=body.include_usage())
-                opened = self.stream(plan, route, context.endpoint, context.caller, meter)
+                opened = self._stream(plan, route, context.endpoint, context.caller, meter)
                 upstream = await context.guard(opened)
                 return Streamed(upstream.events(), upstream.media_type)
-            answered = self.complete(plan, route, context.endpoint, context.caller)
+            answered = self._complete(plan, route, context.endpoint, context.caller)
             answer = await context.guard(answered)
         record.observe_usage(answer.get("usage"))
         return Whole(answer)
@@ -213,17 +214,13 @@ class Pipeline:
             active.policy.limits,
         )
 
-    def admit(self, plan: Plan, principal: Principal | None) -> Lease:
+    def _admit(self, plan: Plan, principal: Principal | None) -> Lease:
         """The principal's quota for this request, or a 429 (`RateLimited`)."""
         facts = plan.facts
         tokens = facts.prompt_tokens + (facts.max_tokens or 0) if facts is not None else 0
         return self.limiter.admit(plan.limits, principal, tokens)
 
-    def admit_edge(self, plan: Plan, lease: Lease) -> None:
-        """A place on the edge within the principal's share, or a 429."""
-        self.limiter.admit_edge(plan.limits, lease)
-
-    def require_allowed(self, decision: Decision) -> Route:
+    def _require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":
             raise PolicyDenied(decision.message or "the policy refuses this request")
         return decision.route
@@ -231,32 +228,25 @@ class Pipeline:
     def close(self) -> None:
         self._classify_pool.shutdown(wait=False, cancel_futures=True)
 
-    async def complete(self, plan: Plan, route: Route, path: str, caller: Caller) -> dict[str, Any]:
+    async def _complete(
+        self, plan: Plan, route: Route, path: str, caller: Caller
+    ) -> dict[str, Any]:
         upstream = self._backends[route]
         payload, restorer = self._prepare(plan, route, upstream)
         answer = await upstream.complete(path, payload, caller)
         return restorer.response(answer) if restorer else answer
 
-    async def stream(
-        self,
-        plan: Plan,
-        route: Route,
-        path: str,
-        caller: Caller,
-        meter: StreamMeter | None = None,
+    async def _stream(
+        self, plan: Plan, route: Route, path: str, caller: Caller, meter: StreamMeter
     ) -> UpstreamStream:
         upstream = self._backends[route]
         payload, restorer = self._prepare(plan, route, upstream)
-        if meter is not None:
-            # Usage arrives in the stream's last chunk only when asked for; the meter
-            # drops it again if the client did not ask.
-            options = payload.get("stream_options") or {}
-            payload["stream_options"] = {**options, "include_usage": True}
+        # Usage arrives in the stream's last chunk only when asked for; the meter
+        # drops it again if the client did not ask.
+        options = payload.get("stream_options") or {}
+        payload["stream_options"] = {**options, "include_usage": True}
         transform = _compose(restorer.sse_event if restorer else None, meter)
         return await upstream.stream(path, payload, caller, transform)
-
-    def model_of(self, route: Route) -> str:
-        return self._backends[route].model
 
     def _prepare(
         self, plan: Plan, route: Route, upstream: Upstream

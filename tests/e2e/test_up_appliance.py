@@ -17,24 +17,29 @@ from openai import OpenAI
 
 from gateway.cli.stack import COMPLEX_EXAMPLE
 from tests.e2e.test_up import alive, children_of
-from tests.fakes.upstream import faulty_upstream
+from tests.fakes.upstream import FaultyUpstream, faulty_upstream
 from tests.processes import free_port
 
 pytestmark = pytest.mark.e2e
 
 
+def appliance_env(state: Path, gateway_port: int, cloud: FaultyUpstream) -> dict[str, str]:
+    """`hybridgate up` as the appliance runs it: no local cloud, a configured one."""
+    return dict(
+        os.environ,
+        HYBRIDGATE_SERVER__PORT=str(gateway_port),
+        HYBRIDGATE_EDGE__PORT=str(free_port()),
+        HYBRIDGATE_SERVER__STATE_DIR=str(state),
+        HYBRIDGATE_CLOUD__LOCAL="false",
+        HYBRIDGATE_BACKENDS__CLOUD__URL=cloud.url,
+        HYBRIDGATE_BACKENDS__CLOUD__MODEL=cloud.model,
+    )
+
+
 def test_up_runs_edge_and_gateway_and_uses_the_configured_cloud(tmp_path: Path) -> None:
     gateway_port = free_port()
     with faulty_upstream() as cloud:
-        env = dict(
-            os.environ,
-            HYBRIDGATE_SERVER__PORT=str(gateway_port),
-            HYBRIDGATE_EDGE__PORT=str(free_port()),
-            HYBRIDGATE_SERVER__STATE_DIR=str(tmp_path / "state"),
-            HYBRIDGATE_CLOUD__LOCAL="false",
-            HYBRIDGATE_BACKENDS__CLOUD__URL=cloud.url,
-            HYBRIDGATE_BACKENDS__CLOUD__MODEL=cloud.model,
-        )
+        env = appliance_env(tmp_path / "state", gateway_port, cloud)
         log_path = tmp_path / "up.log"
         with log_path.open("wb") as log:
             up = subprocess.Popen(

@@ -21,6 +21,7 @@ from openai import OpenAI
 
 from gateway.cli.up_state import UpState, read_state
 from tests.e2e.test_up import alive
+from tests.e2e.test_up_appliance import appliance_env
 from tests.fakes.upstream import faulty_upstream
 from tests.processes import free_port
 
@@ -82,15 +83,7 @@ class Up:
 def up(tmp_path: Path) -> Iterator[Up]:
     gateway_port = free_port()
     with faulty_upstream() as cloud:
-        env = dict(
-            os.environ,
-            HYBRIDGATE_SERVER__PORT=str(gateway_port),
-            HYBRIDGATE_EDGE__PORT=str(free_port()),
-            HYBRIDGATE_SERVER__STATE_DIR=str(tmp_path / "state"),
-            HYBRIDGATE_CLOUD__LOCAL="false",
-            HYBRIDGATE_BACKENDS__CLOUD__URL=cloud.url,
-            HYBRIDGATE_BACKENDS__CLOUD__MODEL=cloud.model,
-        )
+        env = appliance_env(tmp_path / "state", gateway_port, cloud)
         log_path = tmp_path / "up.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(

@@ -6,12 +6,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.cli import control
 from gateway.cli.command import given
 from gateway.cli.settings import Settings, with_overrides
+
+if TYPE_CHECKING:
+    from common.drain import Drain
 
 # Pinned rather than "auto": Ray brings uvloop and httptools, which uvicorn would then
 # pick; everything here was built and tested on asyncio and h11, and the header size
@@ -29,57 +33,69 @@ def _run_server(server: Any) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
+def _run_app(
+    make_app: Callable[[Drain], Any],
+    host: str,
+    port: int,
+    log_level: str,
+    drain_timeout_s: float,
+    **options: Any,
+) -> int:
+    """Serves the app `make_app` builds around this process's `Drain`, with the runner
+    that drains on SIGTERM."""
     import uvicorn
 
     from common.drain import Drain
     from gateway import access_log
-    from gateway.app import create_app
     from gateway.cli.runner import GRACEFUL_SHUTDOWN_S, DrainingServer
+
+    drain = Drain()
+    config = uvicorn.Config(
+        make_app(drain),
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        **SERVER_IMPLEMENTATION,
+        **options,
+    )
+    # Config() sets up uvicorn's loggers; the access log is installed over them.
+    server = DrainingServer(config, drain, drain_timeout_s)
+    access_log.install()
+    return _run_server(server)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.app import create_app
     from gateway.policy.loader import load_policy
 
     settings = with_overrides(settings, "server", given(args, "host", "port"))
     load_policy(settings.policy.file)  # refuse to start on a bad policy, with file:line
-    drain = Drain()
-    config = uvicorn.Config(
-        create_app(settings, drain=drain),
-        host=settings.server.host,
-        port=settings.server.port,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-        **SERVER_IMPLEMENTATION,
+    server = settings.server
+    return _run_app(
+        lambda drain: create_app(settings, drain=drain),
+        server.host,
+        server.port,
+        args.log_level,
+        server.drain_timeout_s,
         # Room for a 16 KiB Authorization header plus the rest, so that an oversized
         # token gets the gateway's own 401 instead of h11's bare 400.
         h11_max_incomplete_event_size=64 * 1024,
     )
-    # Config() sets up uvicorn's loggers; the access log is installed over them.
-    server = DrainingServer(config, drain, settings.server.drain_timeout_s)
-    access_log.install()
-    return _run_server(server)
 
 
 def _edge_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from common.drain import Drain
     from edge.server import create_edge_app
-    from gateway import access_log
-    from gateway.cli.runner import GRACEFUL_SHUTDOWN_S, DrainingServer
 
     overrides = given(args, "host", "port", "model_path", "model_id")
     edge = with_overrides(settings, "edge", overrides).edge
-    drain = Drain()
-    config = uvicorn.Config(
-        create_edge_app(edge, drain=drain),
-        host=edge.host,
-        port=edge.port,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-        **SERVER_IMPLEMENTATION,
+    return _run_app(
+        lambda drain: create_edge_app(edge, drain=drain),
+        edge.host,
+        edge.port,
+        args.log_level,
+        edge.drain_timeout_s,
     )
-    server = DrainingServer(config, drain, edge.drain_timeout_s)
-    access_log.install()
-    return _run_server(server)
 
 
 def _cloud_up(args: argparse.Namespace, settings: Settings) -> int:

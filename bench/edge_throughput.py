@@ -15,8 +15,14 @@ completions back to back; distinct prompts, so no server gets a prompt-cache hit
 Prints aggregate tokens/s, time to first token and inter-token latency P50/P99 per
 server, then the ratios the edge is judged by. Prints figures only; never fails on time.
 
+With `--grammar`, it measures instead what constrained decoding costs the edge: in
+one run of one edge server, at c=8, all streams unconstrained, then half of them
+under a json_schema grammar (forced to outlast the token budget), alternating for
+`--rounds` rounds; it prints aggregate tokens/s of both and their ratio, and the
+unconstrained streams' inter-token latency in both.
+
     .venv/bin/python -m bench.edge_throughput [--tokens 64] [--rounds 3] \
-        [--concurrency 1,4,8,16] [--threads N] [--skip stock,xllamacpp]
+        [--concurrency 1,4,8,16] [--threads N] [--skip stock,xllamacpp] [--grammar]
 """
 
 from __future__ import annotations
@@ -64,22 +70,49 @@ def counting_prompt(start: int) -> str:
     return ", ".join(str(n) for n in range(start, start + 4)) + ","
 
 
-async def stream_once(
-    client: httpx.AsyncClient, url: str, prompt: str, tokens: int, level: Level
-) -> None:
-    payload = {
+# A record that needs far more than the token budget: every constrained stream runs
+# to max_tokens under its grammar, as the unconstrained counting streams do.
+GRAMMAR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "numbers": {"type": "array", "items": {"type": "integer"}, "minItems": 100, "maxItems": 100}
+    },
+    "required": ["numbers"],
+    "additionalProperties": False,
+}
+
+
+def constrained_payload(start: int, tokens: int) -> dict[str, object]:
+    content = f"List the numbers from {start} on, as JSON."
+    return {
         "model": MODEL,
-        "prompt": prompt,
+        "messages": [{"role": "user", "content": content}],
         "max_tokens": tokens,
         "temperature": 0,
-        "stream": True,
-        "stream_options": {"include_usage": True},
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "numbers", "schema": GRAMMAR_SCHEMA, "strict": True},
+        },
     }
+
+
+async def stream_once(
+    client: httpx.AsyncClient,
+    url: str,
+    prompt: str,
+    tokens: int,
+    level: Level,
+    payload: dict[str, object] | None = None,
+) -> None:
+    """One streamed completion: the counting prompt, or `payload` (a chat request)."""
+    path = "/v1/completions" if payload is None else "/v1/chat/completions"
+    payload = payload or {"model": MODEL, "prompt": prompt, "max_tokens": tokens, "temperature": 0}
+    payload = payload | {"stream": True, "stream_options": {"include_usage": True}}
     sent = time.perf_counter()
     last: float | None = None
     chunks = 0
     usage: int | None = None
-    async with client.stream("POST", f"{url}/v1/completions", json=payload) as response:
+    async with client.stream("POST", f"{url}{path}", json=payload) as response:
         response.raise_for_status()
         async for line in response.aiter_lines():
             if not line.startswith("data: {"):
@@ -87,7 +120,8 @@ async def stream_once(
             chunk = json.loads(line[6:])
             if chunk.get("usage"):
                 usage = chunk["usage"]["completion_tokens"]
-            if not (chunk.get("choices") and chunk["choices"][0].get("text")):
+            choice = chunk["choices"][0] if chunk.get("choices") else {}
+            if not (choice.get("text") or choice.get("delta", {}).get("content")):
                 continue
             now = time.perf_counter()
             if last is None:
@@ -119,6 +153,57 @@ def measure(url: str, levels: list[int], rounds: int, tokens: int) -> dict[int, 
     # Warm-up: the first request pays for lazy allocations.
     asyncio.run(run_level(url, 2, 1, 8))
     return {c: asyncio.run(run_level(url, c, rounds, tokens)) for c in levels}
+
+
+async def run_mix(url: str, rounds: int, tokens: int, constrained: int) -> tuple[Level, Level]:
+    """8 clients, `constrained` of them under a grammar; returns the levels of the
+    unconstrained and of the constrained streams, both over the same wall time."""
+    free, bound = Level(), Level()
+    async with httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_connections=10)) as client:
+
+        async def caller(index: int) -> None:
+            for round_ in range(rounds):
+                start = 1 + 20 * (index * rounds + round_)
+                if index < constrained:
+                    payload = constrained_payload(start, tokens)
+                    await stream_once(client, url, "", tokens, bound, payload)
+                else:
+                    await stream_once(client, url, counting_prompt(start), tokens, free)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(caller(i) for i in range(8)))
+        free.wall_s = bound.wall_s = time.perf_counter() - started
+    return free, bound
+
+
+def measure_grammar(threads: int, rounds: int, tokens: int) -> None:
+    port = free_port()
+    child = start_server("edge", port, threads, "", 8)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(run_mix(url, 1, 8, 4))  # warm-up, and the grammar cache
+        plain: list[tuple[Level, Level]] = []
+        mixed: list[tuple[Level, Level]] = []
+        for _ in range(rounds):  # alternating, so that drift on the machine hits both
+            plain.append(asyncio.run(run_mix(url, 1, tokens, 0)))
+            mixed.append(asyncio.run(run_mix(url, 1, tokens, 4)))
+    finally:
+        child.stop()
+
+    def total(runs: list[tuple[Level, Level]]) -> float:
+        return statistics.median((a.tokens + b.tokens) / a.wall_s for a, b in runs)
+
+    def itl(runs: list[tuple[Level, Level]]) -> list[float]:
+        return [s for free, _ in runs for s in free.itl_s]
+
+    print(f"\nc=8, {tokens}-token streams, {rounds} alternating rounds (median tok/s)")
+    print(f"  all unconstrained:           {total(plain):7.1f} tok/s")
+    print(f"  half under a json_schema:    {total(mixed):7.1f} tok/s")
+    print(f"  ratio (half constrained / none): {total(mixed) / total(plain):.2f}x")
+    print(
+        f"  unconstrained streams' ITL P50/P99 ms: {ms(itl(plain), 50)}/{ms(itl(plain), 99)} "
+        f"alone, {ms(itl(mixed), 50)}/{ms(itl(mixed), 99)} beside constrained ones"
+    )
 
 
 def start_server(name: str, port: int, threads: int, model: str, parallel: int) -> Child:
@@ -282,7 +367,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--parallel", type=int, default=8, help="slots of xllamacpp")
     parser.add_argument("--skip", default="", help="comma-separated: edge, stock, xllamacpp, raw")
+    parser.add_argument("--grammar", action="store_true", help="constrained vs free, at c=8")
     args = parser.parse_args()
+    if args.grammar:
+        measure_grammar(args.threads, args.rounds, args.tokens)
+        return
     levels = [int(c) for c in args.concurrency.split(",")]
     skip = set(filter(None, args.skip.split(",")))
     model = str(default_model_path())

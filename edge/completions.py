@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,10 +12,14 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from common.disconnect import unless_disconnected
 from common.drain import Drain
 from common.errors import InternalError, ModelNotFound, OpenAIError
+from edge.constraints import Constraint, constraint_for
 from edge.engine import Delta, Failed, Finished, Prompt, SamplingOptions, Started
-from edge.openai_format import Kind, ResponseBuilder, sse
+from edge.logprobs import TokenLogprob
+from edge.openai_format import Kind, ResponseBuilder, finished_reason, sse
 from edge.scheduler import JobHandle, Scheduler
 from edge.schemas import ChatCompletionRequest, CompletionRequest, SamplingFields, check_supported
+from edge.tool_calls import ToolCall, ToolCallReader
+from edge.tool_prompt import render_messages
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -32,44 +37,61 @@ router = APIRouter()
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, scheduler: SchedulerDep
 ) -> JSONResponse | StreamingResponse:
-    # The template knows system/user/assistant/tool; "developer" is OpenAI's newer "system".
-    prompt: Prompt = [
-        {"role": "system" if m.role == "developer" else m.role, "content": m.text()}
-        for m in body.messages
-    ]
-    return await _complete("chat", body, prompt, request, scheduler)
+    _check(body, request)
+    constraint = constraint_for(body, request.app.state.grammar_cache)
+    prompt: Prompt = render_messages(body.messages, constraint.instructions)
+    return await _complete("chat", body, prompt, request, scheduler, constraint)
 
 
 @router.post("/v1/completions", response_model=None)
 async def completions(
     body: CompletionRequest, request: Request, scheduler: SchedulerDep
 ) -> JSONResponse | StreamingResponse:
-    return await _complete("text", body, body.prompt_text(), request, scheduler)
+    _check(body, request)
+    return await _complete("text", body, body.prompt_text(), request, scheduler, Constraint())
 
 
-async def _complete(
-    kind: Kind, body: SamplingFields, prompt: Prompt, request: Request, scheduler: Scheduler
-) -> JSONResponse | StreamingResponse:
+def _check(body: SamplingFields, request: Request) -> None:
     model_id: str = request.app.state.model_id
     if body.model != model_id:
         raise ModelNotFound(f"The model '{body.model}' does not exist", param="model")
     check_supported(body)
-    handle = scheduler.submit(prompt, _options(body, request.app.state.default_max_tokens))
-    builder = ResponseBuilder(kind, model_id, include_usage=body.include_usage())
+
+
+async def _complete(
+    kind: Kind,
+    body: SamplingFields,
+    prompt: Prompt,
+    request: Request,
+    scheduler: Scheduler,
+    constraint: Constraint,
+) -> JSONResponse | StreamingResponse:
+    options = _options(body, request.app.state.default_max_tokens, constraint)
+    handle = scheduler.submit(prompt, options)
+    builder = ResponseBuilder(kind, request.app.state.model_id, include_usage=body.include_usage())
+    shape = _Shape(constraint.tool_mode != "none", options.logprobs is not None)
     try:
         # Errors found before the first token (context too long...) get a real status.
         await unless_disconnected(request, _first_event(handle))
         if body.stream:
             drain: Drain = request.app.state.drain
-            events = drain.stream(_stream(handle, builder), _shutdown_ending(builder))
+            events = drain.stream(_stream(handle, builder, shape), _shutdown_ending(builder))
             return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
-        return JSONResponse(await unless_disconnected(request, _collect(handle, builder)))
+        return JSONResponse(await unless_disconnected(request, _collect(handle, builder, shape)))
     except BaseException:
         handle.cancel()
         raise
 
 
-def _options(body: SamplingFields, default_max_tokens: int) -> SamplingOptions:
+@dataclass(frozen=True)
+class _Shape:
+    """How the generated text becomes the answer."""
+
+    tools: bool  # the text may be a tool call, read by a ToolCallReader
+    logprobs: bool
+
+
+def _options(body: SamplingFields, default_max_tokens: int, constraint: Constraint) -> SamplingOptions:
     return SamplingOptions(
         max_tokens=body.token_limit(),
         default_max_tokens=default_max_tokens,
@@ -79,6 +101,8 @@ def _options(body: SamplingFields, default_max_tokens: int) -> SamplingOptions:
         seed=body.seed,
         presence_penalty=body.presence_penalty,
         frequency_penalty=body.frequency_penalty,
+        grammar=constraint.grammar,
+        logprobs=body.top_logprobs_count(),
     )
 
 
@@ -95,14 +119,39 @@ def _as_error(event: object) -> OpenAIError:
     return InternalError("the edge engine failed to generate")
 
 
-async def _collect(handle: JobHandle, builder: ResponseBuilder) -> dict[str, Any]:
+async def _collect(handle: JobHandle, builder: ResponseBuilder, shape: _Shape) -> dict[str, Any]:
     parts: list[str] = []
+    tokens: list[TokenLogprob] = []
     async for event in handle.events():
         if isinstance(event, Delta):
             parts.append(event.text)
+            tokens.extend(event.logprobs)
         elif isinstance(event, Finished):
-            return builder.complete("".join(parts), event)
+            text, call = "".join(parts), None
+            if shape.tools:
+                reader = ToolCallReader()
+                reader.feed(text)
+                call = reader.finish()[1]
+            logprobs = tokens if shape.logprobs else None
+            content = None if call is not None else text
+            return builder.complete(content, event, tool_call=call, logprobs=logprobs)
     raise _as_error(event)
+
+
+def _delta_chunks(
+    builder: ResponseBuilder, reader: ToolCallReader | None, text: str, logprobs: Any
+) -> list[dict[str, Any]]:
+    """The chunks for one Delta; its logprobs ride on the first (on an empty chunk
+    when the reader holds all of its text back)."""
+    if reader is None:
+        return [builder.chunk(text, logprobs=logprobs)]
+    chunks = [builder.reader_chunk(item) for item in reader.feed(text)]
+    if logprobs is not None:
+        if chunks:
+            chunks[0]["choices"][0]["logprobs"] = logprobs
+        else:
+            chunks.append(builder.chunk(logprobs=logprobs))
+    return chunks
 
 
 def _shutdown_ending(builder: ResponseBuilder) -> bytes:
@@ -111,15 +160,27 @@ def _shutdown_ending(builder: ResponseBuilder) -> bytes:
     return sse(builder.error_event(message, "shutting_down")) + sse("[DONE]")
 
 
-async def _stream(handle: JobHandle, builder: ResponseBuilder) -> AsyncIterator[bytes]:
+async def _stream(
+    handle: JobHandle, builder: ResponseBuilder, shape: _Shape
+) -> AsyncIterator[bytes]:
+    reader = ToolCallReader() if shape.tools else None
+    offset = 0  # characters sent so far: text completions' logprobs offsets
     try:
         if builder.kind == "chat":
-            yield sse(builder.chunk(first=True))
+            yield sse(builder.chunk(first=True, first_content=None if reader else ""))
         async for event in handle.events():
             if isinstance(event, Delta):
-                yield sse(builder.chunk(event.text))
+                logprobs = builder.logprobs(event.logprobs, offset) if shape.logprobs else None
+                offset += len(event.text)
+                for chunk in _delta_chunks(builder, reader, event.text, logprobs):
+                    yield sse(chunk)
             elif isinstance(event, Finished):
-                yield sse(builder.chunk(reason=event.finish_reason))
+                call: ToolCall | None = None
+                if reader is not None:
+                    rest, call = reader.finish()
+                    for item in rest:
+                        yield sse(builder.reader_chunk(item))
+                yield sse(builder.chunk(reason=finished_reason(event, call)))
                 if builder.include_usage:
                     yield sse(builder.usage_chunk(event))
             elif isinstance(event, Failed):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from edge.logprobs import TokenLogprob
+
 # A chat prompt is a list of {"role", "content"} messages; a text prompt is a string.
 Prompt = str | list[dict[str, str]]
 
@@ -24,6 +26,10 @@ class SamplingOptions:
     seed: int | None = None
     presence_penalty: float = 0.0
     frequency_penalty: float = 0.0
+    # A GBNF grammar every sampled token must follow (root rule "root"), or None.
+    grammar: str | None = None
+    # Alternatives per token to report with its log-probability; None: no logprobs.
+    logprobs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,9 @@ class Started:
 @dataclass(frozen=True)
 class Delta:
     text: str
+    # The tokens this text came from, when logprobs were asked for. A stop sequence
+    # can hold text back, so a Delta may carry tokens of earlier, held text too.
+    logprobs: tuple[TokenLogprob, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 
 from edge.engine import Delta, Finished, PreparedPrompt
+from edge.logprobs import TokenLogprob
 from edge.stops import StopScanner
 
 
@@ -22,19 +23,25 @@ class Generation:
         self.produced = 0
         self._scanner = StopScanner(prepared.stop)
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._logprobs: list[TokenLogprob] = []
 
     @property
     def prefilling(self) -> bool:
         return bool(self.pending)
 
-    def accept(self, piece: bytes, end_of_generation: bool) -> list[Delta | Finished]:
-        """Takes one sampled token (its bytes and whether it ends generation) and says
-        what the caller sees: text, and a Finished once the sequence is over."""
+    def accept(
+        self, piece: bytes, end_of_generation: bool, logprob: TokenLogprob | None = None
+    ) -> list[Delta | Finished]:
+        """Takes one sampled token (its bytes, whether it ends generation, and its
+        log-probability if asked for) and says what the caller sees: text, and a
+        Finished once the sequence is over."""
         if end_of_generation:
             return self._finish("stop")
         self.produced += 1
+        if logprob is not None:
+            self._logprobs.append(logprob)
         text, stopped = self._scanner.feed(self._decoder.decode(piece))
-        events: list[Delta | Finished] = [Delta(text)] if text else []
+        events: list[Delta | Finished] = [self._delta(text)] if text else []
         if stopped:
             return [*events, self._finished("stop")]
         if self.produced >= self.prepared.max_tokens:
@@ -47,7 +54,11 @@ class Generation:
     def _finish(self, reason: str) -> list[Delta | Finished]:
         # Text held back for a stop that never came belongs to the answer.
         tail = self._scanner.flush() + self._decoder.decode(b"", final=True)
-        return ([Delta(tail)] if tail else []) + [self._finished(reason)]
+        return ([self._delta(tail)] if tail or self._logprobs else []) + [self._finished(reason)]
+
+    def _delta(self, text: str) -> Delta:
+        logprobs, self._logprobs = tuple(self._logprobs), []
+        return Delta(text, logprobs)
 
     def _finished(self, reason: str) -> Finished:
         return Finished(reason, len(self.prepared.tokens), self.produced, self.cached_tokens)

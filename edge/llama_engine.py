@@ -17,7 +17,8 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from common.errors import ContextLengthExceeded, InvalidRequest
 from edge.engine import Finished, PreparedPrompt, Prompt, SamplingOptions, SlotEvent
 from edge.generation import Generation
-from edge.sampler import Sampler
+from edge.logprobs import TokenLogprob, token_logprob
+from edge.sampler import Sampler, logits_row
 from edge.slots import SlotTable, Work, plan_step
 
 
@@ -114,7 +115,11 @@ class LlamaEngine:
                 param="messages" if isinstance(prompt, list) else "prompt",
             )
         limit = min(options.max_tokens or options.default_max_tokens, room)
-        return PreparedPrompt(tuple(tokens), limit, options.stop + template_stops, options)
+        # Under a grammar the end of generation is the grammar's (only then may the
+        # model emit end-of-turn): a template stop spelt out inside a JSON string must
+        # not cut the JSON.
+        stops = options.stop + (template_stops if options.grammar is None else ())
+        return PreparedPrompt(tuple(tokens), limit, stops, options)
 
     def _render(self, prompt: Prompt) -> tuple[str, tuple[str, ...]]:
         if isinstance(prompt, str):
@@ -146,12 +151,14 @@ class LlamaEngine:
     # -- slots -----------------------------------------------------------------------
 
     def admit(self, prepared: PreparedPrompt) -> int:
+        # Built first: a grammar that does not compile fails the request, not a slot.
+        sampler = Sampler(prepared.options, self._vocab, self._n_vocab)
         slot, keep = self._slots.choose(prepared.tokens)
         # Whatever the slot held beyond the shared prefix belongs to another prompt:
         # dropped here, so only identical tokens are ever reused.
         llama_cpp.llama_memory_seq_rm(self._memory, slot.index, keep, -1)
         self._slots.occupy(slot, Generation(prepared, keep), keep)
-        self._samplers[slot.index] = Sampler(prepared.options, self._n_vocab)
+        self._samplers[slot.index] = sampler
         return slot.index
 
     def cancel(self, slot_index: int) -> Finished:
@@ -184,10 +191,14 @@ class LlamaEngine:
                 del generation.pending[: len(item.tokens)]
             if index is None:
                 continue
-            token = self._samplers[item.slot.index].sample(self._ctx, index)
+            sampler = self._samplers[item.slot.index]
+            token = sampler.sample(self._ctx, index)
             generation.next_token = token
             eog = bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
-            for event in generation.accept(b"" if eog else self._token_bytes(token), eog):
+            # A grammar reads control tokens as their text; so does the answer then.
+            piece = b"" if eog else self._token_bytes(token, special=sampler.constrained)
+            logprob = self._logprob(generation.prepared.options.logprobs, index, token, eog)
+            for event in generation.accept(piece, eog, logprob):
                 events.append((item.slot.index, event))
                 if isinstance(event, Finished):
                     self._release(item.slot.index)
@@ -216,11 +227,17 @@ class LlamaEngine:
         batch.n_tokens = n
         return sample_at
 
-    def _token_bytes(self, token: int) -> bytes:
-        n = llama_cpp.llama_token_to_piece(self._vocab, token, self._piece, 64, 0, False)
+    def _logprob(self, top_n: int | None, index: int, token: int, eog: bool) -> TokenLogprob | None:
+        if top_n is None or eog:  # OpenAI reports no logprob for the end of turn
+            return None
+        logits = logits_row(self._ctx, index, self._n_vocab)
+        return token_logprob(logits, token, top_n, self._token_bytes)
+
+    def _token_bytes(self, token: int, special: bool = False) -> bytes:
+        n = llama_cpp.llama_token_to_piece(self._vocab, token, self._piece, 64, 0, special)
         if n < 0:
             buffer = ctypes.create_string_buffer(-n)
-            n = llama_cpp.llama_token_to_piece(self._vocab, token, buffer, -n, 0, False)
+            n = llama_cpp.llama_token_to_piece(self._vocab, token, buffer, -n, 0, special)
             return buffer.raw[:n]
         return self._piece.raw[:n]
 

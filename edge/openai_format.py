@@ -6,9 +6,12 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from edge.engine import Finished
+from edge.logprobs import TokenLogprob, chat_logprobs, text_logprobs
+from edge.tool_calls import Arguments, CallStarted, ReaderEvent, Text, ToolCall
 
 Kind = Literal["chat", "text"]
 
@@ -34,6 +37,18 @@ def sse(payload: dict[str, Any] | str) -> bytes:
 def _finish(reason: str) -> str:
     # A cancelled job never reaches a client; "length" is the honest closest word.
     return "length" if reason == "cancelled" else reason
+
+
+def finished_reason(finished: Finished, tool_call: ToolCall | None) -> str:
+    """"tool_calls" for a whole call; a call cut by max_tokens stays "length"."""
+    if tool_call is not None and tool_call.complete:
+        return "tool_calls"
+    return _finish(finished.finish_reason)
+
+
+def tool_call_body(call: ToolCall) -> dict[str, Any]:
+    function = {"name": call.name, "arguments": call.arguments}
+    return {"id": call.id, "type": "function", "function": function}
 
 
 @dataclass
@@ -63,26 +78,57 @@ class ResponseBuilder:
             "choices": choices,
         }
 
-    def complete(self, text: str, finished: Finished) -> dict[str, Any]:
-        reason = finished.finish_reason
-        choice: dict[str, Any] = {"index": 0, "logprobs": None, "finish_reason": _finish(reason)}
+    def logprobs(self, tokens: Sequence[TokenLogprob] | None, offset: int = 0) -> Any:
+        """`choices[].logprobs`: None when not asked for (`tokens` None)."""
+        if tokens is None:
+            return None
+        return chat_logprobs(tokens) if self.kind == "chat" else text_logprobs(tokens, offset)
+
+    def complete(
+        self,
+        text: str | None,
+        finished: Finished,
+        *,
+        tool_call: ToolCall | None = None,
+        logprobs: Sequence[TokenLogprob] | None = None,
+    ) -> dict[str, Any]:
+        reason = finished_reason(finished, tool_call)
+        choice: dict[str, Any] = {
+            "index": 0,
+            "logprobs": self.logprobs(logprobs),
+            "finish_reason": reason,
+        }
         if self.kind == "chat":
-            choice["message"] = {"role": "assistant", "content": text}
+            message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+            if tool_call is not None:
+                message["tool_calls"] = [tool_call_body(tool_call)]
+            choice["message"] = message
         else:
-            choice["text"] = text
+            choice["text"] = text or ""
         body = self._envelope(self._object, [choice])
         body["usage"] = usage(finished)
         return body
 
     def chunk(
-        self, text: str | None = None, *, first: bool = False, reason: str | None = None
+        self,
+        text: str | None = None,
+        *,
+        first: bool = False,
+        reason: str | None = None,
+        tool_calls: list[dict[str, Any]] | None = None,
+        logprobs: Any = None,
+        first_content: str | None = "",
     ) -> dict[str, Any]:
-        choice: dict[str, Any] = {"index": 0, "logprobs": None}
+        """One stream chunk. `first_content` is the opening chunk's content: "" for a
+        text answer, None when the answer may be a tool call, as OpenAI sends them."""
+        choice: dict[str, Any] = {"index": 0, "logprobs": logprobs}
         choice["finish_reason"] = _finish(reason) if reason else None
         if self.kind == "chat":
-            delta: dict[str, Any] = {"role": "assistant", "content": ""} if first else {}
+            delta: dict[str, Any] = {"role": "assistant", "content": first_content} if first else {}
             if text is not None:
                 delta["content"] = text
+            if tool_calls is not None:
+                delta["tool_calls"] = tool_calls
             choice["delta"] = delta
             obj = "chat.completion.chunk"
         else:
@@ -92,6 +138,20 @@ class ResponseBuilder:
         if self.include_usage:
             body["usage"] = None
         return body
+
+    def reader_chunk(self, event: ReaderEvent, logprobs: Any = None) -> dict[str, Any]:
+        """The chunk for what a ToolCallReader read: content, or a tool-call delta in
+        the shape the official SDKs accumulate (id, type and name first, then
+        argument fragments, all at index 0)."""
+        if isinstance(event, Text):
+            return self.chunk(event.text, logprobs=logprobs)
+        if isinstance(event, CallStarted):
+            function = {"name": event.name, "arguments": ""}
+            call = {"index": 0, "id": event.id, "type": "function", "function": function}
+            return self.chunk(tool_calls=[call], logprobs=logprobs)
+        assert isinstance(event, Arguments)
+        call = {"index": 0, "function": {"arguments": event.fragment}}
+        return self.chunk(tool_calls=[call], logprobs=logprobs)
 
     def usage_chunk(self, finished: Finished) -> dict[str, Any]:
         obj = "chat.completion.chunk" if self.kind == "chat" else "text_completion"

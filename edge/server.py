@@ -14,6 +14,7 @@ from common.drain import Drain, DrainMiddleware
 from common.errors import install_error_handlers
 from edge.completions import router as completions_router
 from edge.engine import Engine
+from edge.grammars import GrammarCache
 from edge.models import resolve_model_path
 from edge.scheduler import Scheduler
 from edge.settings import EngineSettings
@@ -63,6 +64,7 @@ def create_edge_app(
 
     app = FastAPI(title="hybridgate edge", lifespan=lifespan)
     app.state.drain = drain
+    app.state.grammar_cache = GrammarCache()
     install_error_handlers(app)
     app.add_middleware(DrainMiddleware, drain=drain)
     app.include_router(completions_router)

@@ -91,7 +91,9 @@ class _Shape:
     logprobs: bool
 
 
-def _options(body: SamplingFields, default_max_tokens: int, constraint: Constraint) -> SamplingOptions:
+def _options(
+    body: SamplingFields, default_max_tokens: int, constraint: Constraint
+) -> SamplingOptions:
     return SamplingOptions(
         max_tokens=body.token_limit(),
         default_max_tokens=default_max_tokens,

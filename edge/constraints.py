@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.errors import InvalidRequest
-from edge.grammars import Function, GrammarCache, json_object_grammar, json_schema_grammar, tool_call_grammar
+from edge.grammars import (
+    Function,
+    GrammarCache,
+    json_object_grammar,
+    json_schema_grammar,
+    tool_call_grammar,
+)
 from edge.json_schema_subset import enforceable_schema
 from edge.schemas import ChatCompletionRequest, NamedToolChoice, ToolDefinition
 from edge.tool_prompt import ToolMode, tools_instructions
@@ -79,7 +85,9 @@ def _tool_mode(request: ChatCompletionRequest) -> tuple[ToolMode, str | None]:
     tools = request.tools or []
     if not tools:
         if choice not in (None, "none"):
-            raise InvalidRequest("tool_choice: tools must be given to choose one", param="tool_choice")
+            raise InvalidRequest(
+                "tool_choice: tools must be given to choose one", param="tool_choice"
+            )
         return "none", None
     names = [t.function.name for t in tools]
     if len(set(names)) != len(names):

@@ -47,11 +47,15 @@ class _Builder:
         # Imported here: loading llama_cpp loads the llama.cpp shared library.
         from llama_cpp.llama_grammar import SchemaConverter
 
-        class Converter(SchemaConverter):  # type: ignore[misc]
+        class Converter(SchemaConverter):
             def _format_literal(self, literal: str) -> str:
                 return gbnf_literal(literal)
 
-        self._converter = Converter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+        # The converter is untyped; it is used through this one attribute.
+        factory: Any = Converter
+        self._converter: Any = factory(
+            prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False
+        )
 
     def schema(self, schema: dict[str, Any], name: str) -> str:
         """The rule for a value valid against `schema`."""
@@ -88,7 +92,9 @@ def tool_call_grammar(
     in text (which then cannot start with "<"), or with JSON valid against `content`."""
     builder = _Builder()
     calls = [_call_rule(builder, i, function) for i, function in enumerate(functions)]
-    call = builder.rule("tool-call", f"{gbnf_literal(TOOL_CALL_MARKER)} [ \\n]? ({' | '.join(calls)})")
+    call = builder.rule(
+        "tool-call", f"{gbnf_literal(TOOL_CALL_MARKER)} [ \\n]? ({' | '.join(calls)})"
+    )
     if not optional:
         return builder.grammar(call)
     if content is not None:

@@ -17,7 +17,16 @@ from common.errors import InvalidRequest, UnsupportedParameter
 
 # Keywords that describe and never constrain: allowed on any node, never enforced.
 ANNOTATIONS = frozenset(
-    {"title", "description", "default", "examples", "$comment", "deprecated", "readOnly", "writeOnly"}
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "$comment",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
 )
 # Only on the root schema: where local references point, and the dialect.
 ROOT_ONLY = frozenset({"$schema", "$defs", "definitions"})
@@ -88,7 +97,9 @@ class _Checker:
             if keyword not in allowed and keyword not in ANNOTATIONS and keyword not in ROOT_ONLY:
                 raise self.unsupported(keyword, where, f"not allowed with {kind}")
 
-    def _ref(self, schema: dict[str, Any], where: str, resolving: tuple[str, ...]) -> dict[str, Any]:
+    def _ref(
+        self, schema: dict[str, Any], where: str, resolving: tuple[str, ...]
+    ) -> dict[str, Any]:
         self._only(schema, frozenset({"$ref"}), where, "$ref")
         ref = schema["$ref"]
         if not isinstance(ref, str) or not ref.startswith(("#/$defs/", "#/definitions/")):
@@ -157,9 +168,7 @@ class _Checker:
             if declared not in TYPES:
                 raise self.invalid(where, f"unknown type {declared!r}")
             return str(declared)
-        implied = {
-            kind for kind, keywords in KIND_KEYWORDS.items() if keywords & schema.keys()
-        }
+        implied = {kind for kind, keywords in KIND_KEYWORDS.items() if keywords & schema.keys()}
         if len(implied) > 1:
             raise self.invalid(where, "keywords of different types need an explicit type")
         return implied.pop() if implied else None
@@ -198,7 +207,7 @@ class _Checker:
         self, schema: dict[str, Any], where: str, resolving: tuple[str, ...]
     ) -> dict[str, Any]:
         items = schema.get("items")
-        bounds = {k: schema[k] for k in ("minItems", "maxItems") if k in schema}
+        bounds: dict[str, Any] = {k: schema[k] for k in ("minItems", "maxItems") if k in schema}
         if items is None:
             if bounds:
                 raise self.unsupported(next(iter(bounds)), where, "needs an items schema")
@@ -207,7 +216,7 @@ class _Checker:
         return out | self._bounds(bounds, MAX_ITEMS_BOUND, where)
 
     def _string(self, schema: dict[str, Any], where: str) -> dict[str, Any]:
-        bounds = {k: schema[k] for k in ("minLength", "maxLength") if k in schema}
+        bounds: dict[str, Any] = {k: schema[k] for k in ("minLength", "maxLength") if k in schema}
         if "format" in schema:
             fmt = schema["format"]
             if fmt not in FORMATS:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from edge.engine import Finished
@@ -40,7 +40,7 @@ def _finish(reason: str) -> str:
 
 
 def finished_reason(finished: Finished, tool_call: ToolCall | None) -> str:
-    """"tool_calls" for a whole call; a call cut by max_tokens stays "length"."""
+    """ "tool_calls" for a whole call; a call cut by max_tokens stays "length"."""
     if tool_call is not None and tool_call.complete:
         return "tool_calls"
     return _finish(finished.finish_reason)

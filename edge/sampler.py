@@ -22,7 +22,9 @@ class Sampler:
     """Owns a llama_sampler chain; `close()` frees it. One per running sequence, so
     each request keeps its own seed, penalties history, temperature and grammar."""
 
-    def __init__(self, options: SamplingOptions, vocab: llama_cpp.llama_vocab_p, n_vocab: int) -> None:
+    def __init__(
+        self, options: SamplingOptions, vocab: llama_cpp.llama_vocab_p, n_vocab: int
+    ) -> None:
         self._n_vocab = n_vocab
         self._grammar: _GrammarCheck | None = None
         if options.grammar is not None:
@@ -101,9 +103,7 @@ class _GrammarCheck:
         self._candidates = (llama_cpp.llama_token_data * n_vocab)()
         self._fields = np.ctypeslib.as_array(self._candidates)
         self._ids = np.arange(n_vocab, dtype=np.int32)
-        self._array = llama_cpp.llama_token_data_array(
-            self._candidates, n_vocab, -1, False
-        )
+        self._array = llama_cpp.llama_token_data_array(self._candidates, n_vocab, -1, False)
         self._single = llama_cpp.llama_token_data(0, 0.0, 0.0)
         self._single_array = llama_cpp.llama_token_data_array(
             ctypes.pointer(self._single), 1, -1, False
@@ -124,7 +124,7 @@ class _GrammarCheck:
         self._fields["p"] = 0.0
         array = self._array
         array.data = self._candidates
-        array.size = self._n_vocab_of()
+        array.size = len(self._ids)
         array.selected = -1
         array.sorted = False
         pointer = ctypes.byref(array)
@@ -133,11 +133,8 @@ class _GrammarCheck:
         llama_cpp.llama_sampler_apply(chain, pointer)
         return int(array.data[array.selected].id)
 
-    def _n_vocab_of(self) -> int:
-        return len(self._ids)
-
     def _allows(self, token: int) -> bool:
-        self._single.id = token
+        self._single.id = token  # type: ignore[assignment]
         self._single.logit = 1.0
         self._single_array.size = 1
         self._single_array.selected = -1

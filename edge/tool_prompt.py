@@ -46,7 +46,9 @@ def _tool_entry(tool: ToolDefinition) -> dict[str, object]:
     return entry
 
 
-def render_messages(messages: Sequence[ChatMessage], instructions: str | None) -> list[dict[str, str]]:
+def render_messages(
+    messages: Sequence[ChatMessage], instructions: str | None
+) -> list[dict[str, str]]:
     """The messages for the chat template; `instructions`, when given, join the system
     message (a new one opens the conversation when there is none)."""
     names = {call.id: call.function.name for m in messages for call in m.tool_calls or []}
@@ -64,7 +66,10 @@ def _render(message: ChatMessage, names: dict[str, str]) -> dict[str, str]:
     role = "system" if message.role == "developer" else message.role
     text = message.text()
     if message.tool_calls:
-        calls = [TOOL_CALL_MARKER + _call_json(c.function.name, c.function.arguments) for c in message.tool_calls]
+        calls = [
+            TOOL_CALL_MARKER + _call_json(c.function.name, c.function.arguments)
+            for c in message.tool_calls
+        ]
         text = "\n".join([text, *calls] if text else calls)
     if message.role == "tool":
         name = names.get(message.tool_call_id or "", message.name or "the tool")

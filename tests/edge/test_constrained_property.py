@@ -40,7 +40,12 @@ def _scalars() -> st.SearchStrategy[dict[str, Any]]:
         st.just({"type": "boolean"}),
         st.builds(
             lambda values: {"enum": values},
-            st.lists(st.sampled_from(["red", "green", 'say "hi"', "back\\slash", 1, None]), min_size=1, max_size=4, unique=True),
+            st.lists(
+                st.sampled_from(["red", "green", 'say "hi"', "back\\slash", 1, None]),
+                min_size=1,
+                max_size=4,
+                unique=True,
+            ),
         ),
         st.just({"type": "string", "format": "date"}),
         st.just({"anyOf": [{"type": "integer"}, {"type": "null"}]}),
@@ -62,7 +67,12 @@ def _objects(values: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dic
 
 def _arrays(values: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
     return st.builds(
-        lambda items, low, extra: {"type": "array", "items": items, "minItems": low, "maxItems": low + extra},
+        lambda items, low, extra: {
+            "type": "array",
+            "items": items,
+            "minItems": low,
+            "maxItems": low + extra,
+        },
         values,
         st.integers(0, 2),
         st.integers(0, 2),
@@ -88,7 +98,9 @@ def size_bound(schema: dict[str, Any]) -> int:
         return max(size_bound(s) for s in schema["anyOf"])
     kind = schema.get("type")
     if kind == "object":
-        fields = [len(json.dumps(k)) + 3 + size_bound(v) + 2 for k, v in schema["properties"].items()]
+        fields = [
+            len(json.dumps(k)) + 3 + size_bound(v) + 2 for k, v in schema["properties"].items()
+        ]
         return 3 + sum(fields)
     if kind == "array":
         return 3 + schema["maxItems"] * (size_bound(schema["items"]) + 2)
@@ -106,11 +118,15 @@ def engine() -> Iterator[LlamaEngine]:
     engine.close()
 
 
-def generate(engine: LlamaEngine, body: dict[str, Any], seed: int, max_tokens: int) -> tuple[str, Finished]:
+def generate(
+    engine: LlamaEngine, body: dict[str, Any], seed: int, max_tokens: int
+) -> tuple[str, Finished]:
     request = ChatCompletionRequest.model_validate(body)
     constraint = constraint_for(request, GrammarCache())
     messages = render_messages(request.messages, constraint.instructions)
-    options = SamplingOptions(max_tokens=max_tokens, temperature=1.0, seed=seed, grammar=constraint.grammar)
+    options = SamplingOptions(
+        max_tokens=max_tokens, temperature=1.0, seed=seed, grammar=constraint.grammar
+    )
     engine.admit(engine.prepare(messages, options))
     text = ""
     while True:
@@ -129,7 +145,10 @@ def test_any_answer_validates_against_its_schema(
     body = {
         "model": "smollm2",
         "messages": [{"role": "user", "content": "Give me an example record as JSON."}],
-        "response_format": {"type": "json_schema", "json_schema": {"name": "record", "schema": schema, "strict": True}},
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "record", "schema": schema, "strict": True},
+        },
     }
     text, finished = generate(engine, body, seed, size_bound(schema) + 8)
     assert finished.finish_reason == "stop", (schema, text)
@@ -154,5 +173,7 @@ def test_any_forced_tool_call_validates_against_its_parameters(
     assert finished.finish_reason == "stop", (parameters, text)
     call = json.loads(text.removeprefix("<tool_call>"))
     assert call["name"] in {"act", "wait"}
-    expected = parameters if call["name"] == "act" else {"type": "object", "additionalProperties": False}
+    expected = (
+        parameters if call["name"] == "act" else {"type": "object", "additionalProperties": False}
+    )
     jsonschema.validate(call["arguments"], expected)

@@ -85,7 +85,10 @@ def test_local_references_are_inlined() -> None:
         ({"type": "array", "minItems": 2}, "minItems"),
         ({"type": "object", "unevaluatedProperties": False}, "unevaluatedProperties"),
         ({"$ref": "https://example.com/schema.json"}, "$ref"),
-        ({"$ref": "#/$defs/A", "description": "x", "maxLength": 3, "$defs": {"A": {}}}, "maxLength"),
+        (
+            {"$ref": "#/$defs/A", "description": "x", "maxLength": 3, "$defs": {"A": {}}},
+            "maxLength",
+        ),
         ({"anyOf": [{"type": "string"}], "type": "string"}, "type"),
         ({"type": ["string", "null"], "maxLength": 3}, "maxLength"),
         ({"enum": ["a", "bb"], "maxLength": 1}, "maxLength"),

@@ -22,7 +22,9 @@ def test_logprobs_are_a_log_softmax_and_top_is_sorted() -> None:
     assert math.isclose(result.chosen.logprob, 2.0 - math.log(total), rel_tol=1e-6)
     assert [c.bytes for c in result.top] == [b"b", b"\xe2\x82", b"a"]
     assert result.chosen.token == "\ufffd"  # a partial UTF-8 character; bytes keep it whole
-    assert math.isclose(sum(math.exp(c.logprob) for c in result.top) + math.exp(0.0 - math.log(total)), 1.0)
+    assert math.isclose(
+        sum(math.exp(c.logprob) for c in result.top) + math.exp(0.0 - math.log(total)), 1.0
+    )
 
 
 def test_no_alternatives_when_none_are_asked_for() -> None:

@@ -118,7 +118,8 @@ def test_a_named_tool_choice_forces_a_valid_call(client: openai.OpenAI) -> None:
     choice = completion.choices[0]
     assert choice.finish_reason == "tool_calls"
     assert choice.message.content is None
-    assert choice.message.tool_calls is not None and len(choice.message.tool_calls) == 1
+    assert choice.message.tool_calls is not None
+    assert len(choice.message.tool_calls) == 1
     call = choice.message.tool_calls[0]
     assert call.function.name == "get_time"
     _valid_call(call)
@@ -159,7 +160,8 @@ def test_streamed_tool_call_deltas_accumulate_in_the_sdk(client: openai.OpenAI) 
     arguments = _valid_call(call)
     # The SDK's own "arguments done" event carries the same, whole arguments.
     done = [e for e in events if e.type == "tool_calls.function.arguments.done"]
-    assert len(done) == 1 and json.loads(done[0].arguments) == arguments
+    assert len(done) == 1
+    assert json.loads(done[0].arguments) == arguments
     fragments = [e for e in events if e.type == "tool_calls.function.arguments.delta"]
     assert len(fragments) > 1  # streamed as generated, not in one piece at the end
     assert not [e for e in events if e.type == "content.delta" and e.delta]
@@ -201,7 +203,8 @@ def test_auto_gives_text_or_a_valid_call(client: openai.OpenAI, stream: bool) ->
             assert choice.finish_reason == "tool_calls"
             _valid_call(choice.message.tool_calls[0])
         else:
-            assert choice.message.content and not choice.message.content.startswith("<")
+            assert choice.message.content
+            assert not choice.message.content.startswith("<")
 
 
 def test_a_tool_result_in_the_history_is_answered(client: openai.OpenAI) -> None:
@@ -259,10 +262,16 @@ def test_an_unsupported_tool_parameter_keyword_names_the_tool(client: openai.Ope
 
 def test_chat_logprobs_cover_every_token(client: openai.OpenAI) -> None:
     completion = client.chat.completions.create(
-        model=MODEL, messages=ASK_WEATHER, temperature=0, max_tokens=12, logprobs=True, top_logprobs=3
+        model=MODEL,
+        messages=ASK_WEATHER,
+        temperature=0,
+        max_tokens=12,
+        logprobs=True,
+        top_logprobs=3,
     )
     choice = completion.choices[0]
-    assert choice.logprobs is not None and choice.logprobs.content is not None
+    assert choice.logprobs is not None
+    assert choice.logprobs.content is not None
     tokens = choice.logprobs.content
     assert len(tokens) == completion.usage.completion_tokens  # type: ignore[union-attr]
     assert b"".join(bytes(t.bytes or []) for t in tokens).decode() == choice.message.content
@@ -284,11 +293,14 @@ def test_streamed_logprobs_and_text_logprobs(client: openai.OpenAI) -> None:
         if chunk.choices and chunk.choices[0].logprobs and chunk.choices[0].logprobs.content:
             tokens += chunk.choices[0].logprobs.content
             text += chunk.choices[0].delta.content or ""
-    assert tokens and "".join(t.token for t in tokens) == text
+    assert tokens
+    assert "".join(t.token for t in tokens) == text
     legacy = client.completions.create(
         model=MODEL, prompt="1, 2, 3,", max_tokens=5, temperature=0, logprobs=2
     )
     logprobs = legacy.choices[0].logprobs
-    assert logprobs is not None and logprobs.tokens is not None
+    assert logprobs is not None
+    assert logprobs.tokens is not None
     assert "".join(logprobs.tokens) == legacy.choices[0].text
-    assert logprobs.top_logprobs is not None and all(len(t) == 2 for t in logprobs.top_logprobs)
+    assert logprobs.top_logprobs is not None
+    assert all(len(t) == 2 for t in logprobs.top_logprobs)

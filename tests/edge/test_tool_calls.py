@@ -27,17 +27,22 @@ def _split(text: str, size: int) -> list[str]:
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 100])
 def test_a_call_streams_its_name_then_its_arguments_whatever_the_split(size: int) -> None:
     events, call = _read(_split(CALL, size))
-    assert call is not None and call.complete
+    assert call is not None
+    assert call.complete
     assert call.name == "get_weather"
     assert json.loads(call.arguments) == {"city": "Paris", "days": {"n": 2}}
     starts = [e for e in events if isinstance(e, CallStarted)]
-    assert len(starts) == 1 and starts[0].name == "get_weather" and starts[0].id == call.id
+    assert len(starts) == 1
+    assert starts[0].name == "get_weather"
+    assert starts[0].id == call.id
     assert call.id.startswith("call_")
     # What the SDK accumulates from the fragments is exactly the final arguments.
     streamed = "".join(e.fragment for e in events if isinstance(e, Arguments))
     assert streamed == call.arguments
     assert not any(isinstance(e, Text) for e in events)
-    assert events.index(starts[0]) < next(i for i, e in enumerate(events) if isinstance(e, Arguments))
+    assert events.index(starts[0]) < next(
+        i for i, e in enumerate(events) if isinstance(e, Arguments)
+    )
 
 
 def test_text_is_passed_through_at_once() -> None:
@@ -52,12 +57,15 @@ def test_a_partial_marker_is_held_until_it_decides() -> None:
     assert reader.feed("_call>") == []
     assert reader.feed('{"name": "f"') == []
     events = reader.feed(', "arguments": ')
-    assert len(events) == 1 and isinstance(events[0], CallStarted) and events[0].name == "f"
+    assert len(events) == 1
+    assert isinstance(events[0], CallStarted)
+    assert events[0].name == "f"
 
 
 def test_a_call_cut_inside_its_arguments_is_incomplete() -> None:
-    events, call = _read(['<tool_call>{"name": "f", "arguments": {"city": "Par'])
-    assert call is not None and not call.complete
+    _events, call = _read(['<tool_call>{"name": "f", "arguments": {"city": "Par'])
+    assert call is not None
+    assert not call.complete
     assert call.arguments == '{"city": "Par'
 
 
@@ -69,12 +77,14 @@ def test_a_call_cut_before_its_name_closes_is_text() -> None:
 
 def test_an_answer_ending_inside_the_marker_is_text() -> None:
     events, call = _read(["<too"])
-    assert call is None and events == [Text("<too")]
+    assert call is None
+    assert events == [Text("<too")]
 
 
 def test_arguments_ending_in_spaces_and_braces_are_not_cut() -> None:
     text = '<tool_call> {"name":"f","arguments":{"a": {"b": "x} "}}}'
     events, call = _read(_split(text, 1))
-    assert call is not None and call.complete
+    assert call is not None
+    assert call.complete
     assert json.loads(call.arguments) == {"a": {"b": "x} "}}
     assert "".join(e.fragment for e in events if isinstance(e, Arguments)) == call.arguments

@@ -28,7 +28,9 @@ def _messages(*raw: dict[str, Any]) -> list[ChatMessage]:
 def test_instructions_list_every_tool_with_its_schema() -> None:
     text = tools_instructions([WEATHER, CLOCK], "auto", None)
     lines = text.splitlines()
-    entries = [json.loads(line) for line in lines[lines.index("<tools>") + 1 : lines.index("</tools>")]]
+    entries = [
+        json.loads(line) for line in lines[lines.index("<tools>") + 1 : lines.index("</tools>")]
+    ]
     assert entries[0]["name"] == "get_weather"
     assert entries[0]["parameters"]["properties"] == {"city": {"type": "string"}}
     assert entries[1] == {"name": "now", "parameters": {"type": "object", "properties": {}}}
@@ -38,7 +40,9 @@ def test_instructions_list_every_tool_with_its_schema() -> None:
 
 def test_instructions_say_when_a_call_is_required() -> None:
     assert "must call one of the tools" in tools_instructions([WEATHER], "required", None)
-    assert "must call the tool get_weather" in tools_instructions([WEATHER], "required", "get_weather")
+    assert "must call the tool get_weather" in tools_instructions(
+        [WEATHER], "required", "get_weather"
+    )
 
 
 def test_instructions_join_the_system_message_or_open_the_conversation() -> None:

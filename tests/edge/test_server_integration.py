@@ -136,8 +136,13 @@ def test_text_completion_stream(edge_server: Service) -> None:
     ("body", "param"),
     [
         ({"n": 2}, "n"),
-        ({"logprobs": True}, "logprobs"),
-        ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
+        ({"logit_bias": {"1": 5}}, "logit_bias"),
+        ({"top_logprobs": 2}, "top_logprobs"),
+        ({"tool_choice": "required"}, "tool_choice"),
+        (
+            {"tools": [{"type": "function", "function": {"name": "f", "parameters": []}}]},
+            "tools[0].function.parameters",
+        ),
         ({"temperature": 5}, "temperature"),
     ],
 )

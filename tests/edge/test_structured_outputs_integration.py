@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 import openai
@@ -63,6 +63,17 @@ class City(BaseModel):
     capital: bool
 
 
+class Step(BaseModel):
+    action: Literal["mix", "bake", "serve"]
+    minutes: int | None
+
+
+class Recipe(BaseModel):
+    title: str = Field(max_length=40)
+    steps: list[Step] = Field(max_length=3)
+    vegetarian: bool
+
+
 @pytest.fixture(scope="module")
 def client(edge_server: Service) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(base_url=f"{edge_server.url}/v1", api_key="unused", max_retries=0) as c:
@@ -89,6 +100,19 @@ def test_parse_with_a_pydantic_model_returns_a_valid_object(client: openai.OpenA
     assert isinstance(message.parsed, City)
     assert completion.choices[0].finish_reason == "stop"
     jsonschema.validate(json.loads(message.content or ""), City.model_json_schema())
+
+
+def test_parse_with_nested_models_references_and_optionals(client: openai.OpenAI) -> None:
+    # $defs and $ref, Literal (enum), Optional (anyOf with null), bounded lists.
+    completion = client.chat.completions.parse(
+        model=MODEL,
+        messages=[{"role": "user", "content": "Give me a simple cake recipe."}],
+        response_format=Recipe,
+        temperature=1.0,
+        seed=7,
+        max_tokens=400,
+    )
+    assert isinstance(completion.choices[0].message.parsed, Recipe)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -22,7 +22,9 @@ class Emitter:
     def failure(self, response: dict[str, Any], message: str, code: str) -> bytes:
         """An `error` event and the `response.failed` that ends the stream: the SDK's
         stream iterators yield both, and the failed response carries the error."""
-        error = {"code": code, "message": message}
+        # The response's error codes are OpenAI's closed list: a gateway or backend
+        # failure is a server_error there; the error event carries the precise code.
+        error = {"code": "server_error", "message": message}
         failed = {**response, "status": "failed", "error": error}
         return self.event("error", code=code, message=message, param=None) + self.event(
             "response.failed", response=failed

@@ -97,7 +97,12 @@ def usage(chat_usage: Any) -> dict[str, Any] | None:
     completion = int(chat_usage.get("completion_tokens") or 0)
     out: dict[str, Any] = {
         "input_tokens": prompt,
-        "input_tokens_details": {"cached_tokens": int(details.get("cached_tokens") or 0)},
+        # Prompt tokens taken from the edge's KV cache; nothing is written to a cache
+        # that outlives the request.
+        "input_tokens_details": {
+            "cached_tokens": int(details.get("cached_tokens") or 0),
+            "cache_write_tokens": 0,
+        },
         "output_tokens": completion,
         "output_tokens_details": {"reasoning_tokens": 0},
         "total_tokens": int(chat_usage.get("total_tokens") or prompt + completion),

@@ -67,7 +67,7 @@ def check_supported(body: ResponsesRequest) -> None:
 
 
 def _check_tool_choice(choice: str | dict[str, Any] | None) -> None:
-    if choice is None or choice in TOOL_CHOICES:
+    if choice is None or (isinstance(choice, str) and choice in TOOL_CHOICES):
         return
     if isinstance(choice, dict) and choice.get("type") == "function" and choice.get("name"):
         return

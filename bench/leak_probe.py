@@ -1,7 +1,7 @@
-"""The leak property test, run long and randomly seeded: random chat and completion
-bodies with a sensitive value planted (and maybe disguised) in a random text place,
-sent through the gateway to a recording cloud under the default policy and under a
-policy that redacts everything. Any value that reaches the cloud fails the run.
+"""The leak property test, run long and randomly seeded: random chat, completion and
+Responses bodies with a sensitive value planted (and maybe disguised) in a random text
+place, sent through the gateway to a recording cloud under the default policy and under
+a policy that redacts everything. Any value that reaches the cloud fails the run.
 
     .venv/bin/python -m bench.leak_probe [--examples 2000]
 """

@@ -68,7 +68,5 @@ def forwarded(
     if ALL in allowed:
         return dict(payload), ()
     names = aliases or {}
-    kept = {
-        k: v for k, v in payload.items() if names.get(k, k) in allowed or k == "model"
-    }
+    kept = {k: v for k, v in payload.items() if names.get(k, k) in allowed or k == "model"}
     return kept, tuple(k for k in payload if k not in kept)

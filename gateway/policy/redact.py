@@ -139,9 +139,7 @@ class Restorer:
         if not finishing:
             return
         held = [(key, self.flush(key)) for key in sorted(self._calls) if key[0] == choice]
-        tails = [
-            {"index": key[2], "function": {"arguments": tail}} for key, tail in held if tail
-        ]
+        tails = [{"index": key[2], "function": {"arguments": tail}} for key, tail in held if tail]
         if tails:
             delta["tool_calls"] = [*(calls if isinstance(calls, list) else ()), *tails]
 

@@ -15,7 +15,6 @@ from gateway.responses.from_chat import (
     function_call_item,
     message_item,
     new_id,
-    text_part,
     usage,
 )
 

@@ -136,7 +136,9 @@ def tool_choice(choice: str | dict[str, Any]) -> str | dict[str, Any]:
 def _response_format(text: dict[str, Any]) -> dict[str, Any] | None:
     for name, value in text.items():
         if name != "format" and value is not None:
-            raise _refused(f"text.{name}", "a backend that speaks only chat completions has no counterpart")
+            raise _refused(
+                f"text.{name}", "a backend that speaks only chat completions has no counterpart"
+            )
     fmt = text.get("format") or {"type": "text"}
     kind = fmt.get("type")
     if kind == "text":

@@ -10,9 +10,12 @@ from typing import Any
 
 from gateway.record import RequestRecord
 
-
 TOKEN_EVENTS = frozenset(
-    {"response.output_text.delta", "response.refusal.delta", "response.function_call_arguments.delta"}
+    {
+        "response.output_text.delta",
+        "response.refusal.delta",
+        "response.function_call_arguments.delta",
+    }
 )
 FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
 

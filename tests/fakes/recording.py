@@ -106,7 +106,11 @@ class RecordingBackend:
         ids = {"item_id": "msg_recorded", "output_index": 0, "content_index": 0}
         events = [
             {"type": "response.created", "response": started},
-            {"type": "response.output_item.added", "output_index": 0, "item": {**message, "content": []}},
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {**message, "content": []},
+            },
             {"type": "response.content_part.added", **ids, "part": message["content"][0]},
             {"type": "response.output_text.delta", **ids, "delta": self.answer},
             {"type": "response.output_text.done", **ids, "text": self.answer},

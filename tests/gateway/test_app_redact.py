@@ -159,9 +159,20 @@ class NativeEchoCloud:
         ids = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
         pieces = [answer[i : i + 3] for i in range(0, len(answer), 3)]
         events = [
-            {"type": "response.created", "response": {**response, "output": [], "status": "in_progress"}},
-            {"type": "response.output_item.added", "output_index": 0, "item": {**message, "content": []}},
-            {"type": "response.content_part.added", **ids, "part": {**message["content"][0], "text": ""}},  # type: ignore[dict-item]
+            {
+                "type": "response.created",
+                "response": {**response, "output": [], "status": "in_progress"},
+            },
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {**message, "content": []},
+            },
+            {
+                "type": "response.content_part.added",
+                **ids,
+                "part": {**message["content"][0], "text": ""},
+            },  # type: ignore[dict-item]
             *({"type": "response.output_text.delta", **ids, "delta": p} for p in pieces),
             {"type": "response.output_text.done", **ids, "text": answer},
             {"type": "response.content_part.done", **ids, "part": message["content"][0]},  # type: ignore[index]
@@ -172,7 +183,9 @@ class NativeEchoCloud:
             f"event: {e['type']}\ndata: {json.dumps({**e, 'sequence_number': i})}\n\n"
             for i, e in enumerate(events)
         )
-        return httpx.Response(200, content=sse.encode(), headers={"content-type": "text/event-stream"})
+        return httpx.Response(
+            200, content=sse.encode(), headers={"content-type": "text/event-stream"}
+        )
 
 
 def responses_client(

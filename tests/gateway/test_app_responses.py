@@ -45,7 +45,14 @@ COMPLEX = (
 
 
 class Gateway:
-    def __init__(self, client: TestClient, sdk: OpenAI, edge: RecordingBackend, cloud: RecordingBackend, state: Path) -> None:
+    def __init__(
+        self,
+        client: TestClient,
+        sdk: OpenAI,
+        edge: RecordingBackend,
+        cloud: RecordingBackend,
+        state: Path,
+    ) -> None:
         self.client, self.sdk, self.edge, self.cloud, self.state = client, sdk, edge, cloud, state
 
     def audit(self) -> list[dict[str, Any]]:
@@ -114,7 +121,8 @@ def test_create_translates_to_chat_and_back(gateway: Gateway) -> None:
     assert response.output_text == "ok"
     assert response.model == "edge-model"
     assert response.metadata == {"ticket": "42"}
-    assert response.usage is not None and response.usage.output_tokens == 1
+    assert response.usage is not None
+    assert response.usage.output_tokens == 1
     sent = gateway.edge.bodies[-1]
     assert gateway.edge.urls[-1].path == "/v1/chat/completions"
     assert sent == {
@@ -128,7 +136,8 @@ def test_create_translates_to_chat_and_back(gateway: Gateway) -> None:
     }
     (event,) = gateway.audit()
     assert (event["path"], event["route"], event["status"]) == ("/v1/responses", "edge", 200)
-    assert event["tokens"]["in"] == 3 and event["tokens"]["out"] == 1
+    assert event["tokens"]["in"] == 3
+    assert event["tokens"]["out"] == 1
 
 
 def test_stream_true_yields_the_sdk_event_types(gateway: Gateway) -> None:
@@ -160,12 +169,18 @@ def test_a_function_tool_call_comes_back_as_a_function_call_item(
     gateway = make_gateway(edge=edge)
     if stream:
         with gateway.sdk.responses.stream(
-            model="edge", input="Weather in Oslo?", tools=[WEATHER], tool_choice="required"  # type: ignore[list-item]
+            model="edge",
+            input="Weather in Oslo?",
+            tools=[WEATHER],
+            tool_choice="required",  # type: ignore[list-item]
         ) as events:
             response = events.get_final_response()
     else:
         response = gateway.sdk.responses.create(
-            model="edge", input="Weather in Oslo?", tools=[WEATHER], tool_choice="required"  # type: ignore[list-item]
+            model="edge",
+            input="Weather in Oslo?",
+            tools=[WEATHER],
+            tool_choice="required",  # type: ignore[list-item]
         )
     (call,) = response.output
     assert call.type == "function_call"
@@ -187,7 +202,12 @@ def test_a_function_call_output_goes_back_as_chat_tool_messages(gateway: Gateway
         tools=[WEATHER],  # type: ignore[list-item]
         input=[
             {"role": "user", "content": "Weather in Oslo?"},
-            {"type": "function_call", "call_id": "call_9", "name": "get_weather", "arguments": '{"city":"Oslo"}'},
+            {
+                "type": "function_call",
+                "call_id": "call_9",
+                "name": "get_weather",
+                "arguments": '{"city":"Oslo"}',
+            },
             {"type": "function_call_output", "call_id": "call_9", "output": "Sunny, 21 C"},
         ],
     )
@@ -196,7 +216,11 @@ def test_a_function_call_output_goes_back_as_chat_tool_messages(gateway: Gateway
             "role": "assistant",
             "content": None,
             "tool_calls": [
-                {"id": "call_9", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'}}
+                {
+                    "id": "call_9",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'},
+                }
             ],
         },
         {"role": "tool", "tool_call_id": "call_9", "content": "Sunny, 21 C"},
@@ -215,7 +239,9 @@ def test_structured_output_is_sent_as_response_format(make_gateway: GatewayFacto
     response = gateway.sdk.responses.create(
         model="edge",
         input="Capital of Japan?",
-        text={"format": {"type": "json_schema", "name": "answer", "schema": schema, "strict": True}},
+        text={
+            "format": {"type": "json_schema", "name": "answer", "schema": schema, "strict": True}
+        },
     )
     assert json.loads(response.output_text) == {"capital": "Tokyo"}
     assert edge.bodies[-1]["response_format"] == {
@@ -306,7 +332,8 @@ def test_a_stream_that_breaks_mid_way_ends_with_response_failed(
     assert events[-2].code == "upstream_stream_error"  # type: ignore[union-attr]
     failed = events[-1].response  # type: ignore[union-attr]
     assert failed.status == "failed"
-    assert failed.error is not None and failed.error.code == "server_error"
+    assert failed.error is not None
+    assert failed.error.code == "server_error"
     # What had arrived before the break is in the failed response's items.
     deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")  # type: ignore[union-attr]
     assert deltas == "part0 part1 "

@@ -1,7 +1,8 @@
 """The property the product is sold on, tested on random bodies: a sensitive value
 planted in any text place of a valid chat, completion or Responses body, disguised or
 not, never reaches the cloud in any form, under the default policy and under one that
-redacts everything it sends (to a chat-completions cloud and to a native Responses one). Fixed seed here; `python -m bench.leak_probe` runs it longer."""
+redacts everything it sends (to a chat-completions cloud and to a native Responses
+one). Fixed seed here; `python -m bench.leak_probe` runs it longer."""
 
 from __future__ import annotations
 

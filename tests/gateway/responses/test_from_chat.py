@@ -9,7 +9,12 @@ from openai.types.responses import Response
 
 from gateway.responses.from_chat import to_response
 
-REQUEST = {"model": "edge-model", "input": "Hi", "instructions": "Be brief.", "metadata": {"k": "v"}}
+REQUEST = {
+    "model": "edge-model",
+    "input": "Hi",
+    "instructions": "Be brief.",
+    "metadata": {"k": "v"},
+}
 USAGE = {
     "prompt_tokens": 12,
     "completion_tokens": 5,
@@ -65,7 +70,8 @@ def test_tool_calls_are_function_call_items() -> None:
     first = response.output[0]
     assert first.type == "function_call"
     assert (first.call_id, first.name, first.arguments) == ("call_a", "f", '{"x":1}')
-    assert first.id is not None and first.id.startswith("fc_")
+    assert first.id is not None
+    assert first.id.startswith("fc_")
 
 
 def test_text_and_a_tool_call_are_a_message_then_a_call() -> None:
@@ -96,6 +102,7 @@ def test_structured_output_parses_with_the_sdk() -> None:
     }
     body = to_response(answer({"content": '{"a": "b"}'}), request)
     response = Response.model_validate(body)
-    assert response.text is not None and response.text.format is not None
+    assert response.text is not None
+    assert response.text.format is not None
     assert response.text.format.type == "json_schema"
     assert response.output_text == '{"a": "b"}'

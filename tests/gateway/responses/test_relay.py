@@ -26,7 +26,9 @@ def text_stream(pieces: list[str]) -> list[bytes]:
     ids = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
     text = "".join(pieces)
     done = {**RESPONSE, "status": "completed", "usage": {"input_tokens": 7, "output_tokens": 3}}
-    done["output"] = [{"type": "message", "id": "msg_1", "content": [{"type": "output_text", "text": text}]}]
+    done["output"] = [
+        {"type": "message", "id": "msg_1", "content": [{"type": "output_text", "text": text}]}
+    ]
     return [
         sse("response.created", 0, response=RESPONSE),
         *(sse("response.output_text.delta", i + 1, **ids, delta=p) for i, p in enumerate(pieces)),
@@ -81,7 +83,9 @@ async def test_usage_and_tokens_are_metered() -> None:
 
 
 async def test_a_break_ends_with_error_and_response_failed() -> None:
-    broke = {"error": {"message": "the cloud backend stream broke", "code": "upstream_stream_error"}}
+    broke = {
+        "error": {"message": "the cloud backend stream broke", "code": "upstream_stream_error"}
+    }
     events = [
         *text_stream(["a"])[:2],
         b"data: " + json.dumps(broke).encode() + b"\n\n",

@@ -16,7 +16,6 @@ from pydantic import BaseModel
 from gateway.responses.stream import ChatToResponses
 
 
-
 class _Events:
     """The SDK's event models by their `type` (its union is discriminated by the
     SDK's own machinery, which pydantic does not read)."""
@@ -109,12 +108,23 @@ async def test_a_text_stream() -> None:
 
 
 async def test_a_tool_call_stream() -> None:
-    first = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}
+    first = {
+        "index": 0,
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "f", "arguments": ""},
+    }
     events = await translate(
         chunk({"role": "assistant", "tool_calls": [first]}),
         chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"ci'}}]}),
         chunk({"tool_calls": [{"index": 0, "function": {"arguments": 'ty":"Oslo"}'}}]}),
-        chunk({"tool_calls": [{"index": 1, "id": "call_2", "function": {"name": "g", "arguments": "{}"}}]}),
+        chunk(
+            {
+                "tool_calls": [
+                    {"index": 1, "id": "call_2", "function": {"name": "g", "arguments": "{}"}}
+                ]
+            }
+        ),
         chunk({}, "tool_calls"),
         usage_chunk(),
         DONE,
@@ -149,7 +159,10 @@ async def test_a_tool_call_stream() -> None:
 async def test_text_then_a_call() -> None:
     call = {"index": 0, "id": "c", "function": {"name": "f", "arguments": "{}"}}
     events = await translate(
-        chunk({"content": "Let me check."}), chunk({"tool_calls": [call]}), chunk({}, "tool_calls"), DONE
+        chunk({"content": "Let me check."}),
+        chunk({"tool_calls": [call]}),
+        chunk({}, "tool_calls"),
+        DONE,
     )
     output = events[-1]["response"]["output"]
     assert [i["type"] for i in output] == ["message", "function_call"]
@@ -175,7 +188,13 @@ async def test_a_stream_without_done_still_completes() -> None:
 
 
 async def test_an_error_mid_stream_is_an_error_event_and_response_failed() -> None:
-    error = {"error": {"message": "the cloud backend stream broke", "type": "server_error", "code": "upstream_stream_error"}}
+    error = {
+        "error": {
+            "message": "the cloud backend stream broke",
+            "type": "server_error",
+            "code": "upstream_stream_error",
+        }
+    }
     events = await translate(
         chunk({"content": "part"}), b"data: " + json.dumps(error).encode() + b"\n\n", DONE
     )
@@ -193,7 +212,11 @@ async def test_the_drain_ending_continues_the_numbering() -> None:
     translation = ChatToResponses(REQUEST)
     out = [e async for e in translation.events(source(chunk({"content": "x"})))]
     ending = translation.failure("shutting down", "shutting_down").decode()
-    numbers = [json.loads(line[6:])["sequence_number"] for line in ending.split("\n") if line.startswith("data: ")]
+    numbers = [
+        json.loads(line[6:])["sequence_number"]
+        for line in ending.split("\n")
+        if line.startswith("data: ")
+    ]
     assert numbers[0] == sum(e.count(b"\ndata: ") for e in out)
 
 

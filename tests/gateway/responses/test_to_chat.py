@@ -106,14 +106,21 @@ def test_a_call_with_no_text_before_it_is_an_assistant_message_without_content()
 def test_image_and_file_parts_have_their_chat_forms() -> None:
     parts = [
         {"type": "input_image", "image_url": "https://x/y.png", "detail": "low"},
-        {"type": "input_file", "file_data": "data:application/pdf;base64,AAAA", "filename": "a.pdf"},
+        {
+            "type": "input_file",
+            "file_data": "data:application/pdf;base64,AAAA",
+            "filename": "a.pdf",
+        },
     ]
-    content = to_chat({"model": "m", "input": [{"role": "user", "content": parts}]})["messages"][
-        0
-    ]["content"]
+    content = to_chat({"model": "m", "input": [{"role": "user", "content": parts}]})["messages"][0][
+        "content"
+    ]
     assert content == [
         {"type": "image_url", "image_url": {"url": "https://x/y.png", "detail": "low"}},
-        {"type": "file", "file": {"file_data": "data:application/pdf;base64,AAAA", "filename": "a.pdf"}},
+        {
+            "type": "file",
+            "file": {"file_data": "data:application/pdf;base64,AAAA", "filename": "a.pdf"},
+        },
     ]
 
 
@@ -123,7 +130,10 @@ def test_image_and_file_parts_have_their_chat_forms() -> None:
         ("auto", "auto"),
         ("none", "none"),
         ("required", "required"),
-        ({"type": "function", "name": "get_weather"}, {"type": "function", "function": {"name": "get_weather"}}),
+        (
+            {"type": "function", "name": "get_weather"},
+            {"type": "function", "function": {"name": "get_weather"}},
+        ),
     ],
 )
 def test_tools_and_tool_choice(choice: Any, chat_choice: Any) -> None:
@@ -180,7 +190,10 @@ def test_bookkeeping_is_not_sent_and_neutral_values_pass() -> None:
         ({"x_vendor": 1}, "x_vendor"),
         ({"text": {"verbosity": "low"}}, "text.verbosity"),
         ({"text": {"format": {"type": "grammar"}}}, "text.format.type"),
-        ({"input": [{"role": "user", "content": [{"type": "input_audio"}]}]}, "input[0].content[0].type"),
+        (
+            {"input": [{"role": "user", "content": [{"type": "input_audio"}]}]},
+            "input[0].content[0].type",
+        ),
     ],
 )
 def test_what_chat_completions_cannot_say_is_refused_by_name(

@@ -38,6 +38,9 @@ WEATHER = {
     },
     "strict": True,
 }
+# The backends' real model names (the settings' defaults), sent in place of the virtual one.
+EDGE_MODEL = "smollm2-135m-instruct"
+CLOUD_MODEL = "cloud-smollm2-135m"
 COMPLEX = (
     "Compare the trade-offs between optimistic and pessimistic locking in a distributed "
     "database, and explain step by step when each one is the better choice."
@@ -119,14 +122,14 @@ def test_create_translates_to_chat_and_back(gateway: Gateway) -> None:
     assert response.id.startswith("resp_")
     assert response.status == "completed"
     assert response.output_text == "ok"
-    assert response.model == "edge-model"
+    assert response.model == EDGE_MODEL
     assert response.metadata == {"ticket": "42"}
     assert response.usage is not None
     assert response.usage.output_tokens == 1
     sent = gateway.edge.bodies[-1]
     assert gateway.edge.urls[-1].path == "/v1/chat/completions"
     assert sent == {
-        "model": "edge-model",
+        "model": EDGE_MODEL,
         "messages": [
             {"role": "system", "content": "Answer in one word."},
             {"role": "user", "content": "What is the capital of Japan?"},
@@ -273,7 +276,8 @@ def test_unsupported_fields_are_a_400_naming_them(
 
 
 def test_an_invalid_body_is_a_400_naming_the_field(gateway: Gateway) -> None:
-    response = gateway.client.post("/v1/responses", json={"model": "edge"})
+    auth = {"Authorization": f"Bearer {dev_token(gateway.state)}"}
+    response = gateway.client.post("/v1/responses", json={"model": "edge"}, headers=auth)
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "input"
 
@@ -289,7 +293,7 @@ def test_a_native_backend_gets_the_responses_body_on_its_own_path(
     assert gateway.cloud.urls[-1].path == "/v1/responses"
     # As sent, but for the model and what the cloud's allow-list drops (`user`).
     assert gateway.cloud.bodies[-1] == {
-        "model": "cloud-model",
+        "model": CLOUD_MODEL,
         "input": COMPLEX,
         "instructions": "Be thorough.",
         "max_output_tokens": 50,

@@ -6,7 +6,9 @@ applies the caller's limits, refuses what the policy denies, forwards to the cho
 backend (redacted when that is the cloud and the rule says so), falls back from a
 failed cloud to the edge where the rule allows it, and writes all of it into the
 request's record. The routers only parse and return; the record stage turns the
-record into the audit event and metrics.
+record into the audit event and metrics. A Responses request (`/v1/responses`) takes
+the same path; a backend that speaks only chat completions gets it translated, and its
+answer translated back (`gateway.responses`).
 """
 
 from __future__ import annotations

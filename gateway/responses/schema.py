@@ -5,7 +5,7 @@ gateway cannot run (hosted tools)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -27,7 +27,7 @@ class ResponsesRequest(RequestBody):
     # counterpart is on that backend's forward_fields (`gateway.backends.fields`).
     field_aliases: ClassVar[Mapping[str, str]] = RESPONSES_ALIASES
 
-    input: str | list[dict[str, Any]]
+    input: str | Annotated[list[dict[str, Any]], Field(min_length=1)]
     instructions: str | None = None
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | None = None

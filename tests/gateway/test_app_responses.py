@@ -155,6 +155,7 @@ def test_stream_true_yields_the_sdk_event_types(gateway: Gateway) -> None:
     assert gateway.edge.bodies[-1]["stream"] is True
     (event,) = gateway.audit()
     assert (event["path"], event["stream"], event["error_code"]) == ("/v1/responses", True, None)
+    assert event["latency_ms"]["ttft"] is not None  # the stream was metered
 
 
 def test_the_stream_helper_accumulates_the_final_response(gateway: Gateway) -> None:

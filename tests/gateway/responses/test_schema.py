@@ -68,3 +68,8 @@ def test_limits_read_max_output_tokens() -> None:
     body = ResponsesRequest.model_validate({"model": "auto", "input": "x", "max_output_tokens": 9})
     assert body.requested_max_tokens() == 9
     assert body.include_usage()
+
+
+def test_an_empty_input_is_invalid() -> None:
+    with pytest.raises(ValueError, match="input"):
+        ResponsesRequest.model_validate({"model": "auto", "input": []})

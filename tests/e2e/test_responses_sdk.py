@@ -66,7 +66,15 @@ def test_the_stream_joins_into_the_non_streamed_answer(client: OpenAI) -> None:
 
 
 def test_the_stream_helper_gives_the_final_response(client: OpenAI) -> None:
-    with client.responses.stream(model="edge", input=QUESTION, max_output_tokens=20) as stream:
+    # Room for the whole answer: a cut one ends with response.incomplete, and the
+    # SDK's helper then has no final response to give (as with OpenAI).
+    with client.responses.stream(
+        model="edge",
+        instructions="Answer in one short sentence.",
+        input=QUESTION,
+        max_output_tokens=200,
+        temperature=0,
+    ) as stream:
         deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
         final = stream.get_final_response()
     assert deltas

@@ -25,7 +25,7 @@ WEATHER = {
     },
     "strict": True,
 }
-# Only the digits are sensitive-looking; "account" keeps it on the edge under `auto`.
+# The card number keeps the request on the edge under `model: auto`.
 SENSITIVE = "My account number is 4111 1111 1111 1111. What is the weather in Oslo?"
 
 

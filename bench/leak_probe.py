@@ -1,7 +1,7 @@
-"""The leak property test, run long and randomly seeded: random chat and completion
-bodies with a sensitive value planted (and maybe disguised) in a random text place,
-sent through the gateway to a recording cloud under the default policy and under a
-policy that redacts everything. Any value that reaches the cloud fails the run.
+"""The leak property test, run long and randomly seeded: random chat, completion and
+Responses bodies with a sensitive value planted (and maybe disguised) in a random text
+place, sent through the gateway to a recording cloud under the default policy and under
+a policy that redacts everything. Any value that reaches the cloud fails the run.
 
     .venv/bin/python -m bench.leak_probe [--examples 2000]
 """
@@ -19,17 +19,36 @@ TEST = "tests/gateway/test_leak_property.py"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=2000, help="bodies per policy")
+    parser.add_argument(
+        "--examples", type=int, default=2000, help="bodies per property (policy x body kind)"
+    )
     examples = parser.parse_args().examples
     env = {**os.environ, "HYBRIDGATE_LEAK_PROBE_EXAMPLES": str(examples)}
+    properties = _properties()
     started = time.perf_counter()
     command = [sys.executable, "-m", "pytest", TEST, "-q", "-p", "no:cacheprovider",
                "--hypothesis-show-statistics", "-o", "timeout=0"]  # fmt: skip
     result = subprocess.run(command, env=env, check=False)
     elapsed = time.perf_counter() - started
     verdict = "no value reached the cloud" if result.returncode == 0 else "LEAK (see above)"
-    print(f"\n{2 * examples} probes in {elapsed:.0f} s: {verdict}")
+    print(f"\n{properties * examples} probes in {elapsed:.0f} s: {verdict}")
     sys.exit(result.returncode)
+
+
+def _properties() -> int:
+    """How many property tests the file holds: each runs `--examples` bodies."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        TEST,
+        "--collect-only",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    listed = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return sum(1 for line in listed.splitlines() if "::" in line)
 
 
 if __name__ == "__main__":

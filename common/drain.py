@@ -91,12 +91,14 @@ class Drain:
     async def stream(
         self,
         events: AsyncIterator[bytes],
-        ending: bytes,
+        ending: bytes | Callable[[], bytes],
         on_cut: Callable[[], None] | None = None,
     ) -> AsyncIterator[bytes]:
-        """`events` until they end or the cut; on the cut, `ending` instead of the rest,
-        and `on_cut` is told (so that the request's record says it was cut). Only the
-        wait for the next event is cut, so each event goes out whole."""
+        """`events` until they end or the cut; on the cut, `ending` instead of the rest
+        (made then, when it is a function: a stream that numbers its events knows the
+        next number only then), and `on_cut` is told (so that the request's record says
+        it was cut). Only the wait for the next event is cut, so each event goes out
+        whole."""
         iterator = aiter(events)
         try:
             while not self._cut:
@@ -112,7 +114,7 @@ class Drain:
                 yield event
             if on_cut is not None:
                 on_cut()
-            yield ending
+            yield ending() if callable(ending) else ending
         finally:
             close = getattr(iterator, "aclose", None)
             if close is not None:

@@ -15,7 +15,7 @@ from gateway.auth.authenticator import Caller
 from gateway.record import RequestRecord
 
 T = TypeVar("T")
-Endpoint = Literal["/v1/chat/completions", "/v1/completions"]
+Endpoint = Literal["/v1/chat/completions", "/v1/completions", "/v1/responses"]
 
 
 class Guard(Protocol):

@@ -6,7 +6,9 @@ applies the caller's limits, refuses what the policy denies, forwards to the cho
 backend (redacted when that is the cloud and the rule says so), falls back from a
 failed cloud to the edge where the rule allows it, and writes all of it into the
 request's record. The routers only parse and return; the record stage turns the
-record into the audit event and metrics.
+record into the audit event and metrics. A Responses request (`/v1/responses`) takes
+the same path; a backend that speaks only chat completions gets it translated, and its
+answer translated back (`gateway.responses`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from gateway.auth.authenticator import Caller
 from gateway.auth.principal import Principal
 from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.fields import forwarded
+from gateway.backends.sse import cut_short
 from gateway.backends.upstream import Upstream, UpstreamStream
 from gateway.classify.extract import SEAM, classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
@@ -35,12 +38,20 @@ from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import LoadedPolicy, PolicyStore
 from gateway.policy.model import Limits
 from gateway.policy.redact import Redaction, Restorer
+from gateway.responses.from_chat import to_response
+from gateway.responses.relay import ResponsesRelay
+from gateway.responses.schema import ResponsesRequest
+from gateway.responses.stream import ChatToResponses
+from gateway.responses.to_chat import to_chat
 from gateway.schemas import VIRTUAL_MODELS, ChatCompletionRequest, CompletionRequest
 from gateway.settings import TracingSettings
 from gateway.telemetry.stream_meter import StreamMeter
 from gateway.telemetry.tracing import Tracing
 
-Body = ChatCompletionRequest | CompletionRequest
+Body = ChatCompletionRequest | CompletionRequest | ResponsesRequest
+RESPONSES = "/v1/responses"
+CHAT = "/v1/chat/completions"
+SSE = "text/event-stream"
 # Where a failed cloud request may go instead, as the record and header name it.
 CLOUD_TO_EDGE = "cloud->edge"
 CLOUD_PROBE_TIMEOUT_S = 1.0
@@ -57,6 +68,9 @@ class Whole:
 class Streamed:
     events: AsyncIterator[bytes]
     media_type: str
+    # How this stream ends when it is cut short (the drain): (message, code) -> the
+    # last bytes, in the stream's own protocol.
+    ending: Callable[[str, str], bytes] = cut_short
 
 
 Reply = Whole | Streamed
@@ -149,8 +163,7 @@ class Pipeline:
             if body.stream:
                 meter = StreamMeter(record, forward_usage=body.include_usage())
                 opened = self._stream(plan, route, context.endpoint, context.caller, meter)
-                upstream = await context.guard(opened)
-                return Streamed(upstream.events(), upstream.media_type)
+                return await context.guard(opened)
             answered = self._complete(plan, route, context.endpoint, context.caller)
             answer = await context.guard(answered)
         record.observe_usage(answer.get("usage"))
@@ -166,8 +179,9 @@ class Pipeline:
         active = self.policies.current
         sent = body.as_json()
         # What the cloud could be sent is what is classified: every allow-listed field.
-        cloud, _ = forwarded(sent, self._backends["cloud"].forward_fields)
-        edge, _ = forwarded(sent, self._backends["edge"].forward_fields)
+        aliases = body.field_aliases
+        cloud, _ = forwarded(sent, self._backends["cloud"].forward_fields, aliases)
+        edge, _ = forwarded(sent, self._backends["edge"].forward_fields, aliases)
         found = classified(cloud)
         loop = asyncio.get_running_loop()
         with self.tracing.span("classify", decision_id):
@@ -179,7 +193,7 @@ class Pipeline:
         facts = RequestFacts(
             model=body.model,
             prompt_tokens=estimated_tokens(found),
-            max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
+            max_tokens=body.requested_max_tokens(),
             edge_queue=self._edge_load.in_flight if self._edge_load else None,
             unclassified=unclassified_kinds(cloud),
         )
@@ -233,20 +247,30 @@ class Pipeline:
     ) -> dict[str, Any]:
         upstream = self._backends[route]
         payload, restorer = self._prepare(plan, route, upstream)
-        answer = await upstream.complete(path, payload, caller)
+        if path == RESPONSES and upstream.responses == "translate":
+            answer = to_response(await upstream.complete(CHAT, to_chat(payload), caller), payload)
+        else:
+            answer = await upstream.complete(path, payload, caller)
         return restorer.response(answer) if restorer else answer
 
     async def _stream(
         self, plan: Plan, route: Route, path: str, caller: Caller, meter: StreamMeter
-    ) -> UpstreamStream:
+    ) -> Streamed:
         upstream = self._backends[route]
         payload, restorer = self._prepare(plan, route, upstream)
-        # Usage arrives in the stream's last chunk only when asked for; the meter
-        # drops it again if the client did not ask.
-        options = payload.get("stream_options") or {}
-        payload["stream_options"] = {**options, "include_usage": True}
-        transform = _compose(restorer.sse_event if restorer else None, meter)
-        return await upstream.stream(path, payload, caller, transform)
+        if path != RESPONSES:
+            opened = await _chat_stream(upstream, path, payload, caller, restorer, meter)
+            return Streamed(opened.events(), opened.media_type)
+        if upstream.responses == "native":
+            relay = ResponsesRelay(restorer, meter.observe_responses_event)
+            opened = await upstream.stream(path, payload, caller)
+            return Streamed(relay.events(opened.events()), SSE, relay.failure)
+        # Placeholders are restored in the chat chunks, before translation; the
+        # request the response object echoes is restored as it is built.
+        translation = ChatToResponses(payload, restorer.response if restorer else None)
+        chat = to_chat(payload)
+        opened = await _chat_stream(upstream, CHAT, chat, caller, restorer, meter)
+        return Streamed(translation.events(opened.events()), SSE, translation.failure)
 
     def _prepare(
         self, plan: Plan, route: Route, upstream: Upstream
@@ -282,6 +306,22 @@ def _redacted(
     trace = (*decision.trace, f"redaction left {left}, at or above {ceiling}: edge")
     home = dataclasses.replace(decision, route="edge", redacted=False, fallback=None, trace=trace)
     return payload, None, home
+
+
+async def _chat_stream(
+    upstream: Upstream,
+    path: str,
+    payload: dict[str, Any],
+    caller: Caller,
+    restorer: Restorer | None,
+    meter: StreamMeter,
+) -> UpstreamStream:
+    # Usage arrives in the stream's last chunk only when asked for; the meter drops
+    # it again if the client did not ask.
+    options = payload.get("stream_options") or {}
+    payload["stream_options"] = {**options, "include_usage": True}
+    transform = _compose(restorer.sse_event if restorer else None, meter)
+    return await upstream.stream(path, payload, caller, transform)
 
 
 def _compose(

@@ -63,12 +63,14 @@ class RequestRecord:
     total_s: float | None = None
 
     def observe_usage(self, usage: Any) -> None:
-        """Token counts from an OpenAI `usage` object, as the backend reported them."""
+        """Token counts from an OpenAI `usage` object, as the backend reported them:
+        chat and text completions' names, or the Responses API's."""
         if not isinstance(usage, dict):
             return
-        self.tokens_in = _int(usage.get("prompt_tokens"))
-        self.tokens_out = _int(usage.get("completion_tokens"))
-        details = usage.get("prompt_tokens_details")
+        responses = "input_tokens" in usage
+        self.tokens_in = _int(usage.get("input_tokens" if responses else "prompt_tokens"))
+        self.tokens_out = _int(usage.get("output_tokens" if responses else "completion_tokens"))
+        details = usage.get("input_tokens_details" if responses else "prompt_tokens_details")
         if isinstance(details, dict):
             self.cached_tokens = _int(details.get("cached_tokens"))
         queue_ms = usage.get("queue_time_ms")

@@ -159,6 +159,11 @@ class BackendSettings(BaseModel):
     # ...and lets a trial request through after this long.
     breaker_cooldown_s: float = Field(default=10.0, gt=0)
     auth: OutboundAuthSettings = OutboundAuthSettings()
+    # How POST /v1/responses reaches this backend. translate: as a chat completion,
+    # its answer translated back (the edge and the local cloud leg speak only chat
+    # completions); native: the Responses body as it is (redacted where the policy
+    # says so), on the backend's own /v1/responses.
+    responses: Literal["native", "translate"] = "translate"
 
     @field_validator("url")
     @classmethod

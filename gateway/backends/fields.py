@@ -46,11 +46,27 @@ CLOUD_FIELDS = (
 )
 
 
+# A Responses body's fields under the chat-completions names the lists use: a Responses
+# field may leave when its counterpart may (`input` and `instructions` are messages).
+# A field without a counterpart goes by its own name.
+RESPONSES_ALIASES = {
+    "input": "messages",
+    "instructions": "messages",
+    "max_output_tokens": "max_tokens",
+    "text": "response_format",
+    "reasoning": "reasoning_effort",
+}
+
+
 def forwarded(
-    payload: Mapping[str, Any], allowed: Collection[str]
+    payload: Mapping[str, Any],
+    allowed: Collection[str],
+    aliases: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The fields of `payload` a backend may receive, and the names of those dropped."""
+    """The fields of `payload` a backend may receive, and the names of those dropped.
+    `aliases` names a body's fields as the list does, where they differ."""
     if ALL in allowed:
         return dict(payload), ()
-    kept = {k: v for k, v in payload.items() if k in allowed or k == "model"}
+    names = aliases or {}
+    kept = {k: v for k, v in payload.items() if names.get(k, k) in allowed or k == "model"}
     return kept, tuple(k for k in payload if k not in kept)

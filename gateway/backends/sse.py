@@ -25,3 +25,9 @@ def error_event(message: str, code: str) -> bytes:
     """An OpenAI-style in-stream error, sent when the upstream breaks after the first byte."""
     body = {"error": {"message": message, "type": "server_error", "param": None, "code": code}}
     return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+
+def cut_short(message: str, code: str) -> bytes:
+    """How a chat or text completion stream ends when it is cut: an error event and
+    [DONE]."""
+    return error_event(message, code) + DONE

@@ -107,6 +107,7 @@ class Upstream:
         self.name = name
         self.model = settings.model
         self.forward_fields = tuple(settings.forward_fields)
+        self.responses = settings.responses
         self._credential = credential or NoCredential()
         self._retries = settings.retries
         self._first_byte_s = settings.timeouts.first_byte_s

@@ -59,6 +59,11 @@ VOCABULARY = frozenset(
         "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
         "minItems", "maxItems", "uniqueItems", "multipleOf", "nullable", "prefixItems",
         "patternProperties", "propertyNames", "minProperties", "maxProperties",
+        # The Responses API's own.
+        "input", "instructions", "call_id", "output", "status", "max_output_tokens",
+        "previous_response_id", "conversation", "background", "truncation", "include",
+        "reasoning", "effort", "summary", "verbosity", "file_url",
+        "max_tool_calls", "safety_identifier", "prompt_cache_key",
     }
 )  # fmt: skip
 # Fixed values of the same vocabulary: not worth a recognizer's time.
@@ -67,7 +72,9 @@ FIXED_WORDS = frozenset(
         "text", "function", "image_url", "input_audio", "file", "json_schema",
         "json_object", "object", "string", "array", "integer", "number", "boolean",
         "null", "auto", "none", "required", "system", "developer", "user", "assistant",
-        "tool", "low", "high", "wav", "mp3", "content",
+        "tool", "low", "high", "wav", "mp3", "content", "message", "function_call",
+        "function_call_output", "input_text", "output_text", "input_image", "input_file",
+        "completed", "in_progress", "incomplete", "disabled", "medium",
     }
 )  # fmt: skip
 _BLOB = re.compile(r"[A-Za-z0-9+/=_\-\s]{256,}")
@@ -126,6 +133,10 @@ def rewrite(payload: Mapping[str, Any], fn: TextFn) -> dict[str, Any]:
             out[field] = [_message(m, fn) for m in value]
         elif field == "prompt":
             out[field] = _prompt(value, fn)
+        elif field == "input":  # the Responses API's messages, or one user text
+            out[field] = _prompt(value, fn) if isinstance(value, str) else _items(value, fn)
+        elif field == "instructions" and isinstance(value, str):
+            out[field] = fn("system", value) if value.strip() else value
         else:
             role = f"field:{field}"
             out[_key(field, role, fn)] = _json(value, role, fn)
@@ -139,13 +150,20 @@ def unclassified_kinds(payload: Mapping[str, Any]) -> frozenset[str]:
     prompt = payload.get("prompt")
     if isinstance(prompt, list) and any(not isinstance(p, str) for p in prompt):
         kinds.add("token_ids")
-    for message in payload.get("messages") or ():
-        content = message.get("content") if isinstance(message, dict) else None
+    items = payload.get("input")
+    for message in [*(payload.get("messages") or ()), *(items if isinstance(items, list) else ())]:
+        content = _item_content(message) if isinstance(message, dict) else None
         for part in content if isinstance(content, list) else ():
             kind = _part_kind(part)
             if kind is not None:
                 kinds.add(kind)
     return frozenset(kinds)
+
+
+def _item_content(item: dict[str, Any]) -> Any:
+    """A message's content, or a Responses function_call_output's output (which can
+    carry parts too)."""
+    return item.get("output") if item.get("type") == "function_call_output" else item.get("content")
 
 
 def _part_kind(part: Any) -> str | None:
@@ -155,6 +173,33 @@ def _part_kind(part: Any) -> str | None:
     if part_type in TEXT_PART_TYPES:
         return None
     return PART_KINDS.get(part_type, "other") if isinstance(part_type, str) else "other"
+
+
+def _items(items: Any, fn: TextFn) -> Any:
+    """Responses input items: messages by their role, a function call as the
+    assistant's, its output as a tool's, so seams join them like chat turns."""
+    if not isinstance(items, list):
+        return _json(items, "user", fn)
+    out: list[Any] = []
+    for item in items:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == "function_call":
+            out.append(_json(item, "assistant", fn))
+        elif kind == "function_call_output":
+            out.append(_function_output(item, fn))
+        else:
+            out.append(_message(item, fn))
+    return out
+
+
+def _function_output(item: dict[str, Any], fn: TextFn) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        if key == "output" and isinstance(value, list):
+            out[key] = [_part(part, "tool", fn) for part in value]
+        else:
+            out[_key(key, "tool", fn)] = _json(value, "tool", fn)
+    return out
 
 
 def _message(message: Any, fn: TextFn) -> Any:

@@ -51,9 +51,14 @@ _MIN_DIGITS = 3  # in a number; "5G" or "B2B" are left alone
 _NUMBER_SEPARATORS = frozenset("-./()+,:#")
 _MIN_SPACED = 5  # "a b c d" can be prose; five single characters in a row rarely are
 _LOOKALIKE_CLASS = "[" + re.escape("".join(_DIGIT_LOOKALIKES)) + "]"
+# Quotes, brackets and separators that can stick to the first or last character of a
+# letter-spaced run ('"A K I A ... O P"}' in tool-call arguments) without ending it.
+_STICKY = "\"'`()[]{}<>,;:"
+_STICKY_CLASS = "[" + re.escape(_STICKY) + "]*"
 # ASCII text needs the character walk only when one of these is in it.
 _ASCII_SUSPECT = re.compile(
-    r"(?<!\S)\S(?:[ \t]+\S(?!\S)){4,}"  # letter-spaced
+    rf"(?<!\S){_STICKY_CLASS}\S{_STICKY_CLASS}"
+    rf"(?:[ \t]+{_STICKY_CLASS}\S{_STICKY_CLASS}(?!\S)){{4,}}"  # letter-spaced
     rf"|\d{_LOOKALIKE_CLASS}|{_LOOKALIKE_CLASS}\d"  # a letter beside a digit
 )
 
@@ -191,6 +196,11 @@ def _number_like(word: list[str]) -> bool:
     )
 
 
+def _single(word: list[str]) -> bool:
+    """One character, maybe with quotes or brackets stuck to it."""
+    return len("".join(word).strip(_STICKY)) == 1 or len(word) == 1
+
+
 def _close_up_spaced(chars: list[str], starts: list[int]) -> tuple[list[str], list[int]]:
     """Closes up runs of single characters written with spaces between them: a single
     space inside such a run goes, a wider gap (between the spaced words) becomes one."""
@@ -198,7 +208,7 @@ def _close_up_spaced(chars: list[str], starts: list[int]) -> tuple[list[str], li
     drop: set[int] = set()
     run: list[tuple[int, int]] = []
     for word in [*words, (-1, -1)]:
-        single = word[1] - word[0] == 1
+        single = _single(chars[word[0] : word[1]]) if word[0] >= 0 else False
         gap = chars[run[-1][1] : word[0]] if run and single else []
         if single and (not run or (gap and "\n" not in gap)):
             run.append(word)

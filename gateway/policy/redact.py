@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from gateway.classify.extract import rewrite
@@ -72,14 +72,17 @@ class Restorer:
         self._originals = originals
         alternatives = "|".join(re.escape(p) for p in sorted(originals, key=len, reverse=True))
         self._pattern = re.compile(alternatives) if originals else None
-        self._pending: dict[int, str] = {}
+        self._calls: set[tuple[int, str, Any]] = set()
+        # What is held back per stream piece (a choice's content, a tool call's
+        # arguments, a Responses item's text), until it cannot end in a placeholder.
+        self._pending: dict[Hashable, str] = {}
 
     def text(self, text: str) -> str:
         if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: self._originals[m.group(0)], text)
 
-    def feed(self, stream: int, piece: str) -> str:
+    def feed(self, stream: Hashable, piece: str) -> str:
         buffer = self._pending.pop(stream, "") + piece
         hold = self._partial_tail(buffer)
         if hold:
@@ -87,7 +90,7 @@ class Restorer:
             buffer = buffer[:-hold]
         return self.text(buffer)
 
-    def flush(self, stream: int) -> str:
+    def flush(self, stream: Hashable) -> str:
         return self.text(self._pending.pop(stream, ""))
 
     def _partial_tail(self, buffer: str) -> int:
@@ -118,10 +121,27 @@ class Restorer:
                     restored += self.flush(index)
                 if isinstance(piece, str) or restored:
                     delta["content"] = restored
+                self._tool_calls(index, delta, finishing)
             elif isinstance(choice.get("text"), str):
                 tail = self.flush(index) if finishing else ""
                 choice["text"] = self.feed(index, choice["text"]) + tail
         return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"
+
+    def _tool_calls(self, choice: int, delta: dict[str, Any], finishing: bool) -> None:
+        """Streamed tool-call arguments, restored like content: each call's own."""
+        calls = delta.get("tool_calls")
+        for call in calls if isinstance(calls, list) else ():
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                key = (choice, "tool", call.get("index", 0))
+                self._calls.add(key)
+                function["arguments"] = self.feed(key, function["arguments"])
+        if not finishing:
+            return
+        held = [(key, self.flush(key)) for key in sorted(self._calls) if key[0] == choice]
+        tails = [{"index": key[2], "function": {"arguments": tail}} for key, tail in held if tail]
+        if tails:
+            delta["tool_calls"] = [*(calls if isinstance(calls, list) else ()), *tails]
 
     def response(self, body: Any) -> Any:
         """A non-streamed OpenAI response body with every issued placeholder restored."""

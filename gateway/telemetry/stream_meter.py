@@ -10,6 +10,15 @@ from typing import Any
 
 from gateway.record import RequestRecord
 
+TOKEN_EVENTS = frozenset(
+    {
+        "response.output_text.delta",
+        "response.refusal.delta",
+        "response.function_call_arguments.delta",
+    }
+)
+FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
 
 def _has_token(chunk: dict[str, Any]) -> bool:
     for choice in chunk.get("choices") or ():
@@ -60,6 +69,20 @@ class StreamMeter:
             if not chunk.get("choices") and not self._forward_usage:
                 return b""
         return event
+
+    def observe_responses_event(self, event: dict[str, Any]) -> None:
+        """The same figures from a Responses stream event (a native backend's)."""
+        kind = event.get("type")
+        if kind == "error":
+            self._record.error_code = str(event.get("code") or "stream_error")
+        elif kind in TOKEN_EVENTS and event.get("delta"):
+            self._token()
+        response = event.get("response")
+        if kind in FINAL_EVENTS and isinstance(response, dict):
+            self._record.observe_usage(response.get("usage"))
+            error = response.get("error")
+            if kind == "response.failed" and isinstance(error, dict):
+                self._record.error_code = str(error.get("code") or "stream_error")
 
     def _token(self) -> None:
         now = self._clock()

@@ -149,6 +149,42 @@ def test_a_sensitive_prompt_is_answered_by_the_edge_and_never_reaches_the_cloud(
     assert cloud.jobs() == before
 
 
+def test_responses_for_a_complex_prompt_are_answered_by_the_cloud_streamed_and_not(
+    gateway: Service, cloud: Cloud
+) -> None:
+    client = client_for(gateway, cloud.state_dir)
+    params = {"model": "auto", "input": COMPLEX, "max_output_tokens": 8, "temperature": 0}
+    raw = client.responses.with_raw_response.create(**params)  # type: ignore[call-overload]
+    assert raw.headers["x-hybridgate-route"] == "cloud"
+    whole = raw.parse()
+    assert whole.model == CLOUD_MODEL
+    assert whole.output_text
+    streamed = client.responses.with_raw_response.create(**params, stream=True)  # type: ignore[call-overload]
+    assert streamed.headers["x-hybridgate-route"] == "cloud"
+    events = list(streamed.parse())
+    assert events[-1].type in ("response.completed", "response.incomplete")
+    text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert text == events[-1].response.output_text == whole.output_text
+
+
+def test_a_sensitive_responses_request_is_answered_by_the_edge_and_never_reaches_the_cloud(
+    gateway: Service, cloud: Cloud
+) -> None:
+    client = client_for(gateway, cloud.state_dir)
+    before = cloud.jobs()
+    raw = client.responses.with_raw_response.create(
+        model="auto",
+        instructions="You are a tax assistant.",
+        input=[{"role": "user", "content": [{"type": "input_text", "text": SENSITIVE}]}],
+        max_output_tokens=8,
+    )
+    assert raw.headers["x-hybridgate-route"] == "edge"
+    assert raw.parse().model == EDGE_MODEL
+    with pytest.raises(openai.PermissionDeniedError):
+        client.responses.create(model="cloud", input=SENSITIVE, stream=True)
+    assert cloud.jobs() == before
+
+
 def test_a_client_disconnect_cancels_the_cloud_generation(gateway: Service, cloud: Cloud) -> None:
     before = cloud.jobs()["cancelled"]
     body = {

@@ -238,6 +238,109 @@ COMPLETION_PLACES: dict[str, Planter] = {
 }
 
 
+def _responses_tool(body: dict[str, Any]) -> dict[str, Any]:
+    tools = body.setdefault(
+        "tools",
+        [
+            {
+                "type": "function",
+                "name": "lookup",
+                "description": "Look up a record",
+                "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+            }
+        ],
+    )
+    tool: dict[str, Any] = tools[0]
+    return tool
+
+
+def _responses_schema(body: dict[str, Any]) -> dict[str, Any]:
+    schema: dict[str, Any] = _responses_tool(body)["parameters"]["properties"]["q"]
+    return schema
+
+
+def _text_format(body: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}}
+    body["text"] = {"format": {"type": "json_schema", "name": "r", "schema": schema}}
+    return schema["properties"]["a"]  # type: ignore[return-value]
+
+
+def _last_item(body: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = next(i for i in reversed(body["input"]) if i.get("role") == "user")
+    return item
+
+
+def _item_content(body: dict[str, Any], text: str) -> None:
+    item = _last_item(body)
+    item["content"] = f"{item['content']} {text}"
+
+
+def _input_text(body: dict[str, Any], text: str) -> None:
+    item = _last_item(body)
+    item["content"] = [
+        {"type": "input_text", "text": item["content"]},
+        {"type": "input_text", "text": text},
+    ]
+
+
+def _split_input_parts(body: dict[str, Any], text: str) -> None:
+    item = _last_item(body)
+    half = len(text) // 2
+    item["content"] = [
+        {"type": "input_text", "text": f"{item['content']} {text[:half]}"},
+        {"type": "input_text", "text": text[half:]},
+    ]
+
+
+def _split_items(body: dict[str, Any], text: str) -> None:
+    half = len(text) // 2
+    body["input"] += [
+        {"role": "user", "content": text[:half]},
+        {"type": "message", "role": "user", "content": text[half:]},
+    ]
+
+
+def _call(arguments: str, output: Any) -> list[dict[str, Any]]:
+    return [
+        {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": arguments},
+        {"type": "function_call_output", "call_id": "call_1", "output": output},
+    ]
+
+
+def _assistant_text(body: dict[str, Any], text: str) -> None:
+    part = {"type": "output_text", "text": text, "annotations": []}
+    body["input"].insert(0, {"type": "message", "role": "assistant", "content": [part]})
+
+
+RESPONSES_PLACES: dict[str, Planter] = {
+    "input string": lambda b, t: b.__setitem__("input", f"{b['input'][-1]['content']} {t}"),
+    "item content": _item_content,
+    "input_text part": _input_text,
+    "split across parts": _split_input_parts,
+    "split across items": _split_items,
+    "instructions": lambda b, t: b.__setitem__("instructions", t),
+    "developer item": lambda b, t: b["input"].insert(0, {"role": "developer", "content": t}),
+    "assistant output_text": _assistant_text,
+    "function_call arguments": lambda b, t: b["input"].extend(_call(json.dumps({"q": t}), "ok")),
+    "function_call_output": lambda b, t: b["input"].extend(_call("{}", t)),
+    "function_call_output part": lambda b, t: b["input"].extend(
+        _call("{}", [{"type": "input_text", "text": t}])
+    ),
+    "item extra field": lambda b, t: _last_item(b).__setitem__("x_note", t),
+    "tool description": _set(_responses_tool, "description"),
+    "parameter description": _set(_responses_schema, "description"),
+    "parameter enum": _list(_responses_schema, "enum"),
+    "parameter examples": _list(_responses_schema, "examples"),
+    "parameter default": _set(_responses_schema, "default"),
+    "property name": _key(lambda b: _responses_tool(b)["parameters"], "properties"),
+    "text.format description": _set(_text_format, "description"),
+    "text.format enum": _list(_text_format, "enum"),
+    "user field": lambda b, t: b.__setitem__("user", t),
+    "metadata value": lambda b, t: b.__setitem__("metadata", {"note": t}),
+    "metadata key": lambda b, t: b.__setitem__("metadata", {t: "1"}),
+}
+
+
 @dataclass(frozen=True)
 class Probe:
     path: str
@@ -286,3 +389,28 @@ def leaked(probe: Probe, received: str) -> list[str]:
     if probe.disguised in received:
         found.append("the disguised value itself")
     return found
+
+
+@st.composite
+def responses_probes(draw: st.DrawFn, models: tuple[str, ...] = ("cloud", "auto")) -> Probe:
+    """A Responses body (`POST /v1/responses`) with the value planted in one of its
+    text places: input items of every kind, instructions, tool definitions, formats."""
+    secret = draw(st.sampled_from(SECRETS))
+    disguise = draw(st.sampled_from(sorted(DISGUISES)))
+    disguised = DISGUISES[disguise](secret.value)
+    base: dict[str, Any] = {"model": draw(st.sampled_from(models))}
+    if draw(st.booleans()):
+        base["max_output_tokens"] = draw(st.integers(1, 512))
+    if draw(st.booleans()):
+        base["temperature"] = draw(st.floats(0, 2, allow_nan=False))
+    base["stream"] = draw(st.booleans())
+    turns = draw(st.lists(st.sampled_from(BENIGN), min_size=1, max_size=4))
+    roles = ["user", "assistant"] * 2
+    base["input"] = [{"role": roles[i], "content": t} for i, t in enumerate(turns)]
+    if base["input"][-1]["role"] != "user":
+        base["input"].append({"role": "user", "content": draw(st.sampled_from(BENIGN))})
+    place = draw(st.sampled_from(sorted(RESPONSES_PLACES)))
+    body, clean = json.loads(json.dumps(base)), json.loads(json.dumps(base))
+    RESPONSES_PLACES[place](body, secret.template.format(v=disguised))
+    RESPONSES_PLACES[place](clean, draw(st.sampled_from(BENIGN)))
+    return Probe("/v1/responses", body, clean, secret, disguised, place)

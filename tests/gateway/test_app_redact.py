@@ -123,3 +123,132 @@ def test_mapping_is_not_reused_across_requests(client: TestClient, cloud: EchoCl
     # Placeholders are numbered per request: John Smith is [PERSON_1] here.
     assert "[PERSON_1]" in cloud.bodies[-1]
     assert "Maria Garcia" not in second["choices"][0]["message"]["content"]
+
+
+class NativeEchoCloud:
+    """A native Responses backend that answers with every placeholder it received,
+    split every 3 characters across deltas when streaming."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        raw = request.content.decode()
+        self.bodies.append(raw)
+        body = json.loads(raw)
+        assert request.url.path == "/v1/responses"
+        answer = "Summary for " + " / ".join(PLACEHOLDER.findall(raw)) + " and [PERSON_99]."
+        message = {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": answer, "annotations": []}],
+        }
+        response = {
+            "id": "resp_1",
+            "object": "response",
+            "created_at": 0,
+            "model": body["model"],
+            "status": "completed",
+            "output": [message],
+            "instructions": body.get("instructions"),
+        }
+        if not body.get("stream"):
+            return httpx.Response(200, json=response)
+        ids = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+        pieces = [answer[i : i + 3] for i in range(0, len(answer), 3)]
+        events = [
+            {
+                "type": "response.created",
+                "response": {**response, "output": [], "status": "in_progress"},
+            },
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {**message, "content": []},
+            },
+            {
+                "type": "response.content_part.added",
+                **ids,
+                "part": {**message["content"][0], "text": ""},
+            },  # type: ignore[dict-item]
+            *({"type": "response.output_text.delta", **ids, "delta": p} for p in pieces),
+            {"type": "response.output_text.done", **ids, "text": answer},
+            {"type": "response.content_part.done", **ids, "part": message["content"][0]},  # type: ignore[index]
+            {"type": "response.output_item.done", "output_index": 0, "item": message},
+            {"type": "response.completed", "response": response},
+        ]
+        sse = "".join(
+            f"event: {e['type']}\ndata: {json.dumps({**e, 'sequence_number': i})}\n\n"
+            for i, e in enumerate(events)
+        )
+        return httpx.Response(
+            200, content=sse.encode(), headers={"content-type": "text/event-stream"}
+        )
+
+
+def responses_client(
+    cloud: Any, classifiers: Classifiers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> TestClient:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    monkeypatch.setenv("HYBRIDGATE_POLICY__FILE", str(policy))
+    monkeypatch.setenv("HYBRIDGATE_SERVER__STATE_DIR", str(tmp_path))
+    if isinstance(cloud, NativeEchoCloud):
+        monkeypatch.setenv("HYBRIDGATE_BACKENDS__CLOUD__RESPONSES", "native")
+    app = create_app(load_settings(), {"cloud": httpx.MockTransport(cloud)}, classifiers)  # type: ignore[dict-item]
+    client = TestClient(app)
+    client.headers["Authorization"] = f"Bearer {dev_token(tmp_path)}"
+    return client
+
+
+RESPONSES_BODY = {
+    "model": "auto",
+    "instructions": "You help Maria Garcia.",
+    "input": [{"role": "user", "content": [{"type": "input_text", "text": PROMPT}]}],
+}
+
+
+@pytest.mark.parametrize("backend", [EchoCloud, NativeEchoCloud])
+def test_responses_are_restored_whole(
+    backend: type[Any], classifiers: Classifiers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cloud = backend()
+    with responses_client(cloud, classifiers, tmp_path, monkeypatch) as client:
+        response = client.post("/v1/responses", json=RESPONSES_BODY)
+    assert response.status_code == 200, response.text
+    assert response.headers["x-hybridgate-route"] == "cloud"
+    body = response.json()
+    answer = body["output"][0]["content"][0]["text"]
+    for value in PLANTED:
+        assert value not in cloud.bodies[0]
+        assert value in answer
+    assert "[PERSON_99]" in answer
+    assert body["instructions"] == "You help Maria Garcia."  # the echo, restored too
+
+
+@pytest.mark.parametrize("backend", [EchoCloud, NativeEchoCloud])
+def test_responses_streams_are_restored_across_deltas(
+    backend: type[Any], classifiers: Classifiers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cloud = backend()
+    with (
+        responses_client(cloud, classifiers, tmp_path, monkeypatch) as client,
+        client.stream("POST", "/v1/responses", json={**RESPONSES_BODY, "stream": True}) as response,
+    ):
+        assert response.status_code == 200
+        events = [
+            json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")
+        ]
+    text = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
+    done = next(e["text"] for e in events if e["type"] == "response.output_text.done")
+    final = events[-1]["response"]
+    assert events[-1]["type"] == "response.completed"
+    for value in PLANTED:
+        assert value not in cloud.bodies[0]
+        assert value in text
+    assert done == text == final["output"][0]["content"][0]["text"]
+    assert "[PERSON_99]" in text
+    assert "Maria Garcia" in final["instructions"]
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))

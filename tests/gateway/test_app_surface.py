@@ -27,7 +27,6 @@ from tests.processes import dev_token
 
 UNSERVED = [
     ("POST", "/v1/embeddings"),
-    ("POST", "/v1/responses"),
     ("GET", "/v1/responses/resp_1"),
     ("POST", "/v1/files"),
     ("GET", "/v1/files"),

@@ -1,7 +1,8 @@
 """The property the product is sold on, tested on random bodies: a sensitive value
-planted in any text place of a valid chat or completion body, disguised or not, never
-reaches the cloud in any form, under the default policy and under one that redacts
-everything it sends. Fixed seed here; `python -m bench.leak_probe` runs it longer."""
+planted in any text place of a valid chat, completion or Responses body, disguised or
+not, never reaches the cloud in any form, under the default policy and under one that
+redacts everything it sends (to a chat-completions cloud and to a native Responses
+one). Fixed seed here; `python -m bench.leak_probe` runs it longer."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from gateway.classify.registry import Classifiers
 from gateway.cli.settings import load_settings
 from tests.conftest import DEFAULT_POLICY
 from tests.fakes.recording import RecordingBackend
-from tests.gateway.leak_probe import Probe, leaked, probes
+from tests.gateway.leak_probe import Probe, leaked, probes, responses_probes
 from tests.processes import dev_token
 
 REDACT_EVERYTHING = f"""classifiers_from: {DEFAULT_POLICY}
@@ -49,9 +50,14 @@ class Probed:
 
 
 def gateway(
-    policy: Path, classifiers: Classifiers, state: Path, monkeypatch: pytest.MonkeyPatch
+    policy: Path,
+    classifiers: Classifiers,
+    state: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    responses: str = "translate",
 ) -> Iterator[Probed]:
     monkeypatch.setenv("HYBRIDGATE_POLICY__FILE", str(policy))
+    monkeypatch.setenv("HYBRIDGATE_BACKENDS__CLOUD__RESPONSES", responses)
     monkeypatch.setenv("HYBRIDGATE_SERVER__STATE_DIR", str(state))
     cloud = RecordingBackend("cloud-model")
     transports = {"cloud": cloud.transport(), "edge": RecordingBackend("edge").transport()}
@@ -82,21 +88,47 @@ def redacting_gateway(
         yield from gateway(policy, classifiers, state, monkeypatch)
 
 
+@pytest.fixture(scope="module")
+def native_redacting_gateway(
+    classifiers: Classifiers, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Probed]:
+    """A cloud that takes Responses bodies as they are (`responses: native`)."""
+    state = tmp_path_factory.mktemp("leak-native")
+    policy = state / "policy.yaml"
+    policy.write_text(REDACT_EVERYTHING)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield from gateway(policy, classifiers, state, monkeypatch, responses="native")
+
+
 DROPPED = {"user field", "metadata value", "metadata key", "unknown field"}
 
 
-@PROPERTY
-@given(probe=probes())
-def test_default_policy_never_sends_a_planted_value(default_gateway: Probed, probe: Probe) -> None:
-    status, received = default_gateway.send(probe)
+def never_sent_under_the_default_policy(gateway: Probed, probe: Probe) -> None:
+    status, received = gateway.send(probe)
     assert status in (200, 403), received
     assert leaked(probe, received) == [], probe
     if probe.body["model"] == "cloud":
         # The control: the same body without the value does reach the cloud, so the
         # value, not the shape of the body, is what kept it home.
-        status, received = default_gateway.send(probe, clean=True)
+        status, received = gateway.send(probe, clean=True)
         assert status == 200
         assert received
+
+
+def never_sent_under_the_redacting_policy(gateway: Probed, probe: Probe) -> None:
+    status, received = gateway.send(probe)
+    assert status == 200
+    assert leaked(probe, received) == [], probe
+    if probe.place not in DROPPED:
+        status, received = gateway.send(probe, clean=True)
+        assert status == 200
+        assert received
+
+
+@PROPERTY
+@given(probe=probes())
+def test_default_policy_never_sends_a_planted_value(default_gateway: Probed, probe: Probe) -> None:
+    never_sent_under_the_default_policy(default_gateway, probe)
 
 
 @PROPERTY
@@ -104,10 +136,28 @@ def test_default_policy_never_sends_a_planted_value(default_gateway: Probed, pro
 def test_redacting_policy_never_sends_a_planted_value(
     redacting_gateway: Probed, probe: Probe
 ) -> None:
-    status, received = redacting_gateway.send(probe)
-    assert status == 200
-    assert leaked(probe, received) == [], probe
-    if probe.place not in DROPPED:
-        status, received = redacting_gateway.send(probe, clean=True)
-        assert status == 200
-        assert received
+    never_sent_under_the_redacting_policy(redacting_gateway, probe)
+
+
+@PROPERTY
+@given(probe=responses_probes())
+def test_default_policy_never_sends_a_planted_value_in_a_responses_body(
+    default_gateway: Probed, probe: Probe
+) -> None:
+    never_sent_under_the_default_policy(default_gateway, probe)
+
+
+@PROPERTY
+@given(probe=responses_probes(models=("auto",)))
+def test_redacting_policy_never_sends_a_planted_value_in_a_responses_body(
+    redacting_gateway: Probed, probe: Probe
+) -> None:
+    never_sent_under_the_redacting_policy(redacting_gateway, probe)
+
+
+@PROPERTY
+@given(probe=responses_probes(models=("auto",)))
+def test_redacting_policy_never_sends_a_planted_value_to_a_native_responses_cloud(
+    native_redacting_gateway: Probed, probe: Probe
+) -> None:
+    never_sent_under_the_redacting_policy(native_redacting_gateway, probe)

@@ -36,6 +36,10 @@ def fullwidth(text: str) -> str:
         ("j o h n @ g m a i l . c o m wrote", "john@gmail.com wrote"),  # letter-spaced
         ("5 3 6 - 2 2 - 8 7 4 1", "536-22-8741"),
         ("a b c d are four letters", "a b c d are four letters"),
+        # A run's first and last characters can carry quotes and brackets (JSON).
+        ('{"q": "key A K I A 4 H X 7 Q"}', '{"q": "key AKIA4HX7Q"}'),
+        ('["A B C D E"]', '["ABCDE"]'),
+        ("(a) b c d, said I", "(a) b c d, said I"),
     ],
 )
 def test_disguises_come_off(text: str, expected: str) -> None:

@@ -82,3 +82,28 @@ def test_sse_events_are_restored_chunk_by_chunk() -> None:
     ]
     assert "".join(texts) == "Hi Alice Smith, bye [PERSON_"
     assert restorer.sse_event(b"data: [DONE]\n\n") == b"data: [DONE]\n\n"
+
+
+def test_streamed_tool_call_arguments_are_restored_per_call() -> None:
+    restorer = Restorer({"[PERSON_1]": "Alice Smith", "[EMAIL_ADDRESS_1]": "alice@corp.test"})
+
+    def chunk(calls: list[dict[str, object]], finish: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": {"tool_calls": calls}, "finish_reason": finish}
+        return b"data: " + json.dumps({"choices": [choice]}).encode() + b"\n\n"
+
+    def call(index: int, arguments: str) -> dict[str, object]:
+        return {"index": index, "function": {"arguments": arguments}}
+
+    events = [
+        chunk([call(0, '{"who": "[PER')]),
+        chunk([call(1, '{"to": "[EMAIL_ADD')]),
+        chunk([call(0, 'SON_1]"}')]),
+        chunk([call(1, 'RESS_1]", "x": "[PERS')]),
+        chunk([], "tool_calls"),
+    ]
+    arguments: dict[int, str] = {0: "", 1: ""}
+    for event in events:
+        delta = json.loads(restorer.sse_event(event)[6:])["choices"][0]["delta"]
+        for piece in delta.get("tool_calls", []):
+            arguments[piece["index"]] += piece["function"]["arguments"]
+    assert arguments == {0: '{"who": "Alice Smith"}', 1: '{"to": "alice@corp.test", "x": "[PERS'}

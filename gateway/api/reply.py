@@ -1,0 +1,43 @@
+"""What every completion router does once its body is parsed: run it through the
+pipeline and return the answer, whole or streamed."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from common.disconnect import unless_disconnected
+from common.drain import Drain
+from gateway.auth.authenticator import Caller
+from gateway.context import Endpoint, RequestContext
+from gateway.pipeline import Body, Pipeline, Whole
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# How a stream still open at the drain deadline ends.
+SHUTDOWN_MESSAGE = "the gateway is shutting down; the stream was cut short"
+
+
+async def run(
+    request: Request, pipeline: Pipeline, caller: Caller, endpoint: Endpoint, body: Body
+) -> JSONResponse | StreamingResponse:
+    context = RequestContext(
+        decision_id=request.state.decision_id,
+        endpoint=endpoint,
+        caller=caller,
+        record=request.state.record,
+        guard=partial(unless_disconnected, request),
+    )
+    reply = await pipeline.handle(context, body)
+    if isinstance(reply, Whole):
+        return JSONResponse(reply.body)
+    drain: Drain = request.app.state.drain
+    record = context.record
+
+    def cut() -> None:  # the audit event says the shutdown ended this stream
+        record.error_code = "shutting_down"
+
+    ending = partial(reply.ending, SHUTDOWN_MESSAGE, "shutting_down")
+    events = drain.stream(reply.events, ending, on_cut=cut)
+    return StreamingResponse(events, media_type=reply.media_type, headers=SSE_HEADERS)

@@ -12,7 +12,8 @@ then runs alternating rounds; in each:
 Prints, as medians over rounds, the added P50/P99 (gateway minus direct in the same
 round) and requests/s, and the ratios to LiteLLM's against the hot-path targets.
 hybridgate validates a dev bearer token (RS256) on every request; LiteLLM checks its
-master key (it refuses to start without one; no database, so no virtual keys). Prints figures only; it never passes or fails.
+master key (it refuses to start without one; no database, so no virtual keys).
+Prints figures only; it never passes or fails.
 
     .venv/bin/python -m bench.gateway_overhead [--rounds 3] [--requests 200] [--seconds 4]
 """
@@ -42,11 +43,44 @@ REPEATED = "Hello, how are you today?"
 CONCURRENCY = 16
 # Targets: the added P50 at most this times LiteLLM's; throughput at least this times.
 TARGET_REPEATED, TARGET_FRESH, TARGET_THROUGHPUT = 0.07, 0.25, 8.0
-WORDS = (
-    "the a report meeting schedule table river garden summary project budget weather "
-    "review quarterly light morning coffee window number plan team travel music market "
-    "history question answer system paper evening simple color street letter"
-).split()
+WORDS = tuple(
+    [
+        "the",
+        "a",
+        "report",
+        "meeting",
+        "schedule",
+        "table",
+        "river",
+        "garden",
+        "summary",
+        "project",
+        "budget",
+        "weather",
+        "review",
+        "quarterly",
+        "light",
+        "morning",
+        "coffee",
+        "window",
+        "number",
+        "plan",
+        "team",
+        "travel",
+        "music",
+        "market",
+        "history",
+        "question",
+        "answer",
+        "system",
+        "paper",
+        "evening",
+        "simple",
+        "color",
+        "street",
+        "letter",
+    ]
+)
 
 
 @dataclass
@@ -232,7 +266,11 @@ def main() -> int:
     stub_port = free_port()
     stub_url = f"http://127.0.0.1:{stub_port}"
     children = [
-        Child("stub", [sys.executable, "-m", "bench.stub_upstream", "--port", str(stub_port)], dict(os.environ))
+        Child(
+            "stub",
+            [sys.executable, "-m", "bench.stub_upstream", "--port", str(stub_port)],
+            dict(os.environ),
+        )
     ]
     direct = Target("stub direct", stub_url, "stub")
     gateways: list[Target] = []

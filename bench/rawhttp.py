@@ -18,7 +18,9 @@ class RawClient:
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or 80
         extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-        self._fixed = f"host: {self._host}:{self._port}\r\n{extra}content-type: application/json\r\n"
+        self._fixed = (
+            f"host: {self._host}:{self._port}\r\n{extra}content-type: application/json\r\n"
+        )
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 

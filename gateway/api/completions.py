@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from common.disconnect import unless_disconnected
 from common.drain import Drain
-from gateway.api.deps import CallerDep, PipelineDep
+from gateway.api.deps import CallerDep
 from gateway.auth.authenticator import Caller
 from gateway.backends.sse import DONE, error_event
 from gateway.context import Endpoint, RequestContext
@@ -26,21 +26,24 @@ SHUTDOWN_ENDING = (
 
 @router.post("/v1/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatCompletionRequest, request: Request, pipeline: PipelineDep, caller: CallerDep
+    body: ChatCompletionRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
-    return await _handle(request, pipeline, caller, "/v1/chat/completions", body)
+    return await _handle(request, caller, "/v1/chat/completions", body)
 
 
 @router.post("/v1/completions", response_model=None)
 async def completions(
-    body: CompletionRequest, request: Request, pipeline: PipelineDep, caller: CallerDep
+    body: CompletionRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
-    return await _handle(request, pipeline, caller, "/v1/completions", body)
+    return await _handle(request, caller, "/v1/completions", body)
 
 
 async def _handle(
-    request: Request, pipeline: Pipeline, caller: Caller, endpoint: Endpoint, body: Body
+    request: Request, caller: Caller, endpoint: Endpoint, body: Body
 ) -> JSONResponse | StreamingResponse:
+    # Read here rather than as a dependency: one dependency (the caller) to solve per
+    # request instead of two.
+    pipeline: Pipeline = request.app.state.pipeline
     context = RequestContext(
         decision_id=request.state.decision_id,
         endpoint=endpoint,

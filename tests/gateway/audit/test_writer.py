@@ -330,3 +330,29 @@ async def test_a_log_cut_short_while_stopped_is_not_continued(tmp_path: Path) ->
     # Continuing would write a new checkpoint over the evidence.
     with pytest.raises(ChainRecoveryError, match="ends at seq 2 but its checkpoint records seq 4"):
         await AuditWriter(path).start()
+
+
+async def test_the_checkpoint_is_rewritten_in_place_once_per_fsync(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[int] = []
+    real_pwrite = os.pwrite
+
+    def pwrite(fd: int, data: bytes, offset: int) -> int:
+        writes.append(offset)
+        return real_pwrite(fd, data, offset)
+
+    def no_replace(*args: object) -> None:
+        raise AssertionError("the checkpoint is overwritten in place, not renamed")
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    monkeypatch.setattr(os, "replace", no_replace)
+    writer = AuditWriter(log_path, fsync="always")
+    await writer.start()
+    await asyncio.gather(*(writer.record({"i": i}) for i in range(20)))
+    commits = len(writes)
+    assert 1 <= commits < 20  # group commit: one checkpoint per fsynced batch
+    await writer.aclose()  # the head did not move: nothing to write again
+    assert len(writes) == commits
+    assert set(writes) == {0}
+    assert read_checkpoint(log_path) == Head(20, records(log_path)[-1]["hash"])

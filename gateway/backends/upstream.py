@@ -14,6 +14,7 @@ import httpx
 from gateway.auth.authenticator import Caller
 from gateway.auth.outbound import NoCredential, OutboundCredential
 from gateway.backends.breaker import CircuitBreaker
+from gateway.backends.coalescing import CoalescingTransport
 from gateway.backends.retry_budget import RetryBudget
 from gateway.backends.sse import DONE, error_event, whole_events
 from gateway.errors import BackendUnavailable, BadGateway, OpenAIError, UpstreamRejected
@@ -116,14 +117,15 @@ class Upstream:
             settings.retry_budget_ratio, settings.retry_budget_min_per_s
         )
         t = settings.timeouts
+        limits = httpx.Limits(max_connections=settings.max_connections)
         self._client = httpx.AsyncClient(
             base_url=str(settings.url).rstrip("/"),
             timeout=httpx.Timeout(
                 connect=t.connect_s, read=t.read_s, write=t.write_s, pool=t.pool_s
             ),
-            limits=httpx.Limits(max_connections=settings.max_connections),
+            limits=limits,
             verify=verify,
-            transport=transport,
+            transport=transport or CoalescingTransport(verify=verify, limits=limits),
         )
 
     async def aclose(self) -> None:

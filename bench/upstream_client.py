@@ -57,6 +57,28 @@ async def with_coalescing(url: str) -> tuple[Send, Callable[[], Awaitable[None]]
     return await with_httpx(url, transport)
 
 
+async def with_aiohttp_transport(url: str) -> tuple[Send, Callable[[], Awaitable[None]]]:
+    import aiohttp
+
+    class AiohttpTransport(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.session = aiohttp.ClientSession()
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            body = await request.aread()
+            response = await self.session.request(
+                request.method, str(request.url), data=body, headers=dict(request.headers)
+            )
+            data = await response.read()
+            response.release()
+            return httpx.Response(response.status, headers=list(response.raw_headers), content=data)
+
+        async def aclose(self) -> None:
+            await self.session.close()
+
+    return await with_httpx(url, AiohttpTransport())
+
+
 async def with_httpcore(url: str) -> tuple[Send, Callable[[], Awaitable[None]]]:
     pool = httpcore.AsyncConnectionPool()
     target = f"{url}/v1/chat/completions"
@@ -84,7 +106,12 @@ async def with_aiohttp(url: str) -> tuple[Send, Callable[[], Awaitable[None]]]:
 
 async def measure(url: str, rounds: int, requests: int) -> dict[str, list[float]]:
     clients: dict[str, Callable[[str], Awaitable[tuple[Send, Callable[[], Awaitable[None]]]]]]
-    clients = {"httpx": with_httpx, "coalescing": with_coalescing, "httpcore": with_httpcore}
+    clients = {
+        "httpx": with_httpx,
+        "coalescing": with_coalescing,
+        "httpx+aiohttp": with_aiohttp_transport,
+        "httpcore": with_httpcore,
+    }
     try:
         import aiohttp  # noqa: F401
 

@@ -103,9 +103,14 @@ class ActiveFile:
         if fsync:
             self._checkpoint.write(head)
 
-    def sync(self) -> None:
-        os.fsync(self._require_fd())
-        self._checkpoint.write(self.head)
+    def dup_descriptor(self) -> int:
+        """A second descriptor of the open file, for an fsync in another thread."""
+        return os.dup(self._require_fd())
+
+    def durable(self, head: Head) -> None:
+        """Records in the checkpoint that the events up to `head` were fsynced."""
+        if self._checkpoint.is_open:
+            self._checkpoint.write(head)
 
     def close(self) -> None:
         if self._fd is None:

@@ -64,13 +64,17 @@ class CheckpointFile:
         # Not truncated: until the first write the last checkpoint stays readable (one
         # written by an earlier version is shorter than a record, which covers it).
         self._fd = os.open(self._path, flags, 0o600)
-        self._written = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._fd is not None
 
     def write(self, head: Head) -> None:
-        """Records `head`, whose events must already be fsynced; no-op if unchanged."""
+        """Records `head`, whose events must already be fsynced; no-op unless it is
+        past the head last written (an fsync that began before a later one ended)."""
         if self._fd is None:
             raise OSError(f"checkpoint {self._path} is not open")
-        if head == self._written:
+        if self._written is not None and head.seq <= self._written.seq:
             return
         if os.pwrite(self._fd, _record(head), 0) != RECORD_BYTES:
             raise OSError(f"short write to checkpoint {self._path}")

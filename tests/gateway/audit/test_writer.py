@@ -356,3 +356,40 @@ async def test_the_checkpoint_is_rewritten_in_place_once_per_fsync(
     assert len(writes) == commits
     assert set(writes) == {0}
     assert read_checkpoint(log_path) == Head(20, records(log_path)[-1]["hash"])
+
+
+async def test_an_interval_fsync_does_not_hold_back_later_events(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    release = threading.Event()
+    started = threading.Event()
+    real_fsync = os.fsync
+
+    def blocking_fsync(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".jsonl") and not release.is_set():
+            started.set()
+            release.wait(10)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", blocking_fsync)
+    writer = AuditWriter(log_path, fsync="interval", fsync_interval_s=0.01)
+    await writer.start()
+    first = await writer.record({"i": 1})
+    for _ in range(500):
+        if started.is_set():
+            break
+        await asyncio.sleep(0.01)
+    assert started.is_set()  # the fsync of event 1 is under way, and stuck
+    second = await asyncio.wait_for(writer.record({"i": 2}), 5)
+    assert second.seq == 2
+    release.set()
+    for _ in range(500):  # the stuck fsync ends: it covered event 1 only
+        if read_checkpoint(log_path) is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert read_checkpoint(log_path) in (first, second)  # never ahead of its fsync
+    await writer.aclose()
+    assert read_checkpoint(log_path) == second
+    assert verify(chain_files(log_path)).ok

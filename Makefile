@@ -21,8 +21,9 @@ endif
 TOOLS := .venv-tools
 CHECKOV_VERSION := 3.3.30
 # LiteLLM's proxy, the peer of bench/gateway_overhead.py, pins many libraries of its own
-# too: `make bench-peers` puts it in a venv of its own. 1.108.7 is the newest whose
-# [proxy] extra resolves from the registry.
+# too: `make bench-peers` puts it in a venv of its own. 1.108.7 is what pip resolves
+# litellm[proxy] to from the registry: newer releases' [proxy] extra needs a matching
+# litellm-proxy package, which the registry does not have.
 LITELLM_VENV := .venv-litellm
 LITELLM_VERSION := 1.108.7
 # The container image (see docs/deployment.md). BASE_IMAGE empty: the Dockerfile's default,

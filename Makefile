@@ -20,6 +20,12 @@ endif
 # pins many libraries of its own: it lives in a venv of its own.
 TOOLS := .venv-tools
 CHECKOV_VERSION := 3.3.30
+# LiteLLM's proxy, the peer of bench/gateway_overhead.py, pins many libraries of its own
+# too: `make bench-peers` puts it in a venv of its own. 1.108.7 is what pip resolves
+# litellm[proxy] to from the registry: newer releases' [proxy] extra needs a matching
+# litellm-proxy package, which the registry does not have.
+LITELLM_VENV := .venv-litellm
+LITELLM_VERSION := 1.108.7
 # The container image (see docs/deployment.md). BASE_IMAGE empty: the Dockerfile's default,
 # python:3.11-slim-bookworm; `make image-local` builds a base from Debian's packages.
 IMAGE ?= localhost/hybridgate:latest
@@ -30,7 +36,7 @@ LOCAL_BASE := localhost/hybridgate-base:bookworm
 # buildah; docker builds get no mount and use the base image's CAs).
 BUILD_CA ?= $(PIP_CERT)
 
-.PHONY: run test lint unit bench clean tools image image-local base-image image-smoke \
+.PHONY: run test lint unit bench bench-peers clean tools image image-local base-image image-smoke \
 	print-cmake-args
 
 $(BIN)/python:
@@ -63,8 +69,9 @@ lint: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not integration and not e2e"
 
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench $(LITELLM_VENV)/.installed
 	$(BIN)/python -m bench.edge_throughput
+	$(BIN)/python -m bench.edge_decode
 	$(BIN)/python -m bench.gateway_overhead
 	$(BIN)/python -m bench.cloud_overhead
 	$(BIN)/python -m bench.audit_throughput
@@ -75,6 +82,13 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.leak_probe --examples 1000
 
 tools: $(TOOLS)/.installed
+
+bench-peers: $(LITELLM_VENV)/.installed
+
+$(LITELLM_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(LITELLM_VENV)
+	$(LITELLM_VENV)/bin/python -m pip install 'litellm[proxy]==$(LITELLM_VERSION)'
+	touch $@
 
 $(TOOLS)/.installed: Makefile
 	$(PYTHON) -m venv $(TOOLS)
@@ -108,4 +122,4 @@ image-smoke: $(VENV)/.installed-dev
 	HYBRIDGATE_IMAGE=$(IMAGE) $(BIN)/python -m pytest tests/deploy/test_image.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache build/base
+	rm -rf $(VENV) $(TOOLS) $(LITELLM_VENV) .pytest_cache .mypy_cache .ruff_cache build/base

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.trace.export import SpanExporter
 
-from common.drain import Drain, DrainMiddleware
+from common.drain import Drain
 from gateway.api import admin, completions, explain, health, metrics, models, responses
 from gateway.audit.log import AuditLog, principal_view
 from gateway.audit.sink import OtelLogSink
@@ -25,9 +25,8 @@ from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.upstream import Upstream
 from gateway.classify.registry import Classifiers
 from gateway.errors import install_error_handlers
-from gateway.middleware.body_limit import BodyLimitMiddleware
-from gateway.middleware.decision_headers import DecisionHeadersMiddleware
-from gateway.middleware.record import Recording, RecordMiddleware
+from gateway.middleware.front import FrontMiddleware
+from gateway.middleware.record import Recording
 from gateway.pipeline import Pipeline
 from gateway.policy.decision import Route
 from gateway.policy.loader import PolicyStore
@@ -153,15 +152,9 @@ def create_app(
     app.state.settings = settings
     app.state.drain = drain
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
-    # Inside the record stage, so that a draining refusal or a cut gets its audit
-    # event like any 503; what it counts in flight is what the drain waits for.
-    app.add_middleware(DrainMiddleware, drain=drain)
-    # Outside the body limit, so a 413 is recorded too; inside the decision headers,
-    # whose decision id it records.
-    app.add_middleware(RecordMiddleware)
-    # Added last, so it is outermost: even a 413 from the body limit gets the headers.
-    app.add_middleware(DecisionHeadersMiddleware)
+    # Headers, record, drain and body limit in one layer, in that order: a 413 or a
+    # draining refusal is recorded and carries the headers like any answer.
+    app.add_middleware(FrontMiddleware, drain=drain, max_body_bytes=settings.server.max_body_bytes)
     routers = (
         completions.router,
         responses.router,

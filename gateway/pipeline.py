@@ -186,9 +186,13 @@ class Pipeline:
         loop = asyncio.get_running_loop()
         with self.tracing.span("classify", decision_id):
             started = time.perf_counter()
-            signals = await loop.run_in_executor(
-                self._classify_pool, active.built.classify_segments, found
-            )
+            # A repeated prompt is answered by the caches on the loop; only a miss
+            # pays the hop to the classification thread.
+            signals = active.built.cached(found)
+            if signals is None:
+                signals = await loop.run_in_executor(
+                    self._classify_pool, active.built.classify_segments, found
+                )
             classification_s = time.perf_counter() - started
         facts = RequestFacts(
             model=body.model,

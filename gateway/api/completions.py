@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from gateway.api.deps import CallerDep, PipelineDep
+from gateway.api.deps import CallerDep
 from gateway.api.reply import run
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
 
@@ -14,13 +14,13 @@ router = APIRouter()
 
 @router.post("/v1/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatCompletionRequest, request: Request, pipeline: PipelineDep, caller: CallerDep
+    body: ChatCompletionRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
-    return await run(request, pipeline, caller, "/v1/chat/completions", body)
+    return await run(request, caller, "/v1/chat/completions", body)
 
 
 @router.post("/v1/completions", response_model=None)
 async def completions(
-    body: CompletionRequest, request: Request, pipeline: PipelineDep, caller: CallerDep
+    body: CompletionRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
-    return await run(request, pipeline, caller, "/v1/completions", body)
+    return await run(request, caller, "/v1/completions", body)

@@ -10,7 +10,9 @@ from gateway.auth.authenticator import Authenticator, Caller
 from gateway.pipeline import Pipeline
 
 
-def get_pipeline(request: Request) -> Pipeline:
+# The dependencies are coroutines: FastAPI runs a plain function in its thread pool,
+# a hop per request for an attribute read.
+async def get_pipeline(request: Request) -> Pipeline:
     pipeline: Pipeline = request.app.state.pipeline
     return pipeline
 
@@ -18,31 +20,29 @@ def get_pipeline(request: Request) -> Pipeline:
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 
 
-def get_authenticator(request: Request) -> Authenticator:
+def _authenticator(request: Request) -> Authenticator:
     authenticator: Authenticator = request.app.state.authenticator
     return authenticator
 
 
 async def authenticate(request: Request) -> Caller:
-    pipeline = get_pipeline(request)
+    pipeline: Pipeline = request.app.state.pipeline
     with pipeline.tracing.span("authenticate", request.state.decision_id):
-        caller = await get_authenticator(request).authenticate(
-            request.headers, request.query_params
-        )
-    # The record stage (RecordMiddleware) made the record before any route runs.
+        caller = await _authenticator(request).authenticate(request.headers, request.query_params)
+    # The record stage (gateway.middleware.front) made the record before any route runs.
     request.state.record.principal = caller.principal
     return caller
 
 
 async def authenticate_admin(request: Request) -> Caller:
     caller = await authenticate(request)
-    get_authenticator(request).require_admin(caller.principal)
+    _authenticator(request).require_admin(caller.principal)
     return caller
 
 
 async def authenticate_explainer(request: Request) -> Caller:
     caller = await authenticate(request)
-    get_authenticator(request).require_explain(caller.principal)
+    _authenticator(request).require_explain(caller.principal)
     return caller
 
 

@@ -20,8 +20,11 @@ SHUTDOWN_MESSAGE = "the gateway is shutting down; the stream was cut short"
 
 
 async def run(
-    request: Request, pipeline: Pipeline, caller: Caller, endpoint: Endpoint, body: Body
+    request: Request, caller: Caller, endpoint: Endpoint, body: Body
 ) -> JSONResponse | StreamingResponse:
+    # Read here rather than as a dependency: one dependency (the caller) to solve per
+    # request instead of two.
+    pipeline: Pipeline = request.app.state.pipeline
     context = RequestContext(
         decision_id=request.state.decision_id,
         endpoint=endpoint,

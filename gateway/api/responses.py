@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from gateway.api.deps import CallerDep, PipelineDep
+from gateway.api.deps import CallerDep
 from gateway.api.reply import run
 from gateway.responses.schema import ResponsesRequest, check_supported
 
@@ -14,7 +14,7 @@ router = APIRouter()
 
 @router.post("/v1/responses", response_model=None)
 async def responses(
-    body: ResponsesRequest, request: Request, pipeline: PipelineDep, caller: CallerDep
+    body: ResponsesRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
     check_supported(body)
-    return await run(request, pipeline, caller, "/v1/responses", body)
+    return await run(request, caller, "/v1/responses", body)

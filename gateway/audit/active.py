@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from gateway.audit.chain import GENESIS
-from gateway.audit.checkpoint import Head, read_checkpoint, write_checkpoint
+from gateway.audit.checkpoint import CheckpointFile, Head, read_checkpoint
 from gateway.audit.errors import ChainRecoveryError
 from gateway.audit.files import (
     chain_files,
@@ -54,6 +54,7 @@ class ActiveFile:
         self._max_file_bytes = max_file_bytes
         self._fd: int | None = None
         self._size = 0
+        self._checkpoint = CheckpointFile(path)
         self.head = Head(0, GENESIS)
 
     @property
@@ -78,6 +79,7 @@ class ActiveFile:
                 "`hybridgate audit verify`, then move the log aside to start a new chain"
             )
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        self._checkpoint.open()
         self._fd = os.open(self._path, flags, 0o600)
         self._size = os.fstat(self._fd).st_size
         fsync_dir(self._path.parent)
@@ -99,11 +101,16 @@ class ActiveFile:
         self._size += len(data)
         self.head = head
         if fsync:
-            write_checkpoint(self._path, head)
+            self._checkpoint.write(head)
 
-    def sync(self) -> None:
-        os.fsync(self._require_fd())
-        write_checkpoint(self._path, self.head)
+    def dup_descriptor(self) -> int:
+        """A second descriptor of the open file, for an fsync in another thread."""
+        return os.dup(self._require_fd())
+
+    def durable(self, head: Head) -> None:
+        """Records in the checkpoint that the events up to `head` were fsynced."""
+        if self._checkpoint.is_open:
+            self._checkpoint.write(head)
 
     def close(self) -> None:
         if self._fd is None:
@@ -113,7 +120,10 @@ class ActiveFile:
             os.fsync(fd)
         finally:
             os.close(fd)
-        write_checkpoint(self._path, self.head)
+        try:
+            self._checkpoint.write(self.head)
+        finally:
+            self._checkpoint.close()
 
     def _require_fd(self) -> int:
         if self._fd is None:

@@ -25,14 +25,22 @@ def _digest(data: bytes) -> str:
 
 
 def seal(event: dict[str, Any], seq: int, prev_hash: str) -> tuple[bytes, str]:
-    """Returns the event's line (with its newline) and its hash."""
+    """Returns the event's line (with its newline) and its hash.
+
+    The line is `canonical()` of the record with its hash, built from one
+    serialization: the record's keys before "hash" and those after it are encoded
+    apart, hashed joined, and joined again around the hash."""
     taken = RESERVED.intersection(event)
     if taken:
         raise ValueError(f"audit event must not set the chain fields {sorted(taken)}")
     record = {**event, "seq": seq, "prev_hash": prev_hash}
-    digest = _digest(canonical(record))
-    record["hash"] = digest
-    return canonical(record) + b"\n", digest
+    before = canonical({k: v for k, v in record.items() if k < "hash"})[:-1]
+    after = canonical({k: v for k, v in record.items() if k > "hash"})[1:]
+    # `after` always holds "prev_hash" and "seq"; `before` may be "{" alone.
+    joiner = b"" if before == b"{" else b","
+    digest = _digest(before + joiner + after)
+    field = b'"hash":"' + digest.encode() + b'",'
+    return before + joiner + field + after + b"\n", digest
 
 
 def event_hash(record: dict[str, Any]) -> str:

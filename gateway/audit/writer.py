@@ -4,7 +4,10 @@ in the queue is sealed and written with one write call, then fsynced per policy.
 Files are laid out as `gateway.audit.files` describes. fsyncs, and under "always" the
 whole commit, run in a thread so that the disk never stalls the event loop; without
 an fsync, sealing and appending a batch (a copy into the page cache) run on the loop,
-where they cost less than a thread hop would.
+where they cost less than a thread hop would. Under "interval" the fsync runs beside
+the appends, on a duplicate of the file's descriptor: a request's event is written
+without waiting for an fsync of earlier ones, and the checkpoint then records the
+head as it was when that fsync began.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class AuditWriter:
         self._closing = False
         self._entering = 0  # record() calls waiting for queue space
         self._sync_at: float | None = None  # when a pending "interval" fsync is due
+        self._syncing: asyncio.Task[None] | None = None  # the "interval" fsync under way
         self._healthy = True
         self._lock: int | None = None  # the chain's lock file, held while running
 
@@ -115,20 +119,25 @@ class AuditWriter:
         stopping = False
         try:
             while not stopping or self._entering or not self._queue.empty():
-                if self._sync_at is not None and self._now() >= self._sync_at:
-                    await self._sync()
+                self._start_sync_if_due()
                 batch = await self._take()
                 stopping = stopping or None in batch
                 pending = [p for p in batch if p is not None]
                 if pending:
                     await self._commit(pending)
+            await self._synced()
             await self._close_file()
         finally:
+            if self._syncing is not None:
+                self._syncing.cancel()
             self._fail_leftovers()
 
     async def _take(self) -> list[_Pending | None]:
         """Everything queued, after waiting for at least one item or for a due fsync."""
         delay = None if self._sync_at is None else max(0.0, self._sync_at - self._now())
+        if delay is not None and self._syncing is not None:
+            # The next fsync waits for the one under way; look again an interval on.
+            delay = max(delay, self._fsync_interval_s)
         try:
             async with asyncio.timeout(delay):
                 first = await self._queue.get()
@@ -175,16 +184,41 @@ class AuditWriter:
             self._file.append(data, head, fsync=self._fsync == "always")
         return outcomes
 
-    async def _sync(self) -> None:
-        try:
-            await asyncio.to_thread(self._file.sync)
-        except OSError as exc:
-            self._healthy = False
-            self._sync_at = self._now() + self._fsync_interval_s  # try again
-            log.error("audit log %s: fsync failed: %s", self._path, exc)
+    def _start_sync_if_due(self) -> None:
+        if self._sync_at is None or self._syncing is not None or self._now() < self._sync_at:
             return
-        self._healthy = True
         self._sync_at = None
+        try:
+            # A duplicate, so that a rotation or a failed write closing the file meanwhile
+            # cannot leave the thread with a closed (or reused) descriptor.
+            descriptor = self._file.dup_descriptor()
+        except OSError as exc:
+            self._sync_failed(exc)
+            return
+        self._syncing = asyncio.create_task(self._sync(descriptor, self._file.head))
+
+    async def _sync(self, descriptor: int, head: Head) -> None:
+        """fsyncs what was written up to `head`, then records it in the checkpoint."""
+        try:
+            await asyncio.to_thread(_fsync_and_close, descriptor)
+            self._file.durable(head)
+        except OSError as exc:
+            self._sync_failed(exc)
+            return
+        finally:
+            self._syncing = None
+        self._healthy = True
+
+    def _sync_failed(self, exc: OSError) -> None:
+        self._healthy = False
+        if self._sync_at is None:
+            self._sync_at = self._now() + self._fsync_interval_s  # try again
+        log.error("audit log %s: fsync failed: %s", self._path, exc)
+
+    async def _synced(self) -> None:
+        """Waits for the fsync under way, if any (before closing, which fsyncs too)."""
+        if self._syncing is not None:
+            await asyncio.wait([self._syncing])
 
     async def _close_file(self) -> None:
         self._sync_at = None
@@ -204,6 +238,13 @@ class AuditWriter:
 
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
+
+
+def _fsync_and_close(descriptor: int) -> None:
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _lock_chain(path: Path) -> int:

@@ -15,6 +15,7 @@ from gateway.auth.dev import DevVerifier, load_or_create_key
 from gateway.auth.entra import EntraVerifier
 from gateway.auth.jwks import SigningKeys
 from gateway.auth.principal import Principal
+from gateway.auth.verified import VerifiedTokens
 from gateway.errors import InsufficientScope
 
 
@@ -69,9 +70,10 @@ def build_authenticator(
     settings: AuthSettings, state_dir: Path, identity_http: httpx.AsyncClient
 ) -> Authenticator:
     verifier: TokenVerifier
+    cache = VerifiedTokens(settings.verified_token_cache_s)
     if settings.mode == "entra":
-        verifier = EntraVerifier(settings.entra, SigningKeys(identity_http))
+        verifier = EntraVerifier(settings.entra, SigningKeys(identity_http), cache)
     else:
         key = load_or_create_key(state_dir)
-        verifier = DevVerifier(settings.dev, key, settings.entra.leeway_s)
+        verifier = DevVerifier(settings.dev, key, settings.entra.leeway_s, cache)
     return Authenticator(verifier, settings.entra)

@@ -50,6 +50,10 @@ class AuthSettings(BaseModel):
     mode: Literal["entra", "dev"] = "dev"
     entra: EntraSettings = EntraSettings()
     dev: DevAuthSettings = DevAuthSettings()
+    # A token that verified is trusted again, without the RSA and claims checks, for
+    # at most this long (and never past its exp, nor past its signing keys' next
+    # refresh); 0 verifies every request afresh.
+    verified_token_cache_s: int = Field(default=300, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _entra_is_complete(self) -> AuthSettings:

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from gateway.auth.config import DevAuthSettings
 from gateway.auth.principal import Principal, principal_from_claims
 from gateway.auth.tokens import ALGORITHM, unverified_parts, verified_claims
+from gateway.auth.verified import VerifiedTokens, token_key
 
 KEY_FILE = "dev-issuer-key.pem"
 KID = "hybridgate-dev"
@@ -90,12 +91,24 @@ def mint_dev_token(
 
 
 class DevVerifier:
-    def __init__(self, settings: DevAuthSettings, key: rsa.RSAPrivateKey, leeway_s: int) -> None:
+    def __init__(
+        self,
+        settings: DevAuthSettings,
+        key: rsa.RSAPrivateKey,
+        leeway_s: int,
+        cache: VerifiedTokens | None = None,
+    ) -> None:
         self._settings = settings
         self._public_key = key.public_key()
         self._leeway_s = leeway_s
+        # The key is read once at start: no rotation to watch for.
+        self._cache = cache if cache is not None else VerifiedTokens(0)
 
     async def verify(self, token: str) -> Principal:
+        key = token_key(token)
+        principal = self._cache.get(key)
+        if principal is not None:
+            return principal
         unverified_parts(token)  # refuses anything but RS256 before the key is used
         claims = verified_claims(
             token,
@@ -104,4 +117,6 @@ class DevVerifier:
             issuer=self._settings.issuer,
             leeway_s=self._leeway_s,
         )
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        self._cache.put(key, principal, float(claims["exp"]))
+        return principal

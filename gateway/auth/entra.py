@@ -10,6 +10,7 @@ from gateway.auth.config import EntraSettings
 from gateway.auth.jwks import SigningKeys
 from gateway.auth.principal import Principal, principal_from_claims
 from gateway.auth.tokens import unverified_parts, verified_claims
+from gateway.auth.verified import VerifiedTokens, token_key
 from gateway.errors import InvalidToken
 
 
@@ -21,13 +22,30 @@ def metadata_url(authority: str, tenant: str, version: str) -> str:
 
 
 class EntraVerifier:
-    def __init__(self, settings: EntraSettings, keys: SigningKeys) -> None:
+    def __init__(
+        self, settings: EntraSettings, keys: SigningKeys, cache: VerifiedTokens | None = None
+    ) -> None:
         self._settings = settings
         self._tenants = settings.tenants()
         self._authority = str(settings.authority)
         self._keys = keys
+        self._cache = cache if cache is not None else VerifiedTokens(0)
+        keys.on_change(self._cache.clear)
 
     async def verify(self, token: str) -> Principal:
+        key = token_key(token)
+        principal = self._cache.get(key)
+        if principal is not None:
+            return principal
+        generation = self._keys.generation
+        principal, exp, urls = await self._verify(token)
+        if self._keys.generation == generation:  # no key set changed meanwhile
+            self._cache.put(key, principal, exp, self._keys.fresh_until(*urls))
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float, tuple[str, str]]:
+        """The principal, the token's exp, and the metadata and key set URLs that
+        verified it."""
         header, unverified = unverified_parts(token)
         kid = header.get("kid")
         if not isinstance(kid, str):
@@ -38,7 +56,8 @@ class EntraVerifier:
         if tid not in self._tenants:
             raise InvalidToken("the token's tenant is not allowed")
         version = "2.0" if unverified.get("ver") == "2.0" else "1.0"
-        metadata = await self._keys.metadata(metadata_url(self._authority, tid, version))
+        url = metadata_url(self._authority, tid, version)
+        metadata = await self._keys.metadata(url)
         issuer = metadata.issuer.replace("{tenantid}", tid)
         if tid not in issuer:
             raise InvalidToken("the tenant's metadata names an issuer outside the tenant")
@@ -52,4 +71,4 @@ class EntraVerifier:
             issuer=issuer,
             leeway_s=self._settings.leeway_s,
         )
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"]), (url, metadata.jwks_uri)

@@ -5,6 +5,9 @@
   at most once per 5 minutes per key set (one per tenant and token version), so a
   flood of forged kids cannot hammer the identity provider.
 - A failed fetch keeps the last good copy; only with none at all is it an error.
+- A refetch that brings a changed document (a key added, rotated or revoked) bumps
+  `generation` and tells the listeners (`on_change`): the verified-token cache
+  (`gateway.auth.verified`) clears itself then.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class OpenIdMetadata:
 class _Cached:
     value: Any
     fetched_at: float
+    document: Any = None  # as fetched, to tell a changed key set from the same one
 
 
 class SigningKeys:
@@ -55,6 +59,21 @@ class SigningKeys:
         self._cache: dict[str, _Cached] = {}
         self._kid_refetched: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self.generation = 0
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Calls `listener` whenever a refetch brings a document that differs from the
+        one held (a key set rotated, a key revoked, new metadata)."""
+        self._listeners.append(listener)
+
+    def fresh_until(self, *urls: str) -> float | None:
+        """When the first of these documents is due for its refresh (this object's
+        clock); None if one is not held."""
+        held = [self._cache.get(url) for url in urls]
+        if any(cached is None for cached in held):
+            return None
+        return min(cached.fetched_at + self._ttl_s for cached in held if cached is not None)
 
     async def metadata(self, url: str) -> OpenIdMetadata:
         document = await self._get(url, _parse_metadata)
@@ -91,7 +110,8 @@ class SigningKeys:
         try:
             response = await self._http.get(url)
             response.raise_for_status()
-            value = parse(response.json())
+            document = response.json()
+            value = parse(document)
         except (httpx.HTTPError, ValueError, KeyError, TypeError, jwt.PyJWKError) as exc:
             if cached is not None:
                 log.warning("refresh of %s failed (%s); keeping the last good copy", url, exc)
@@ -101,7 +121,11 @@ class SigningKeys:
             raise AuthUnavailable(
                 "cannot fetch the identity provider's signing metadata; try again later"
             ) from exc
-        self._cache[url] = _Cached(value, self._clock())
+        self._cache[url] = _Cached(value, self._clock(), document)
+        if cached is not None and cached.document != document:
+            self.generation += 1
+            for listener in self._listeners:
+                listener()
         return value
 
     def _fresh(self, cached: _Cached) -> bool:

@@ -14,6 +14,7 @@ import httpx
 from gateway.auth.authenticator import Caller
 from gateway.auth.outbound import NoCredential, OutboundCredential
 from gateway.backends.breaker import CircuitBreaker
+from gateway.backends.coalescing import CoalescingTransport
 from gateway.backends.retry_budget import RetryBudget
 from gateway.backends.sse import DONE, error_event, whole_events
 from gateway.errors import BackendUnavailable, BadGateway, OpenAIError, UpstreamRejected
@@ -88,7 +89,10 @@ async def _until(chunks: AsyncIterator[bytes], deadline: float | None) -> AsyncI
         if remaining is not None and remaining <= 0:
             raise TimeoutError
         try:
-            chunk = await asyncio.wait_for(anext(iterator), remaining)
+            # A timeout scope, not wait_for: on 3.11 wait_for runs the awaitable as a
+            # task of its own, a task and two loop turns per chunk.
+            async with asyncio.timeout(remaining):
+                chunk = await anext(iterator)
         except StopAsyncIteration:
             return
         yield chunk
@@ -117,14 +121,15 @@ class Upstream:
             settings.retry_budget_ratio, settings.retry_budget_min_per_s
         )
         t = settings.timeouts
+        limits = httpx.Limits(max_connections=settings.max_connections)
         self._client = httpx.AsyncClient(
             base_url=str(settings.url).rstrip("/"),
             timeout=httpx.Timeout(
                 connect=t.connect_s, read=t.read_s, write=t.write_s, pool=t.pool_s
             ),
-            limits=httpx.Limits(max_connections=settings.max_connections),
+            limits=limits,
             verify=verify,
-            transport=transport,
+            transport=transport or CoalescingTransport(verify=verify, limits=limits),
         )
 
     async def aclose(self) -> None:
@@ -137,7 +142,8 @@ class Upstream:
         response = await self._send(path, payload, caller)
         try:
             remaining = max(deadline - asyncio.get_running_loop().time(), 0.0)
-            await asyncio.wait_for(response.aread(), remaining)
+            async with asyncio.timeout(remaining):
+                await response.aread()
         except httpx.HTTPError as exc:
             raise BadGateway(f"the {self.name} backend failed mid-response") from exc
         except TimeoutError as exc:
@@ -216,9 +222,8 @@ class Upstream:
     ) -> httpx.Response:
         request = self._client.build_request("POST", path, json=payload, headers=headers)
         try:
-            response = await asyncio.wait_for(
-                self._client.send(request, stream=True), self._first_byte_s
-            )
+            async with asyncio.timeout(self._first_byte_s):
+                response = await self._client.send(request, stream=True)
         except TimeoutError as exc:
             raise BadGateway(
                 f"the {self.name} backend sent nothing within {self._first_byte_s:g}s"

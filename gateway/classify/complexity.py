@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gateway.classify.cache import LruCache, content_key
 from gateway.classify.complexity_features import features
 from gateway.classify.extract import MESSAGE_ROLES, Segment
 from gateway.classify.options import ComplexityOptions
 from gateway.classify.signals import ComplexitySignal
 
 MODEL_RESOURCE = "complexity_model.json"
+DEFAULT_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,17 @@ class ComplexityModel:
 class ComplexityClassifier:
     name = "complexity"
 
-    def __init__(self, options: ComplexityOptions, model: ComplexityModel | None = None) -> None:
+    def __init__(
+        self,
+        options: ComplexityOptions,
+        model: ComplexityModel | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
         self._options = options
         self._model = model or ComplexityModel.packaged()
+        # Scores by content hash, like the sensitivity findings: a repeated prompt is
+        # then answered from the caches alone, on the event loop.
+        self._cache: LruCache[ComplexitySignal] = LruCache(cache_size)
 
     @property
     def threshold(self) -> float:
@@ -53,7 +63,17 @@ class ComplexityClassifier:
         return self._options.threshold
 
     def classify(self, segments: Sequence[Segment]) -> ComplexitySignal:
-        return self.score_text(_newest_request(segments))
+        text = _newest_request(segments)
+        key = content_key(text)
+        signal = self._cache.get(key)
+        if signal is None:
+            signal = self.score_text(text)
+            self._cache.put(key, signal)
+        return signal
+
+    def cached(self, segments: Sequence[Segment]) -> ComplexitySignal | None:
+        """The signal if this text was scored before, else None."""
+        return self._cache.get(content_key(_newest_request(segments)))
 
     def score_text(self, text: str) -> ComplexitySignal:
         contributions = {

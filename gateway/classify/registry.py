@@ -34,6 +34,17 @@ class Classifiers:
     def classify(self, body: ChatCompletionRequest | CompletionRequest) -> Signals:
         return self.classify_segments(segments(body))
 
+    def cached(self, found: Sequence[Segment]) -> Signals | None:
+        """The signals from the classifiers' caches alone, or None on any miss: cheap
+        enough to try on the event loop before a hop to the classification thread."""
+        sensitivity = self.sensitivity.cached(found)
+        if sensitivity is None:
+            return None
+        complexity = self.complexity.cached(found)
+        if complexity is None:
+            return None
+        return Signals(sensitivity, complexity)
+
     def classify_segments(self, found: Sequence[Segment]) -> Signals:
         sensitivity: SensitivitySignal = self.sensitivity.classify(found)
         complexity: ComplexitySignal = self.complexity.classify(found)

@@ -61,6 +61,22 @@ class SensitivityClassifier:
         found = [self.findings(text) for text in texts]
         if self._names_could_matter(found):
             found = [self._with_names(text, f) for text, f in zip(texts, found, strict=True)]
+        return self._signal(found)
+
+    def cached(self, segments: Iterable[Segment]) -> SensitivitySignal | None:
+        """The signal from the cache alone: None when a message has not been analyzed
+        yet, or when NER would have to run. Cheap enough for the event loop."""
+        found = []
+        for segment in segments:
+            findings = self.cache.get(content_key(segment.text))
+            if findings is None:
+                return None
+            found.append(findings)
+        if self._names_could_matter(found):
+            return None
+        return self._signal(found)
+
+    def _signal(self, found: Sequence[Findings]) -> SensitivitySignal:
         counts: Counter[str] = Counter()
         scores: dict[str, float] = {}
         for findings in found:

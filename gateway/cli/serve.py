@@ -18,9 +18,13 @@ if TYPE_CHECKING:
     from common.drain import Drain
 
 # Pinned rather than "auto": Ray brings uvloop and httptools, which uvicorn would then
-# pick; everything here was built and tested on asyncio and h11, and the header size
-# limit below is h11's.
+# pick. The edge server was built and tested on asyncio and h11 (its time goes to the
+# model, not to HTTP). The gateway's own time is mostly HTTP and the event loop:
+# uvloop and httptools cut its added latency (docs/benchmarks.md). httptools sets no
+# header size limit of its own, so an oversized Authorization header still gets the
+# gateway's 401, not a bare 400.
 SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
+GATEWAY_SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "uvloop", "http": "httptools"}
 
 
 def _run_server(server: Any) -> int:
@@ -56,8 +60,7 @@ def _run_app(
         port=port,
         log_level=log_level,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-        **SERVER_IMPLEMENTATION,
-        **options,
+        **{**SERVER_IMPLEMENTATION, **options},
     )
     # Config() sets up uvicorn's loggers; the access log is installed over them.
     server = DrainingServer(config, drain, drain_timeout_s)
@@ -78,9 +81,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         server.port,
         args.log_level,
         server.drain_timeout_s,
-        # Room for a 16 KiB Authorization header plus the rest, so that an oversized
-        # token gets the gateway's own 401 instead of h11's bare 400.
-        h11_max_incomplete_event_size=64 * 1024,
+        **GATEWAY_SERVER_IMPLEMENTATION,
     )
 
 

@@ -1,5 +1,6 @@
 """The record stage: exactly one audit event, one set of metrics and one trace per
-request that reaches the gateway, whatever becomes of it.
+request that reaches the gateway, whatever becomes of it. Run by the front layer
+(`gateway.middleware.front`), which makes the record and calls `finish` once.
 
 A whole (non-streamed) response is held until its event is written, so that with
 `audit.on_failure: fail_closed` a request whose event cannot be written is answered
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from common.errors import OpenAIError, error_response
 from gateway.audit.log import AuditLog
@@ -51,6 +52,15 @@ class Recording:
     tracing: Tracing
 
 
+def new_record(scope: Scope, decision_id: str) -> RequestRecord:
+    return RequestRecord(
+        decision_id=decision_id,
+        request_id=_request_id(scope, decision_id),
+        method=scope["method"],
+        path=scope["path"],
+    )
+
+
 def _request_id(scope: Scope, fallback: str) -> str:
     for name, value in scope.get("headers", ()):
         if name in REQUEST_ID_HEADERS:
@@ -69,92 +79,12 @@ def _error(body: bytes) -> dict[str, Any] | None:
     return error if isinstance(error, dict) else None
 
 
-def _audit_refusal() -> JSONResponse:
+def audit_refusal() -> JSONResponse:
     """The 503 a request gets when its event cannot be written (fail-closed)."""
     return error_response(AuditUnavailable("the audit log cannot be written"))
 
 
-class RecordMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
-            await self.app(scope, receive, send)
-            return
-        state = scope.setdefault("state", {})
-        decision_id: str = state["decision_id"]
-        record = RequestRecord(
-            decision_id=decision_id,
-            request_id=_request_id(scope, decision_id),
-            method=scope["method"],
-            path=scope["path"],
-        )
-        state["record"] = record
-        recording: Recording | None = getattr(scope["app"].state, "recording", None)
-        if recording is None:  # no lifespan ran (an app built but not started)
-            await self.app(scope, receive, send)
-            return
-        with recording.tracing.span(f"{scope['method']} {scope['path']}", decision_id):
-            await self._run(scope, receive, send, record, recording)
-
-    async def _run(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        record: RequestRecord,
-        recording: Recording,
-    ) -> None:
-        held: Message | None = None
-        streaming = False
-        ended = False  # the stream's last body message went out
-
-        async def send_recorded(message: Message) -> None:
-            nonlocal held, streaming, ended
-            if message["type"] == "http.response.start":
-                held = message
-                record.status = int(message["status"])
-                return
-            if message["type"] != "http.response.body" or held is None:
-                await send(message)
-                return
-            if streaming or message.get("more_body", False):
-                if not streaming:
-                    streaming = True
-                    await send(held)
-                await send(message)
-                ended = not message.get("more_body", False)
-                return
-            # A whole response: it leaves only once its event is written.
-            written = await _finish(record, recording, message.get("body", b""))
-            if not written and recording.audit.fail_closed:
-                record.status = 503
-                await _audit_refusal()(scope, receive, send)
-                return
-            await send(held)
-            await send(message)
-
-        app = self.app
-        if recording.audit.refusing:
-            app = _audit_refusal()
-        try:
-            await app(scope, receive, send_recorded)
-        except BaseException:
-            # Unhandled: the decision-headers middleware outside answers 500 (or the
-            # client went away); either way this request gets its one event.
-            if streaming:
-                await _finish_stream(record, recording, ended)
-            else:
-                if held is None:
-                    record.status, record.error_code = 500, "internal_error"
-                await _finish(record, recording, None)
-            raise
-        if streaming:
-            await _finish_stream(record, recording, ended)
-
-
-async def _finish(record: RequestRecord, recording: Recording, body: bytes | None) -> bool:
+async def finish(record: RequestRecord, recording: Recording, body: bytes | None) -> bool:
     """Writes the request's event and observes its metrics; False if the event could
     not be written. `body` is a whole response's, for its error code."""
     record.total_s = time.perf_counter() - record.started
@@ -177,9 +107,9 @@ async def _finish(record: RequestRecord, recording: Recording, body: bytes | Non
     return written
 
 
-async def _finish_stream(record: RequestRecord, recording: Recording, ended: bool) -> None:
+async def finish_stream(record: RequestRecord, recording: Recording, ended: bool) -> None:
     if not ended and record.error_code is None:
         # Cut short, most often by the client leaving; the status had gone out.
         record.error_code = "stream_incomplete"
-    if not await _finish(record, recording, None):
+    if not await finish(record, recording, None):
         log.error("stream %s ended unaudited", record.decision_id)

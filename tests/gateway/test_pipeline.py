@@ -8,7 +8,9 @@ busy edge.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +260,31 @@ async def test_a_caller_over_its_rate_is_refused_before_classification(
         assert len(backends["edge"].bodies) == 1
     finally:
         handler.close()
+
+
+class CountingPool(ThreadPoolExecutor):
+    """The classification thread, counting what is handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.submitted = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+async def test_a_prompt_the_caches_know_is_classified_without_a_thread_hop(
+    pipeline: tuple[Pipeline, EdgeLoad],
+) -> None:
+    handler, _ = pipeline
+    pool = handler._classify_pool = CountingPool()
+    prompt = f"Hello, a prompt for the cache test {uuid.uuid4().hex}"
+    first, again = context(), context()
+    await handler.handle(first, chat(prompt))
+    assert pool.submitted == 1  # a miss: classified on the worker thread
+    await handler.handle(again, chat(prompt))
+    assert pool.submitted == 1  # answered by the caches, on the loop
+    assert decided(again.record).signals == decided(first.record).signals
+    await handler.handle(context(), chat(prompt + " and a new turn"))
+    assert pool.submitted == 2

@@ -54,3 +54,23 @@ def test_values_that_are_not_json_are_refused() -> None:
         seal({"latency": float("nan")}, 1, GENESIS)
     with pytest.raises(TypeError):
         seal({"when": object()}, 1, GENESIS)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        {"a": 1},
+        {"zeta": None},
+        {"h": 1, "ha": 2, "has": 3, "hasg": 4, "hasi": 5, "hash_x": 6, "hashz": 7},
+        {"HASH": "upper sorts first", "_x": [1, {"b": 2, "a": "é"}], "ñ": {"q": 1.5}},
+        {"prev": "before prev_hash", "seq_x": "after seq", "s": True},
+    ],
+)
+def test_the_line_is_the_canonical_record_with_its_hash(event: dict[str, object]) -> None:
+    # The line is built from one serialization around the hash; it must be exactly
+    # the canonical JSON of the whole record, whatever keys sort around "hash".
+    line, digest = seal(event, 3, GENESIS)
+    record = {**event, "seq": 3, "prev_hash": GENESIS}
+    assert digest == event_hash(record)
+    assert line == canonical({**record, "hash": digest}) + b"\n"

@@ -330,3 +330,66 @@ async def test_a_log_cut_short_while_stopped_is_not_continued(tmp_path: Path) ->
     # Continuing would write a new checkpoint over the evidence.
     with pytest.raises(ChainRecoveryError, match="ends at seq 2 but its checkpoint records seq 4"):
         await AuditWriter(path).start()
+
+
+async def test_the_checkpoint_is_rewritten_in_place_once_per_fsync(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[int] = []
+    real_pwrite = os.pwrite
+
+    def pwrite(fd: int, data: bytes, offset: int) -> int:
+        writes.append(offset)
+        return real_pwrite(fd, data, offset)
+
+    def no_replace(*args: object) -> None:
+        raise AssertionError("the checkpoint is overwritten in place, not renamed")
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    monkeypatch.setattr(os, "replace", no_replace)
+    writer = AuditWriter(log_path, fsync="always")
+    await writer.start()
+    await asyncio.gather(*(writer.record({"i": i}) for i in range(20)))
+    commits = len(writes)
+    assert 1 <= commits < 20  # group commit: one checkpoint per fsynced batch
+    await writer.aclose()  # the head did not move: nothing to write again
+    assert len(writes) == commits
+    assert set(writes) == {0}
+    assert read_checkpoint(log_path) == Head(20, records(log_path)[-1]["hash"])
+
+
+async def test_an_interval_fsync_does_not_hold_back_later_events(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    release = threading.Event()
+    started = threading.Event()
+    real_fsync = os.fsync
+
+    def blocking_fsync(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".jsonl") and not release.is_set():
+            started.set()
+            release.wait(10)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", blocking_fsync)
+    writer = AuditWriter(log_path, fsync="interval", fsync_interval_s=0.01)
+    await writer.start()
+    first = await writer.record({"i": 1})
+    for _ in range(500):
+        if started.is_set():
+            break
+        await asyncio.sleep(0.01)
+    assert started.is_set()  # the fsync of event 1 is under way, and stuck
+    second = await asyncio.wait_for(writer.record({"i": 2}), 5)
+    assert second.seq == 2
+    release.set()
+    for _ in range(500):  # the stuck fsync ends: it covered event 1 only
+        if read_checkpoint(log_path) is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert read_checkpoint(log_path) in (first, second)  # never ahead of its fsync
+    await writer.aclose()
+    assert read_checkpoint(log_path) == second
+    assert verify(chain_files(log_path)).ok

@@ -15,7 +15,7 @@ from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from common.drain import Drain, DrainMiddleware
-from gateway.api import admin, completions, explain, health, metrics, models
+from gateway.api import admin, completions, embeddings, explain, health, metrics, models
 from gateway.audit.log import AuditLog, principal_view
 from gateway.audit.sink import OtelLogSink
 from gateway.audit.writer import AuditWriter
@@ -164,6 +164,7 @@ def create_app(
     app.add_middleware(DecisionHeadersMiddleware)
     routers = (
         completions.router,
+        embeddings.router,
         explain.router,
         admin.router,
         models.router,

@@ -35,12 +35,17 @@ from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import LoadedPolicy, PolicyStore
 from gateway.policy.model import Limits
 from gateway.policy.redact import Redaction, Restorer
-from gateway.schemas import VIRTUAL_MODELS, ChatCompletionRequest, CompletionRequest
+from gateway.schemas import (
+    VIRTUAL_MODELS,
+    ChatCompletionRequest,
+    CompletionRequest,
+    EmbeddingRequest,
+)
 from gateway.settings import TracingSettings
 from gateway.telemetry.stream_meter import StreamMeter
 from gateway.telemetry.tracing import Tracing
 
-Body = ChatCompletionRequest | CompletionRequest
+Body = ChatCompletionRequest | CompletionRequest | EmbeddingRequest
 # Where a failed cloud request may go instead, as the record and header name it.
 CLOUD_TO_EDGE = "cloud->edge"
 CLOUD_PROBE_TIMEOUT_S = 1.0
@@ -141,8 +146,12 @@ class Pipeline:
             # A place on the edge within the principal's share, or a 429.
             self.limiter.admit_edge(plan.limits, lease)
         record = context.record
+        model = self._backends[route].model_for(context.endpoint)
+        if model is None:
+            # Nothing is sent: the caller gets a 503, or the edge where the rule allows.
+            raise BackendUnavailable(f"the {route} backend serves no model for this endpoint")
         record.backend = route
-        record.model = self._backends[route].model
+        record.model = model
         record.redacted = plan.redacts(route)
         with self.tracing.span("forward", plan.decision.decision_id) as span:
             span.set_attribute("hybridgate.backend", route)
@@ -232,7 +241,7 @@ class Pipeline:
         self, plan: Plan, route: Route, path: str, caller: Caller
     ) -> dict[str, Any]:
         upstream = self._backends[route]
-        payload, restorer = self._prepare(plan, route, upstream)
+        payload, restorer = self._prepare(plan, route, upstream, path)
         answer = await upstream.complete(path, payload, caller)
         return restorer.response(answer) if restorer else answer
 
@@ -240,7 +249,7 @@ class Pipeline:
         self, plan: Plan, route: Route, path: str, caller: Caller, meter: StreamMeter
     ) -> UpstreamStream:
         upstream = self._backends[route]
-        payload, restorer = self._prepare(plan, route, upstream)
+        payload, restorer = self._prepare(plan, route, upstream, path)
         # Usage arrives in the stream's last chunk only when asked for; the meter
         # drops it again if the client did not ask.
         options = payload.get("stream_options") or {}
@@ -249,9 +258,9 @@ class Pipeline:
         return await upstream.stream(path, payload, caller, transform)
 
     def _prepare(
-        self, plan: Plan, route: Route, upstream: Upstream
+        self, plan: Plan, route: Route, upstream: Upstream, path: str
     ) -> tuple[dict[str, Any], Restorer | None]:
-        payload = {**plan.payloads[route], "model": upstream.model}
+        payload = {**plan.payloads[route], "model": upstream.model_for(path)}
         return payload, plan.restorer if plan.redacts(route) else None
 
     async def edge_ready(self) -> bool:

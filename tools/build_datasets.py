@@ -1462,7 +1462,7 @@ PLACES_DATES_COMPANIES = [
     "What does SAP sell?",
     "Convert 9:00 AM New York time to Singapore time.",
     "Which airlines fly direct from Chicago to Dublin?",
-    "Is Lake Titicaca in Peru or Bolivia?",
+    "Which two countries share Lake Titicaca?",
     "What was announced at Apple's WWDC in June 2023?",
     "What's the elevation of Denver?",
     "How many weekdays are there between 2026-02-02 and 2026-02-27?",

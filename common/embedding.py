@@ -71,7 +71,7 @@ class MiniLM:
         with zipfile.ZipFile(path) as archive:
             tokenizer = Tokenizer.from_str(archive.read("tokenizer.json").decode("utf-8"))
             weights = _safetensors(archive.read("model.safetensors"))
-        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.no_truncation()
         tokenizer.no_padding()
         self._tokenizer = tokenizer
         self._w = weights
@@ -80,18 +80,22 @@ class MiniLM:
         self._lock = threading.Lock()
 
     def tokens(self, text: str) -> list[int]:
+        """All of the text's token ids, [CLS] and [SEP] included; the encoder reads
+        the first MAX_TOKENS of them (as sentence-transformers does)."""
         with self._lock:
             return list(self._tokenizer.encode(text).ids)
 
     def embed(self, texts: list[str]) -> Embedded:
         ids = [self.tokens(text) for text in texts]
-        vectors = np.stack([self._encode(row) for row in ids]) if ids else np.zeros((0, 384))
-        return Embedded(vectors.astype(np.float32), [len(row) for row in ids])
+        vectors = np.stack([self._encode(row) for row in ids]) if ids else np.zeros((0, DIMENSIONS))
+        return Embedded(vectors.astype(np.float32), [min(len(row), MAX_TOKENS) for row in ids])
 
     def embed_one(self, text: str) -> Vector:
         return self._encode(self.tokens(text))
 
     def _encode(self, ids: list[int]) -> Vector:
+        if len(ids) > MAX_TOKENS:
+            ids = [*ids[: MAX_TOKENS - 1], ids[-1]]  # keep the closing [SEP]
         w = self._w
         positions = np.arange(len(ids))
         hidden = (

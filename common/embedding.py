@@ -108,9 +108,10 @@ class MiniLM:
         )
         for layer in self._layers:
             hidden = layer(hidden)
-        pooled = hidden.mean(axis=0)
+        pooled: Vector = hidden.mean(axis=0)
         norm = float(np.linalg.norm(pooled))
-        return (pooled / max(norm, 1e-9)).astype(np.float32)
+        unit: Vector = (pooled / max(norm, 1e-9)).astype(np.float32)
+        return unit
 
 
 class _Layer:
@@ -120,10 +121,21 @@ class _Layer:
         self.qkv_w = np.concatenate(
             [w[p + f"attention.self.{n}.weight"].T for n in ("query", "key", "value")], axis=1
         )
-        self.qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-        self.out_w, self.out_b = _t(w[p + "attention.output.dense.weight"]), w[p + "attention.output.dense.bias"]
-        self.ln1 = (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
-        self.up_w, self.up_b = _t(w[p + "intermediate.dense.weight"]), w[p + "intermediate.dense.bias"]
+        self.qkv_b = np.concatenate(
+            [w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]
+        )
+        self.out_w, self.out_b = (
+            _t(w[p + "attention.output.dense.weight"]),
+            w[p + "attention.output.dense.bias"],
+        )
+        self.ln1 = (
+            w[p + "attention.output.LayerNorm.weight"],
+            w[p + "attention.output.LayerNorm.bias"],
+        )
+        self.up_w, self.up_b = (
+            _t(w[p + "intermediate.dense.weight"]),
+            w[p + "intermediate.dense.bias"],
+        )
         self.down_w, self.down_b = _t(w[p + "output.dense.weight"]), w[p + "output.dense.bias"]
         self.ln2 = (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
 
@@ -151,7 +163,8 @@ def _t(weight: Vector) -> Vector:
 def _layer_norm(x: Vector, weight: Vector, bias: Vector) -> Vector:
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + _EPS) * weight + bias  # type: ignore[no-any-return]
+    normed: Vector = (x - mean) / np.sqrt(var + _EPS) * weight + bias
+    return normed
 
 
 def _gelu(x: Vector) -> Vector:
@@ -164,8 +177,11 @@ def _erf(x: Vector) -> Vector:
     sign = np.sign(x)
     a = np.abs(x)
     t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return sign * (1.0 - poly * np.exp(-a * a))
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    result: Vector = sign * (1.0 - poly * np.exp(-a * a))
+    return result
 
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": None, "I64": np.int64}

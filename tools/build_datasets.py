@@ -31,7 +31,7 @@ from pathlib import Path
 from random import Random
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from handwritten_prompts import COMPLEXITY_GROUPS, SENSITIVITY_GROUPS  # noqa: E402
+from handwritten_prompts import COMPLEXITY_GROUPS, SENSITIVITY_GROUPS
 
 SEED = 20261129
 rng = Random(SEED)
@@ -2293,8 +2293,7 @@ def rows_for(
     category: str, texts: list[tuple[str, str]], label_key: str, label: bool
 ) -> list[dict[str, object]]:
     return [
-        {"text": t, label_key: label, "category": category, "split": split}
-        for t, split in texts
+        {"text": t, label_key: label, "category": category, "split": split} for t, split in texts
     ]
 
 

@@ -42,7 +42,9 @@ def main() -> None:
     for row in feature_rows:
         for name in row:
             counts[name] = counts.get(name, 0) + 1
-    kept = [{k: v for k, v in row.items() if counts[k] >= MIN_FEATURE_COUNT} for row in feature_rows]
+    kept = [
+        {k: v for k, v in row.items() if counts[k] >= MIN_FEATURE_COUNT} for row in feature_rows
+    ]
     labels = np.array([bool(row["complex"]) for row in dev])
     vectorizer = DictVectorizer()
     cues = vectorizer.fit_transform(kept)

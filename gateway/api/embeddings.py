@@ -42,6 +42,4 @@ def _require_text(body: EmbeddingRequest) -> None:
     if not items:
         raise InvalidRequest("'input' must not be empty", param="input")
     if not all(isinstance(item, str) for item in items):
-        raise InvalidRequest(
-            "token arrays are not supported as 'input'; send text", param="input"
-        )
+        raise InvalidRequest("token arrays are not supported as 'input'; send text", param="input")

@@ -29,6 +29,7 @@ RETRY_BACKOFF_S = 0.1
 
 EMBEDDINGS_PATH = "/v1/embeddings"
 
+
 class UpstreamStream:
     """An upstream SSE response that has answered 200 and not yet been read."""
 

@@ -25,8 +25,7 @@ class SemanticContextRecognizer:
     def __init__(self, model: MiniLM, options: list[SemanticContextOptions]) -> None:
         # Exemplars are embedded once, when the policy loads.
         self._contexts = [
-            _Context(o.entity, o.threshold, model.embed(list(o.exemplars)).vectors)
-            for o in options
+            _Context(o.entity, o.threshold, model.embed(list(o.exemplars)).vectors) for o in options
         ]
 
     @property

@@ -28,6 +28,11 @@ class EmbeddingRequest(BaseModel):
     dimensions: int | None = Field(default=None, ge=1)
     user: str | None = None
 
+    def check_supported(self) -> None:
+        """Refuses, by name, any field the edge would otherwise silently ignore."""
+        for name in self.model_extra or {}:
+            raise UnsupportedParameter(f"{name}: not supported by the edge server", param=name)
+
     def texts(self) -> list[str]:
         items = [self.input] if isinstance(self.input, str) else list(self.input)
         if not items:
@@ -60,6 +65,7 @@ async def embeddings(body: EmbeddingRequest, embedder: EmbedderDep) -> dict[str,
             f"The model '{body.model}' does not exist; embeddings come from '{MODEL_ID}'",
             param="model",
         )
+    body.check_supported()
     if body.dimensions is not None and body.dimensions != DIMENSIONS:
         raise UnsupportedParameter(
             f"'{MODEL_ID}' has {DIMENSIONS} dimensions and cannot shorten them",

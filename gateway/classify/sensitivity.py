@@ -138,13 +138,16 @@ class SensitivityClassifier:
         return found
 
     def _analyze(self, original: str) -> Findings:
-        found = [self._analyze_reading(n.text) for n in readings(original)]
+        seen = readings(original)
+        found = [self._analyze_reading(n.text) for n in seen]
         # Both readings of a text: each entity as often as the reading that saw more.
         counts = {k: max(f.counts.get(k, 0) for f in found) for f in found for k in f.counts}
         scores = {k: max(f.scores.get(k, 0.0) for f in found) for f in found for k in f.scores}
         if self._context is not None and self._embeddings is not None:
-            # The original text: meaning survives the obfuscations normalize undoes.
-            for entity, score in self._context.findings(self._embeddings.of(original)).items():
+            # The normalized reading: zero-width characters and look-alike letters
+            # would otherwise break the words into pieces the model does not know.
+            vector = self._embeddings.of(seen[-1].text)
+            for entity, score in self._context.findings(vector).items():
                 counts[entity] = max(counts.get(entity, 0), 1)
                 scores[entity] = max(scores.get(entity, 0.0), score)
         return Findings(counts, scores)

@@ -61,6 +61,7 @@ def test_dimensions_are_honoured_or_refused(client: OpenAI) -> None:
         ({"input": ["ok", ""]}, "input"),
         ({"input": "word " * 400}, "input"),
         ({"input": "hi", "encoding_format": "int8"}, "encoding_format"),
+        ({"input": "hi", "truncate": "end"}, "truncate"),
     ],
 )
 def test_refusals_name_the_field(edge_server: Service, body: dict[str, object], param: str) -> None:

@@ -74,8 +74,9 @@ class MiniLM:
         tokenizer.no_truncation()
         tokenizer.no_padding()
         self._tokenizer = tokenizer
-        self._w = weights
         self._layers = [_Layer(weights, i) for i in range(_LAYERS)]
+        # The layers hold their own (transposed, fused) copies: keep ~90 MB, not twice.
+        self._w = {k: v for k, v in weights.items() if k.startswith("embeddings.")}
         # numpy releases the GIL in matrix products; the tokenizer object is shared.
         self._lock = threading.Lock()
 

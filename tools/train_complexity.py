@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from common.embedding import MiniLM  # noqa: E402
 from gateway.classify.complexity_features import features  # noqa: E402
+from gateway.classify.normalize import readings  # noqa: E402
 
 DATA = ROOT / "gateway" / "classify" / "data" / "eval" / "complexity.jsonl"
 OUT = ROOT / "gateway" / "classify" / "data" / "complexity_model.json"
@@ -48,7 +49,8 @@ def main() -> None:
     labels = np.array([bool(row["complex"]) for row in dev])
     vectorizer = DictVectorizer()
     cues = vectorizer.fit_transform(kept)
-    embeddings = MiniLM().embed([row["text"] for row in dev]).vectors
+    # The reading the classifier embeds at run time.
+    embeddings = MiniLM().embed([readings(row["text"])[-1].text for row in dev]).vectors
     x = hstack([cues, csr_matrix(embeddings)]).tocsr()
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     best_c, best_auc = 1.0, -1.0

@@ -19,6 +19,7 @@ import numpy as np
 from common.embedding import MiniLM
 from gateway.classify.complexity_features import features
 from gateway.classify.extract import MESSAGE_ROLES, Segment
+from gateway.classify.normalize import readings
 from gateway.classify.options import ComplexityOptions
 from gateway.classify.semantic import MessageEmbeddings
 from gateway.classify.signals import ComplexitySignal
@@ -83,7 +84,8 @@ class ComplexityClassifier:
             if name in self._model.weights
         }
         if self._embeddings is not None and self._embedding.size:
-            vector = self._embeddings.of(text)
+            # The reading the sensitivity classifier embeds too: one embedding a message.
+            vector = self._embeddings.of(readings(text)[-1].text)
             contributions[SEMANTIC] = float(self._embedding @ vector)
         logit = self._model.bias + sum(contributions.values())
         score = 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))

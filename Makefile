@@ -44,10 +44,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e .
+	$(BIN)/python -m pip install --no-deps $$($(BIN)/python tools/image_requirements.py --no-deps)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install --no-deps $$($(BIN)/python tools/image_requirements.py --no-deps)
 	touch $(VENV)/.installed $@
 
 # The benchmarks' peers (stock llama-cpp-python server, xllamacpp): `make bench` only.

@@ -15,7 +15,16 @@ from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from common.drain import Drain
-from gateway.api import admin, completions, explain, health, metrics, models, responses
+from gateway.api import (
+    admin,
+    completions,
+    embeddings,
+    explain,
+    health,
+    metrics,
+    models,
+    responses,
+)
 from gateway.audit.log import AuditLog, principal_view
 from gateway.audit.sink import OtelLogSink
 from gateway.audit.writer import AuditWriter
@@ -158,6 +167,7 @@ def create_app(
     routers = (
         completions.router,
         responses.router,
+        embeddings.router,
         explain.router,
         admin.router,
         models.router,

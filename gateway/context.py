@@ -15,7 +15,8 @@ from gateway.auth.authenticator import Caller
 from gateway.record import RequestRecord
 
 T = TypeVar("T")
-Endpoint = Literal["/v1/chat/completions", "/v1/completions", "/v1/responses"]
+Endpoint = Literal["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/embeddings"]
+EMBEDDINGS: Endpoint = "/v1/embeddings"
 
 
 class Guard(Protocol):

@@ -43,12 +43,17 @@ from gateway.responses.relay import ResponsesRelay
 from gateway.responses.schema import ResponsesRequest
 from gateway.responses.stream import ChatToResponses
 from gateway.responses.to_chat import to_chat
-from gateway.schemas import VIRTUAL_MODELS, ChatCompletionRequest, CompletionRequest
+from gateway.schemas import (
+    VIRTUAL_MODELS,
+    ChatCompletionRequest,
+    CompletionRequest,
+    EmbeddingRequest,
+)
 from gateway.settings import TracingSettings
 from gateway.telemetry.stream_meter import StreamMeter
 from gateway.telemetry.tracing import Tracing
 
-Body = ChatCompletionRequest | CompletionRequest | ResponsesRequest
+Body = ChatCompletionRequest | CompletionRequest | ResponsesRequest | EmbeddingRequest
 RESPONSES = "/v1/responses"
 CHAT = "/v1/chat/completions"
 SSE = "text/event-stream"
@@ -155,8 +160,12 @@ class Pipeline:
             # A place on the edge within the principal's share, or a 429.
             self.limiter.admit_edge(plan.limits, lease)
         record = context.record
+        model = self._backends[route].model_for(context.endpoint)
+        if model is None:
+            # Nothing is sent: the caller gets a 503, or the edge where the rule allows.
+            raise BackendUnavailable(f"the {route} backend serves no model for this endpoint")
         record.backend = route
-        record.model = self._backends[route].model
+        record.model = model
         record.redacted = plan.redacts(route)
         with self.tracing.span("forward", plan.decision.decision_id) as span:
             span.set_attribute("hybridgate.backend", route)
@@ -250,7 +259,7 @@ class Pipeline:
         self, plan: Plan, route: Route, path: str, caller: Caller
     ) -> dict[str, Any]:
         upstream = self._backends[route]
-        payload, restorer = self._prepare(plan, route, upstream)
+        payload, restorer = self._prepare(plan, route, upstream, path)
         if path == RESPONSES and upstream.responses == "translate":
             answer = to_response(await upstream.complete(CHAT, to_chat(payload), caller), payload)
         else:
@@ -261,7 +270,7 @@ class Pipeline:
         self, plan: Plan, route: Route, path: str, caller: Caller, meter: StreamMeter
     ) -> Streamed:
         upstream = self._backends[route]
-        payload, restorer = self._prepare(plan, route, upstream)
+        payload, restorer = self._prepare(plan, route, upstream, path)
         if path != RESPONSES:
             opened = await _chat_stream(upstream, path, payload, caller, restorer, meter)
             return Streamed(opened.events(), opened.media_type)
@@ -277,9 +286,9 @@ class Pipeline:
         return Streamed(translation.events(opened.events()), SSE, translation.failure)
 
     def _prepare(
-        self, plan: Plan, route: Route, upstream: Upstream
+        self, plan: Plan, route: Route, upstream: Upstream, path: str
     ) -> tuple[dict[str, Any], Restorer | None]:
-        payload = {**plan.payloads[route], "model": upstream.model}
+        payload = {**plan.payloads[route], "model": upstream.model_for(path)}
         return payload, plan.restorer if plan.redacts(route) else None
 
     async def edge_ready(self) -> bool:

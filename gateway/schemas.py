@@ -86,3 +86,11 @@ class ChatCompletionRequest(_Forwarded):
 
 class CompletionRequest(_Forwarded):
     prompt: str | list[str] | list[int] | list[list[int]]
+
+
+class EmbeddingRequest(_Forwarded):
+    """POST /v1/embeddings. Token arrays are valid OpenAI input but cannot be
+    classified, so the route refuses them by name."""
+
+    input: str | list[str] | list[int] | list[list[int]]
+    stream: Literal[False] = False

@@ -178,11 +178,14 @@ class BackendSettings(BaseModel):
     # The top-level body fields this backend is sent; every other field is dropped.
     # "*" (the edge's default) forwards them all.
     forward_fields: list[str] = Field(default_factory=lambda: list(CLOUD_FIELDS), min_length=1)
+    embedding_model: str | None = None
 
 
 class EdgeBackendSettings(BackendSettings):
     url: HttpUrl = HttpUrl("http://127.0.0.1:8081")
     model: str = "smollm2-135m-instruct"
+    # The model /v1/embeddings requests are sent with; null: this backend serves none.
+    embedding_model: str | None = "all-minilm-l6-v2"
     forward_fields: list[str] = Field(default_factory=lambda: [ALL], min_length=1)
     # How often the edge's in-flight count is read, for spillover rules.
     load_poll_s: float = Field(default=0.5, gt=0)
@@ -191,6 +194,10 @@ class EdgeBackendSettings(BackendSettings):
 class CloudBackendSettings(BackendSettings):
     url: HttpUrl = HttpUrl("http://127.0.0.1:8000")
     model: str = "cloud-smollm2-135m"
+    # The cloud leg runs the edge's app and serves the same embeddings model. Null for
+    # a cloud without embeddings: a rule that routes them there then falls back to the
+    # edge when it allows, or the request fails with 503; nothing is sent.
+    embedding_model: str | None = "all-minilm-l6-v2"
 
     @field_validator("forward_fields")
     @classmethod

@@ -30,6 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from random import Random
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from handwritten_prompts import COMPLEXITY_GROUPS, SENSITIVITY_GROUPS
+
 SEED = 20261129
 rng = Random(SEED)
 # Relative to this script, so it runs from any checkout.
@@ -821,8 +824,10 @@ REQUIRED_KEYS = {
 }
 
 
-def from_templates(category: str, templates: list[str], n: int) -> list[str]:
-    """Fill templates in order (cycling) until ``n`` unique texts exist."""
+def from_templates(category: str, templates: list[str], n: int) -> list[tuple[str, str]]:
+    """Fill templates in order (cycling) until ``n`` unique texts exist. Each text
+    comes with its template's split: a template is held out whole, so no held-out row
+    shares its wording with a dev row (split templates, not instances)."""
     required = REQUIRED_KEYS[category]
     for t in templates:
         keys = set(PLACEHOLDER.findall(t))
@@ -830,15 +835,16 @@ def from_templates(category: str, templates: list[str], n: int) -> list[str]:
             raise AssertionError(f"{category} template lacks a sensitive value: {t[:70]!r}")
     if len(templates) > n:
         raise AssertionError(f"{category}: {len(templates)} templates but only {n} rows")
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     seen: set[str] = set()
     i = 0
     while len(out) < n:
-        text = fill(templates[i % len(templates)])
+        index = i % len(templates)
+        text = fill(templates[index])
         i += 1
         if text not in seen:
             seen.add(text)
-            out.append(text)
+            out.append((text, split_of(index)))
     return out
 
 
@@ -1456,7 +1462,7 @@ PLACES_DATES_COMPANIES = [
     "What does SAP sell?",
     "Convert 9:00 AM New York time to Singapore time.",
     "Which airlines fly direct from Chicago to Dublin?",
-    "Is Lake Titicaca in Peru or Bolivia?",
+    "Which two countries share Lake Titicaca?",
     "What was announced at Apple's WWDC in June 2023?",
     "What's the elevation of Denver?",
     "How many weekdays are there between 2026-02-02 and 2026-02-27?",
@@ -2279,18 +2285,25 @@ def is_heldout(index: int) -> bool:
     return (index + 1) * 3 // 10 > index * 3 // 10
 
 
+def split_of(index: int) -> str:
+    return "heldout" if is_heldout(index) else "dev"
+
+
 def rows_for(
-    category: str, texts: list[str], label_key: str, label: bool
+    category: str, texts: list[tuple[str, str]], label_key: str, label: bool
 ) -> list[dict[str, object]]:
     return [
-        {
-            "text": t,
-            label_key: label,
-            "category": category,
-            "split": "heldout" if is_heldout(i) else "dev",
-        }
-        for i, t in enumerate(texts)
+        {"text": t, label_key: label, "category": category, "split": split} for t, split in texts
     ]
+
+
+def own_splits(texts: list[str]) -> list[tuple[str, str]]:
+    """Hand-written lists: each text is its own template."""
+    return [(t, split_of(i)) for i, t in enumerate(texts)]
+
+
+def handwritten(dev: list[str], heldout: list[str]) -> list[tuple[str, str]]:
+    return [(t, "dev") for t in dev] + [(t, "heldout") for t in heldout]
 
 
 def build_sensitivity() -> list[dict[str, object]]:
@@ -2298,7 +2311,9 @@ def build_sensitivity() -> list[dict[str, object]]:
     for category, templates, n in SENSITIVE_SPEC:
         rows += rows_for(category, from_templates(category, templates, n), "sensitive", True)
     for category, texts in HARMLESS_SPEC:
-        rows += rows_for(category, texts, "sensitive", False)
+        rows += rows_for(category, own_splits(texts), "sensitive", False)
+    for category, label, dev, heldout in SENSITIVITY_GROUPS:
+        rows += rows_for(category, handwritten(dev, heldout), "sensitive", label)
     for i, row in enumerate(rows, start=1):
         row["id"] = f"s{i:04d}"
     return [
@@ -2316,9 +2331,11 @@ def build_sensitivity() -> list[dict[str, object]]:
 def build_complexity() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for category, texts in COMPLEX_SPEC:
-        rows += rows_for(category, texts, "complex", True)
+        rows += rows_for(category, own_splits(texts), "complex", True)
     for category, texts in SIMPLE_SPEC:
-        rows += rows_for(category, texts, "complex", False)
+        rows += rows_for(category, own_splits(texts), "complex", False)
+    for category, label, dev, heldout in COMPLEXITY_GROUPS:
+        rows += rows_for(category, handwritten(dev, heldout), "complex", label)
     for i, row in enumerate(rows, start=1):
         row["id"] = f"c{i:04d}"
     return [
@@ -2398,6 +2415,9 @@ def sensitive_hits(text: str) -> list[str]:
 
 
 MIN_SENSITIVE = 20
+# The hand-written groups have their own, larger held-out share (they are what the
+# held-out split is mostly for).
+HANDWRITTEN = {category for category, *_ in COMPLEXITY_GROUPS + SENSITIVITY_GROUPS}
 MIN_HARMLESS = 25
 MIN_COMPLEXITY = 15
 
@@ -2445,7 +2465,7 @@ def check(
         if len(cat_rows) < minimum:
             errors.append(f"{cat}: only {len(cat_rows)} rows (< {minimum})")
         held = sum(r["split"] == "heldout" for r in cat_rows) / len(cat_rows)
-        if not 0.25 <= held <= 0.35:
+        if cat not in HANDWRITTEN and not 0.25 <= held <= 0.35:
             errors.append(f"{cat}: heldout fraction {held:.2f}")
     if errors:
         sys.exit("\n".join(["CHECK FAILED:", *errors]))
@@ -2472,6 +2492,7 @@ def check_sensitivity(rows: list[dict[str, object]]) -> None:
         "places_dates_companies",
         "general_task",
         "lookalike",
+        *(category for category, *_ in SENSITIVITY_GROUPS),
     }
     if {r["category"] for r in rows} != expected:
         errors.append("unexpected category set")

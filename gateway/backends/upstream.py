@@ -28,6 +28,9 @@ _RELAYED = frozenset({400, 413, 422, 429})
 RETRY_BACKOFF_S = 0.1
 
 
+EMBEDDINGS_PATH = "/v1/embeddings"
+
+
 class UpstreamStream:
     """An upstream SSE response that has answered 200 and not yet been read."""
 
@@ -110,6 +113,7 @@ class Upstream:
     ) -> None:
         self.name = name
         self.model = settings.model
+        self.embedding_model = settings.embedding_model
         self.forward_fields = tuple(settings.forward_fields)
         self.responses = settings.responses
         self._credential = credential or NoCredential()
@@ -131,6 +135,10 @@ class Upstream:
             verify=verify,
             transport=transport or CoalescingTransport(verify=verify, limits=limits),
         )
+
+    def model_for(self, path: str) -> str | None:
+        """The backend's model for an endpoint; None when it serves no such model."""
+        return self.embedding_model if path == EMBEDDINGS_PATH else self.model
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -1,7 +1,8 @@
-"""The complexity classifier: a logistic model over `complexity_features`, trained on
-the labelled set in data/eval by tools/train_complexity.py and shipped as JSON
-(nothing is downloaded). Its probability is the score; the biggest contributions are
-reported as the features that drove it."""
+"""The complexity classifier: a logistic model over `complexity_features` and the
+prompt's sentence embedding, trained on the dev split in data/eval by
+tools/train_complexity.py and shipped as JSON (nothing is downloaded). Its probability
+is the score; the biggest contributions are reported as the features that drove it,
+the embedding's as one feature, `semantic`."""
 
 from __future__ import annotations
 
@@ -13,24 +14,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from common.embedding import MiniLM
 from gateway.classify.cache import LruCache, content_key
 from gateway.classify.complexity_features import features
 from gateway.classify.extract import MESSAGE_ROLES, Segment
+from gateway.classify.normalize import readings
 from gateway.classify.options import ComplexityOptions
+from gateway.classify.semantic import MessageEmbeddings
 from gateway.classify.signals import ComplexitySignal
 
 MODEL_RESOURCE = "complexity_model.json"
 DEFAULT_CACHE_SIZE = 4096
+SEMANTIC = "semantic"
 
 
 @dataclass(frozen=True)
 class ComplexityModel:
     bias: float
     weights: dict[str, float]
+    # Weights over the sentence embedding; empty for a features-only model.
+    embedding: tuple[float, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ComplexityModel:
-        return cls(float(data["bias"]), {k: float(v) for k, v in data["weights"].items()})
+        return cls(
+            float(data["bias"]),
+            {k: float(v) for k, v in data["weights"].items()},
+            tuple(float(v) for v in data.get("embedding_weights", ())),
+        )
 
     @classmethod
     def packaged(cls) -> ComplexityModel:
@@ -49,10 +62,15 @@ class ComplexityClassifier:
         self,
         options: ComplexityOptions,
         model: ComplexityModel | None = None,
+        embeddings: MessageEmbeddings | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         self._options = options
         self._model = model or ComplexityModel.packaged()
+        self._embedding = np.asarray(self._model.embedding, dtype=np.float32)
+        if self._model.embedding and embeddings is None:
+            embeddings = MessageEmbeddings(MiniLM(), cache_size=1024)
+        self._embeddings = embeddings
         # Scores by content hash, like the sensitivity findings: a repeated prompt is
         # then answered from the caches alone, on the event loop.
         self._cache: LruCache[ComplexitySignal] = LruCache(cache_size)
@@ -81,6 +99,10 @@ class ComplexityClassifier:
             for name, value in features(text).items()
             if name in self._model.weights
         }
+        if self._embeddings is not None and self._embedding.size:
+            # The reading the sensitivity classifier embeds too: one embedding a message.
+            vector = self._embeddings.of(readings(text)[-1].text)
+            contributions[SEMANTIC] = float(self._embedding @ vector)
         logit = self._model.bias + sum(contributions.values())
         score = 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))
         top = sorted(contributions.items(), key=lambda item: abs(item[1]), reverse=True)

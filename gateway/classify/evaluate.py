@@ -108,10 +108,20 @@ def auroc(scored: Iterable[tuple[float, bool]]) -> float:
     return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
 
 
+# What `--split both` (the default) prints: each split on its own, since dev is what
+# the classifiers were tuned on and only held-out measures generalisation.
+BOTH = ("dev", "heldout")
+
+
 def run_evaluation(classifiers: Classifiers, sets: Sequence[Path], split: str) -> str:
-    """The report `hybridgate eval` prints: one block per set, by its label kind.
-    Complexity is scored at the threshold the classifiers were built with (the
+    """The report `hybridgate eval` prints: one block per set and split, by its label
+    kind. Complexity is scored at the threshold the classifiers were built with (the
     policy's), so this module needs no policy file."""
+    splits = BOTH if split == "both" else (split,)
+    return "\n".join(_evaluate_split(classifiers, sets, one) for one in splits)
+
+
+def _evaluate_split(classifiers: Classifiers, sets: Sequence[Path], split: str) -> str:
     threshold = classifiers.complexity.threshold
     lines: list[str] = []
     for path in sets:

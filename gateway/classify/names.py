@@ -10,6 +10,12 @@ import importlib.resources
 from presidio_analyzer import Pattern, PatternRecognizer
 
 NAMES_RESOURCE = "given_names.txt"
+# Given names that are also everyday words: alone, they say nothing about a person.
+_WORDS = frozenset(
+    {"Grace", "Mark", "Will", "May", "Rose", "Hope", "Faith", "Joy", "Art", "Bill", "June",
+     "April", "August", "Summer", "Dawn", "Frank", "Jack", "Sandy", "Victor", "Guy", "Pat",
+     "Sue", "Rob", "Ray", "Don", "Chance", "Lane", "Page", "Sky", "Iris", "Ivy", "Hunter"}
+)  # fmt: skip
 
 
 def given_names() -> list[str]:
@@ -30,4 +36,17 @@ def given_name_recognizer() -> PatternRecognizer:
         supported_entity="PERSON",
         name="GivenNameSurnameRecognizer",
         patterns=[Pattern("given name and surname", rf"\b(?:{names})\s+{surname}\b", 0.6)],
+    )
+
+
+def given_name_alone_recognizer() -> PatternRecognizer:
+    """A capitalised given name on its own ("Raj's heart", "a card for Aisha"): how
+    people name a colleague or a friend. Case-sensitive, and never a name that is also
+    an everyday word, so "may" and "Grace period" are no one."""
+    names = "|".join(sorted(set(given_names()) - _WORDS))
+    return PatternRecognizer(
+        supported_entity="PERSON",
+        name="GivenNameRecognizer",
+        patterns=[Pattern("given name", rf"(?<![\w-])(?:{names})(?![\w-])", 0.5)],
+        global_regex_flags=0,
     )

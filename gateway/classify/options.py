@@ -58,6 +58,15 @@ class CombinationRule(_Strict):
     level: LevelName
 
 
+class SemanticContextOptions(_Strict):
+    """A context found by meaning: the message's sentence embedding is at least
+    `threshold` (cosine similarity) from one of the `exemplars`."""
+
+    entity: str = Field(pattern=ENTITY_NAME)
+    threshold: float = Field(gt=0.0, lt=1.0)
+    exemplars: list[str] = Field(min_length=1)
+
+
 class SensitivityOptions(_Strict):
     min_score: float = Field(default=0.5, ge=0.0, le=1.0)
     # Per entity type, replacing min_score (e.g. phone numbers score 0.4 without context).
@@ -67,6 +76,8 @@ class SensitivityOptions(_Strict):
     combinations: list[CombinationRule] = []
     regex_recognizers: list[RegexRecognizerOptions] = []
     deny_lists: list[DenyListOptions] = []
+    # Contexts recognised by similarity to exemplars, beyond what term lists cover.
+    semantic_context: list[SemanticContextOptions] = []
     # Findings equal to one of these (case-insensitive), or e-mail addresses and URLs
     # in one of these domains, are not reported: the company's public names,
     # example.com, documentation placeholders.

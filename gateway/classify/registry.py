@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from common.embedding import MiniLM
 from gateway.classify.complexity import ComplexityClassifier
 from gateway.classify.extract import Segment, segments
 from gateway.classify.options import ClassifierOptions
+from gateway.classify.semantic import MessageEmbeddings
 from gateway.classify.sensitivity import SensitivityClassifier
 from gateway.classify.signals import ComplexitySignal, SensitivitySignal, Signals
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
@@ -21,11 +23,14 @@ class Classifier(Protocol):
 
 
 class Classifiers:
-    """Sensitivity and complexity, loaded once (the spaCy model takes ~1 s)."""
+    """Sensitivity and complexity, loaded once (the spaCy model takes ~1 s, the
+    embedding model ~0.7 s). Both read one cache of message embeddings, so a message
+    is embedded once."""
 
-    def __init__(self, options: ClassifierOptions) -> None:
-        self.sensitivity = SensitivityClassifier(options.sensitivity)
-        self.complexity = ComplexityClassifier(options.complexity)
+    def __init__(self, options: ClassifierOptions, model: MiniLM | None = None) -> None:
+        self.embeddings = MessageEmbeddings(model or MiniLM(), options.sensitivity.cache_size)
+        self.sensitivity = SensitivityClassifier(options.sensitivity, self.embeddings)
+        self.complexity = ComplexityClassifier(options.complexity, embeddings=self.embeddings)
 
     @property
     def all(self) -> tuple[Classifier, ...]:

@@ -14,13 +14,16 @@ from dataclasses import dataclass, replace
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 
+from common.embedding import MiniLM
 from gateway.classify.cache import LruCache, content_key
+from gateway.classify.context import SemanticContextRecognizer
 from gateway.classify.extract import Segment
 from gateway.classify.levels import sensitivity_level
 from gateway.classify.nlp import TrimmedSpacyEngine, load_pipeline, tokenizer_pipeline
 from gateway.classify.normalize import normalize, readings
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.recognizers import all_recognizers
+from gateway.classify.semantic import MessageEmbeddings
 from gateway.classify.signals import SensitivitySignal
 
 PERSON = "PERSON"
@@ -39,8 +42,15 @@ class Findings:
 class SensitivityClassifier:
     name = "sensitivity"
 
-    def __init__(self, options: SensitivityOptions) -> None:
+    def __init__(
+        self, options: SensitivityOptions, embeddings: MessageEmbeddings | None = None
+    ) -> None:
         self._options = options
+        self._context: SemanticContextRecognizer | None = None
+        if options.semantic_context:
+            embeddings = embeddings or MessageEmbeddings(MiniLM(), options.cache_size)
+            self._context = SemanticContextRecognizer(embeddings.model, options.semantic_context)
+        self._embeddings = embeddings
         self._ner = load_pipeline(options.spacy_model)
         recognizers = all_recognizers(options)
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
@@ -144,12 +154,18 @@ class SensitivityClassifier:
         return found
 
     def _analyze(self, original: str) -> Findings:
-        found = [self._analyze_reading(n.text) for n in readings(original)]
-        if len(found) == 1:
-            return found[0]
+        seen = readings(original)
+        found = [self._analyze_reading(n.text) for n in seen]
         # Both readings of a text: each entity as often as the reading that saw more.
         counts = {k: max(f.counts.get(k, 0) for f in found) for f in found for k in f.counts}
         scores = {k: max(f.scores.get(k, 0.0) for f in found) for f in found for k in f.scores}
+        if self._context is not None and self._embeddings is not None:
+            # The normalized reading: zero-width characters and look-alike letters
+            # would otherwise break the words into pieces the model does not know.
+            vector = self._embeddings.of(seen[-1].text)
+            for entity, score in self._context.findings(vector).items():
+                counts[entity] = max(counts.get(entity, 0), 1)
+                scores[entity] = max(scores.get(entity, 0.0), score)
         return Findings(counts, scores)
 
     def _analyze_reading(self, text: str) -> Findings:

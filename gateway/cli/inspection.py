@@ -108,7 +108,12 @@ def add_eval_command(commands: Any) -> None:
     evaluate.add_argument(
         "--set", type=Path, action="append", help="a labelled JSONL file (repeatable)"
     )
-    evaluate.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
+    evaluate.add_argument(
+        "--split",
+        choices=["both", "dev", "heldout", "all"],
+        default="both",
+        help="both (default): dev and held-out, each on its own; all: pooled",
+    )
     evaluate.add_argument("--policy", type=Path, help="policy file (default: policy.file)")
     evaluate.set_defaults(func=_eval)
 

@@ -243,3 +243,38 @@ def test_non_stream_disconnect_through_the_gateway_cancels_the_edge_job(
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(url, json=LONG_COUNT, headers=auth, timeout=httpx.Timeout(10, read=1.0))
     assert wait_for_cancelled_job(edge_server, before)
+
+
+def test_embeddings_through_the_gateway(client: OpenAI) -> None:
+    raw = client.embeddings.with_raw_response.create(
+        model="auto", input=["A man is eating food.", "A man is eating a piece of bread."]
+    )
+    result = raw.parse()
+    assert raw.headers["x-hybridgate-route"] == "edge"
+    first, second = (item.embedding for item in result.data)
+    assert len(first) == 384
+    assert sum(a * b for a, b in zip(first, second, strict=True)) == pytest.approx(0.7553, abs=2e-3)
+    assert result.usage.prompt_tokens > 0
+
+
+def test_sensitive_embeddings_stay_on_the_edge(client: OpenAI) -> None:
+    sensitive = "Priya Raman's SSN is 536-22-8741; index it for search."
+    raw = client.embeddings.with_raw_response.create(model="auto", input=sensitive)
+    assert raw.headers["x-hybridgate-route"] == "edge"
+    assert len(raw.parse().data[0].embedding) == 384
+    # Asked for the cloud by name, it is refused (the default policy's cloud_refusal).
+    with pytest.raises(openai.PermissionDeniedError):
+        client.embeddings.create(model="cloud", input=sensitive)
+
+
+def test_cloud_embeddings_fall_back_to_the_edge(client: OpenAI) -> None:
+    # Nothing listens on the cloud URL; the rule allows the edge.
+    raw = client.embeddings.with_raw_response.create(model="cloud", input="The sky is blue.")
+    assert raw.headers["x-hybridgate-route"] == "edge"
+    assert raw.headers["x-hybridgate-fallback"] == "cloud->edge"
+
+
+def test_embeddings_refuse_token_arrays_by_name(client: OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.embeddings.create(model="auto", input=[[101, 2023, 102]])
+    assert refused.value.body["param"] == "input"  # type: ignore[index]

@@ -26,7 +26,6 @@ from tests.fakes.recording import RecordingBackend
 from tests.processes import dev_token
 
 UNSERVED = [
-    ("POST", "/v1/embeddings"),
     ("GET", "/v1/responses/resp_1"),
     ("POST", "/v1/files"),
     ("GET", "/v1/files"),
@@ -83,6 +82,17 @@ def test_unserved_paths_are_openai_404s_with_one_event(
     ]
     assert len(found) == 1
     assert found[0]["status"] == 404
+
+
+def test_embeddings_are_served_and_recorded_once(client: TestClient, state: Path) -> None:
+    response = client.post("/v1/embeddings", json={"model": "auto", "input": "hello"})
+    assert response.status_code == 200
+    assert response.headers["x-hybridgate-route"] == "edge"
+    client.close()
+    decision = response.headers["x-hybridgate-decision-id"]
+    found = [e for e in events(state) if e["decision_id"] == decision]
+    assert len(found) == 1
+    assert found[0]["status"] == 200
 
 
 def test_a_wrong_method_is_an_openai_error_too(client: TestClient) -> None:

@@ -124,9 +124,10 @@ def test_ner_runs_only_when_a_name_could_change_the_level(
     classifier: SensitivityClassifier,
 ) -> None:
     # No health, HR or financial context: spaCy's NER is skipped, PERSON not reported.
-    quiet = classifier.classify([Segment("user", "Kwame Mensah scored twice on Sunday.")])
+    # (A given name the name lists do not hold: only NER can find this person.)
+    quiet = classifier.classify([Segment("user", "Kwabena Mensah scored twice on Sunday.")])
     assert "PERSON" not in quiet.entities
     # With health context, NER looks for the person the regexes do not know.
-    loud = classifier.classify([Segment("user", "Kwame Mensah was diagnosed with malaria.")])
+    loud = classifier.classify([Segment("user", "Kwabena Mensah was diagnosed with malaria.")])
     assert loud.entities.get("PERSON") == 1
     assert loud.level == Level.RESTRICTED

@@ -1,0 +1,45 @@
+"""The semantic context recognizer: a message is about health, HR or money when its
+embedding is close enough to one of the policy's exemplars of that context. It finds
+what term lists miss ("her kidneys are only working at 15%") and feeds the same
+entity types (HEALTH_CONTEXT, ...), so the combination rules ("person + health
+context") apply unchanged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from common.embedding import MiniLM, Vector
+from gateway.classify.options import SemanticContextOptions
+
+
+@dataclass(frozen=True)
+class _Context:
+    entity: str
+    threshold: float
+    exemplars: Vector  # (n, dimensions), unit rows
+
+
+class SemanticContextRecognizer:
+    def __init__(self, model: MiniLM, options: list[SemanticContextOptions]) -> None:
+        # Exemplars are embedded once, when the policy loads.
+        self._contexts = [
+            _Context(o.entity, o.threshold, model.embed(list(o.exemplars)).vectors) for o in options
+        ]
+
+    @property
+    def entities(self) -> list[str]:
+        return [c.entity for c in self._contexts]
+
+    def similarities(self, vector: Vector) -> dict[str, float]:
+        """Per context, the cosine similarity of the nearest exemplar."""
+        return {c.entity: float(np.max(c.exemplars @ vector)) for c in self._contexts}
+
+    def findings(self, vector: Vector) -> dict[str, float]:
+        """The contexts the message is about, with their similarity as the score."""
+        return {
+            c.entity: score
+            for c, score in zip(self._contexts, self.similarities(vector).values(), strict=True)
+            if score >= c.threshold
+        }

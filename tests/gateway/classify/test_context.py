@@ -1,0 +1,51 @@
+"""The semantic context recognizer, alone and inside the sensitivity classifier."""
+
+from __future__ import annotations
+
+from common.embedding import MiniLM
+from gateway.classify.context import SemanticContextRecognizer
+from gateway.classify.extract import Segment
+from gateway.classify.options import SemanticContextOptions
+from gateway.classify.registry import Classifiers
+from gateway.classify.signals import Level
+
+HEALTH = SemanticContextOptions(
+    entity="HEALTH_CONTEXT",
+    threshold=0.35,
+    exemplars=["She has been seriously ill and is having treatment at the hospital."],
+)
+
+
+def test_similarity_to_an_exemplar_reports_the_entity(classifiers: Classifiers) -> None:
+    model: MiniLM = classifiers.embeddings.model
+    recognizer = SemanticContextRecognizer(model, [HEALTH])
+    ill = model.embed_one("My aunt has been in hospital for weeks getting treatment.")
+    weather = model.embed_one("Tomorrow will be sunny with a light breeze.")
+    assert recognizer.entities == ["HEALTH_CONTEXT"]
+    assert recognizer.findings(ill) == {
+        "HEALTH_CONTEXT": recognizer.similarities(ill)["HEALTH_CONTEXT"]
+    }
+    assert recognizer.findings(weather) == {}
+
+
+def test_context_beyond_the_term_lists_feeds_the_person_combination(
+    classifiers: Classifiers,
+) -> None:
+    # No word of the HEALTH_CONTEXT term list: found by meaning, then "person + health".
+    text = "Tomasz's kidneys are only working at 15% and he needs the machine three times a week."
+    signal = classifiers.sensitivity.classify([Segment("user", text)])
+    assert signal.entities.get("HEALTH_CONTEXT") == 1
+    assert signal.level == Level.RESTRICTED
+
+
+def test_the_same_topic_without_a_person_stays_public(classifiers: Classifiers) -> None:
+    text = "How does dialysis work when the kidneys stop filtering blood?"
+    assert classifiers.sensitivity.classify([Segment("user", text)]).level == Level.PUBLIC
+
+
+def test_a_message_is_embedded_once_for_both_classifiers(classifiers: Classifiers) -> None:
+    text = "Rewrite this sentence so it sounds friendlier: we will not refund opened items."
+    misses = classifiers.embeddings.cache.misses
+    classifiers.classify_segments([Segment("user", text)])
+    classifiers.classify_segments([Segment("user", text)])
+    assert classifiers.embeddings.cache.misses == misses + 1

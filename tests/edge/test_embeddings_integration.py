@@ -29,8 +29,9 @@ def test_sdk_embeds_a_list_of_strings(client: OpenAI) -> None:
     assert [item.index for item in result.data] == [0, 1, 2]
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    # sentence-transformers gives 0.7553 for this pair (its documentation's example).
-    assert vectors[0] @ vectors[1] == pytest.approx(0.7553, abs=2e-3)
+    # sentence-transformers gives 0.7553 for this pair (its documentation's example);
+    # the int8 encoder 0.763, so the tolerance allows for quantization.
+    assert vectors[0] @ vectors[1] == pytest.approx(0.7553, abs=1e-2)
     assert vectors[0] @ vectors[2] < 0.3
     assert result.model == MODEL
     assert result.usage.prompt_tokens > 10

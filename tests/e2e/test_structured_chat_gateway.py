@@ -63,9 +63,7 @@ def test_parse_through_the_gateway_stays_on_the_edge_and_validates(client: OpenA
 
 
 @pytest.mark.parametrize("tool_choice", ["required", "named"])
-def test_a_forced_tool_call_through_the_gateway_is_valid(
-    client: OpenAI, tool_choice: str
-) -> None:
+def test_a_forced_tool_call_through_the_gateway_is_valid(client: OpenAI, tool_choice: str) -> None:
     choice: object = (
         {"type": "function", "function": {"name": "file_summary"}}
         if tool_choice == "named"

@@ -20,6 +20,7 @@ import pytest
 from openai import OpenAI
 
 from cloud.local import read_state, session_members
+from common.embedding import MODEL_ID as EMBEDDING_MODEL
 from tests.e2e.test_up import alive
 from tests.processes import Service, dev_token, free_port, start_edge, start_gateway
 
@@ -92,7 +93,8 @@ def ask(client: OpenAI, prompt: str, model: str = "auto") -> tuple[dict[str, str
 
 def test_cloud_serves_openai_directly(cloud: Cloud) -> None:
     models = httpx.get(f"{cloud.url}/v1/models").json()
-    assert [m["id"] for m in models["data"]] == [CLOUD_MODEL]
+    # The chat model, and the embeddings model the cloud leg's app serves too.
+    assert [m["id"] for m in models["data"]] == [CLOUD_MODEL, EMBEDDING_MODEL]
     direct = OpenAI(base_url=f"{cloud.url}/v1", api_key="unused", max_retries=0)
     stream = direct.chat.completions.create(
         model=CLOUD_MODEL, messages=[{"role": "user", "content": "Hi"}], max_tokens=5, stream=True

@@ -4,6 +4,7 @@ mounts the routers."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from common.drain import Drain
+from common.embedding import MiniLM
 from gateway.api import (
     admin,
     completions,
@@ -126,8 +128,12 @@ def create_app(
             "cloud": upstream("cloud", settings.backends.cloud),
         }
 
+        # The sentence encoder does not depend on the policy: loaded (and quantized,
+        # seconds) once, on the first build, and shared by every reload's classifiers.
+        encoder = functools.cache(MiniLM)
+
         def build(policy: Policy) -> Classifiers:
-            return classifiers or Classifiers(policy.classifiers)
+            return classifiers or Classifiers(policy.classifiers, encoder())
 
         policies = PolicyStore(settings.policy.file, build)
         edge_load = EdgeLoad(backends["edge"], settings.backends.edge.load_poll_s)

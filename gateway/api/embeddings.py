@@ -3,37 +3,25 @@ input is embedded on the edge only."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from common.disconnect import unless_disconnected
-from gateway.api.deps import CallerDep, PipelineDep
-from gateway.context import EMBEDDINGS, RequestContext
+from gateway.api.deps import CallerDep
+from gateway.api.reply import run
+from gateway.context import EMBEDDINGS
 from gateway.errors import InvalidRequest
-from gateway.pipeline import Whole
 from gateway.schemas import EmbeddingRequest
 
 router = APIRouter()
 
 
-@router.post("/v1/embeddings")
+@router.post("/v1/embeddings", response_model=None)
 async def embeddings(
-    body: EmbeddingRequest, request: Request, pipeline: PipelineDep, caller: CallerDep
-) -> JSONResponse:
+    body: EmbeddingRequest, request: Request, caller: CallerDep
+) -> JSONResponse | StreamingResponse:
+    # The schema allows no `stream: true`, so the reply is always whole.
     _require_text(body)
-    context = RequestContext(
-        decision_id=request.state.decision_id,
-        endpoint=EMBEDDINGS,
-        caller=caller,
-        record=request.state.record,
-        guard=partial(unless_disconnected, request),
-    )
-    reply = await pipeline.handle(context, body)
-    if not isinstance(reply, Whole):  # embeddings are never streamed
-        raise TypeError("an embeddings request got a stream")
-    return JSONResponse(reply.body)
+    return await run(request, caller, EMBEDDINGS, body)
 
 
 def _require_text(body: EmbeddingRequest) -> None:

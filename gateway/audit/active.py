@@ -14,6 +14,7 @@ from gateway.audit.checkpoint import CheckpointFile, Head, read_checkpoint
 from gateway.audit.errors import ChainRecoveryError
 from gateway.audit.files import (
     chain_files,
+    fsync_and_close,
     fsync_dir,
     is_torn,
     last_complete_line,
@@ -116,10 +117,7 @@ class ActiveFile:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_and_close(fd)
         try:
             self._checkpoint.write(self.head)
         finally:

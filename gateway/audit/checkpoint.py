@@ -23,6 +23,8 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from gateway.audit.files import fsync_and_close
+
 
 class Head(NamedTuple):
     """The last event written: the next one gets `seq + 1` and chains from `hash`."""
@@ -85,10 +87,7 @@ class CheckpointFile:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_and_close(fd)
 
 
 def read_checkpoint(active: Path) -> Head | None:

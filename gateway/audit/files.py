@@ -91,10 +91,14 @@ def last_complete_line(path: Path) -> bytes | None:
     return None
 
 
-def fsync_dir(directory: Path) -> None:
-    """Makes a create or rename in `directory` survive a crash."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+def fsync_and_close(fd: int) -> None:
+    """fsyncs `fd` and closes it, even when the fsync fails."""
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Makes a create or rename in `directory` survive a crash."""
+    fsync_and_close(os.open(directory, os.O_RDONLY | os.O_DIRECTORY))

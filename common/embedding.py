@@ -91,7 +91,11 @@ class MiniLM:
             return list(self._tokenizer.encode(text).ids)
 
     def embed(self, texts: list[str]) -> Embedded:
-        ids = [self.tokens(text) for text in texts]
+        return self.embed_tokens([self.tokens(text) for text in texts])
+
+    def embed_tokens(self, ids: list[list[int]]) -> Embedded:
+        """Embeds texts already tokenized by `tokens` (a caller that had to count
+        them first need not tokenize twice)."""
         vectors = np.stack([self._encode(row) for row in ids]) if ids else np.zeros((0, DIMENSIONS))
         return Embedded(vectors.astype(np.float32), [min(len(row), MAX_TOKENS) for row in ids])
 

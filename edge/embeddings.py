@@ -72,14 +72,14 @@ async def embeddings(body: EmbeddingRequest, embedder: EmbedderDep) -> dict[str,
             param="dimensions",
         )
     texts = body.texts()
-    tokens = await asyncio.to_thread(lambda: [len(embedder.tokens(t)) for t in texts])
-    for index, count in enumerate(tokens):
-        if count > MAX_TOKENS:
+    ids = await asyncio.to_thread(lambda: [embedder.tokens(t) for t in texts])
+    for index, row in enumerate(ids):
+        if (count := len(row)) > MAX_TOKENS:
             raise ContextLengthExceeded(
                 f"input[{index}] has {count} tokens; '{MODEL_ID}' reads at most {MAX_TOKENS}",
                 param="input",
             )
-    embedded = await asyncio.to_thread(embedder.embed, texts)
+    embedded = await asyncio.to_thread(embedder.embed_tokens, ids)
     data = [
         {"object": "embedding", "index": i, "embedding": _encoded(vector, body.encoding_format)}
         for i, vector in enumerate(embedded.vectors)

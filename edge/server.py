@@ -58,7 +58,7 @@ def create_edge_app(
         scheduler = Scheduler(engine, settings.queue_size)
         scheduler.start()
         app.state.scheduler = scheduler
-        # The sentence-embedding model of /v1/embeddings (~0.7 s, ~90 MB).
+        # The sentence encoder of /v1/embeddings (quantized as it loads: 2.5-4 s).
         app.state.embedder = embedder_factory()
         app.state.model_id = engine.model_id
         app.state.default_max_tokens = settings.default_max_tokens

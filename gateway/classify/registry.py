@@ -23,9 +23,10 @@ class Classifier(Protocol):
 
 
 class Classifiers:
-    """Sensitivity and complexity, loaded once (the spaCy model takes ~1 s, the
-    embedding model ~0.7 s). Both read one cache of message embeddings, so a message
-    is embedded once."""
+    """Sensitivity and complexity, built once per policy snapshot (the spaCy model
+    takes ~1 s). The sentence encoder (seconds: it is quantized as it loads) is given
+    by the app, which loads it once for every snapshot. Both classifiers read one cache
+    of message embeddings, so a message is embedded once."""
 
     def __init__(self, options: ClassifierOptions, model: MiniLM | None = None) -> None:
         self.embeddings = MessageEmbeddings(model or MiniLM(), options.sensitivity.cache_size)

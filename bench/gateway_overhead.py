@@ -2,20 +2,25 @@
 
 Both sit in front of one zero-work upstream (`bench.stub_upstream`, which answers every
 request at once), so each one's latency above a direct call is its own work. Starts the
-stub, hybridgate with the audit log on (fsync every 10 ms, the default) and off, and
-LiteLLM's proxy when it is installed (`make bench-peers`: its own venv, `.venv-litellm`),
-then runs alternating rounds; in each:
+stub, hybridgate with the audit log on (fsync every 10 ms, the default) and off,
+LiteLLM's proxy when it is installed (`make bench-peers`: its own venv, `.venv-litellm`)
+and, unless `--no-floor`, the floor (`bench.floor_proxy`): a raw ASGI forwarder on
+uvicorn/httptools/uvloop, nothing else, once over aiohttp and once over httpx; no
+Python ASGI gateway on this machine can add less than it. Then runs alternating
+rounds; in each:
   1. 1-token chat completions with one repeated prompt, sent in turn to the stub
      directly and through each gateway (interleaved request by request);
   2. the same with a fresh 200-character prompt per request (nothing cached);
   3. throughput with 16 concurrent clients, each gateway in turn (order rotated).
 Prints, as medians over rounds, the added P50/P99 (gateway minus direct in the same
-round) and requests/s, and the ratios to LiteLLM's against the hot-path targets.
+round) and requests/s, and the ratios to LiteLLM's against the hot-path targets (the
+floor's ratios say how far down those targets are reachable at all).
 hybridgate validates a dev bearer token (RS256) on every request; LiteLLM checks its
 master key (it refuses to start without one; no database, so no virtual keys).
 Prints figures only; it never passes or fails.
 
     .venv/bin/python -m bench.gateway_overhead [--rounds 3] [--requests 200] [--seconds 4]
+        [--litellm PATH | --no-litellm] [--no-floor]
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ REPEATED = "Hello, how are you today?"
 CONCURRENCY = 16
 # Targets: the added P50 at most this times LiteLLM's; throughput at least this times.
 TARGET_REPEATED, TARGET_FRESH, TARGET_THROUGHPUT = 0.07, 0.25, 8.0
+FLOOR_CLIENTS = ("aiohttp", "httpx")
+FLOOR_NOTE = "floor: a raw ASGI forwarder on uvicorn/httptools/uvloop, nothing else"
 WORDS = tuple(
     [
         "the",
@@ -216,6 +223,8 @@ def report(direct: Target, gateways: list[Target], args: argparse.Namespace) -> 
                 for a, b in zip(t.repeated, direct.repeated, strict=True)
             )
         )
+    if any(t.name.startswith("floor") for t in gateways):
+        print(FLOOR_NOTE)
     peer = next((t for t in gateways if t.name == "litellm"), None)
     if peer is None:
         return
@@ -253,13 +262,22 @@ def litellm_child(stub_url: str, port: int, state: Path, litellm: Path, key: str
     return Child("litellm", argv, env)
 
 
+def floor_child(stub_url: str, port: int, client: str) -> Child:
+    argv = [sys.executable, "-m", "bench.floor_proxy", "--port", str(port)]
+    argv += ["--upstream", stub_url, "--client", client]
+    return Child(f"floor {client}", argv, dict(os.environ))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=4.0, help="per throughput round")
     parser.add_argument("--litellm", type=Path, default=LITELLM, help="its `litellm` command")
-    parser.add_argument("--no-litellm", action="store_true", help="hybridgate only")
+    parser.add_argument("--no-litellm", action="store_true", help="without LiteLLM")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="without the floor (bench.floor_proxy)"
+    )
     args = parser.parse_args()
 
     state = Path(tempfile.mkdtemp(prefix="hybridgate-bench-overhead-"))
@@ -288,6 +306,11 @@ def main() -> int:
         children.append(Child(name, [*cli, "serve", "--port", str(port)], env))
         url = f"http://127.0.0.1:{port}"
         gateways.append(Target(name, url, "auto", {"authorization": f"Bearer {token}"}))
+    if not args.no_floor:
+        for client in FLOOR_CLIENTS:
+            port = free_port()
+            children.append(floor_child(stub_url, port, client))
+            gateways.append(Target(f"floor {client}", f"http://127.0.0.1:{port}", "stub"))
     if args.no_litellm:
         print("LiteLLM: skipped (--no-litellm)")
     elif not args.litellm.exists():

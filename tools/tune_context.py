@@ -1,6 +1,6 @@
 """Prints how similar the *dev* split's prompts are to the policy's semantic-context
-exemplars, per entity: the numbers to choose `threshold` from. The held-out split is
-never read.
+exemplars, per entity: the numbers to choose `threshold` from (a prompt nearer one of
+the context's `unlike` sentences counts as 0). The held-out split is never read.
 
     .venv/bin/python tools/tune_context.py [--policy policies/default.yaml]
 """
@@ -48,6 +48,10 @@ def main() -> None:
         entity = context["entity"]
         exemplars = model.embed(context["exemplars"]).vectors
         best = (vectors @ exemplars.T).max(axis=1)
+        if context.get("unlike"):
+            # Nearer an `unlike` sentence: not found, whatever the threshold.
+            unlike = (vectors @ model.embed(context["unlike"]).vectors.T).max(axis=1)
+            best = np.where(unlike >= best, 0.0, best)
         wanted = np.array([row["category"] in CONTEXT_CATEGORIES.get(entity, ()) for row in dev])
         harmless = np.array([not row["sensitive"] for row in dev])
         threshold = context["threshold"]

@@ -34,6 +34,11 @@ class LruCache(Generic[V]):
             self.hits += 1
             return value
 
+    def peek(self, key: str) -> V | None:
+        """The value, if held, without counting a hit or a miss or refreshing it."""
+        with self._lock:
+            return self._items.get(key)
+
     def put(self, key: str, value: V) -> None:
         if self._size == 0:
             return

@@ -89,6 +89,16 @@ class ComplexityClassifier:
             self._cache.put(key, signal)
         return signal
 
+    def embedding_texts(self, segments: Sequence[Segment]) -> list[str]:
+        """What `classify` will embed: the newest request's normalized reading, unless
+        it was scored before or the model reads no embedding."""
+        if self._embeddings is None or not self._embedding.size:
+            return []
+        text = _newest_request(segments)
+        if self._cache.peek(content_key(text)) is not None:
+            return []
+        return [readings(text)[-1].text]
+
     def cached(self, segments: Sequence[Segment]) -> ComplexitySignal | None:
         """The signal if this text was scored before, else None."""
         return self._cache.get(content_key(_newest_request(segments)))

@@ -19,13 +19,20 @@ class _Context:
     entity: str
     threshold: float
     exemplars: Vector  # (n, dimensions), unit rows
+    unlike: Vector | None  # (m, dimensions), unit rows; None when there are none
 
 
 class SemanticContextRecognizer:
     def __init__(self, model: MiniLM, options: list[SemanticContextOptions]) -> None:
         # Exemplars are embedded once, when the policy loads.
         self._contexts = [
-            _Context(o.entity, o.threshold, model.embed(list(o.exemplars)).vectors) for o in options
+            _Context(
+                o.entity,
+                o.threshold,
+                model.embed(list(o.exemplars)).vectors,
+                model.embed(list(o.unlike)).vectors if o.unlike else None,
+            )
+            for o in options
         ]
 
     @property
@@ -37,9 +44,15 @@ class SemanticContextRecognizer:
         return {c.entity: float(np.max(c.exemplars @ vector)) for c in self._contexts}
 
     def findings(self, vector: Vector) -> dict[str, float]:
-        """The contexts the message is about, with their similarity as the score."""
-        return {
-            c.entity: score
-            for c, score in zip(self._contexts, self.similarities(vector).values(), strict=True)
-            if score >= c.threshold
-        }
+        """The contexts the message is about, with their similarity as the score. A
+        message nearer to an `unlike` exemplar is about the topic in general (or about
+        a public person), not about someone's situation: a threshold alone cannot tell
+        the two apart, they share the topic's words."""
+        found: dict[str, float] = {}
+        for c, score in zip(self._contexts, self.similarities(vector).values(), strict=True):
+            if score < c.threshold:
+                continue
+            if c.unlike is not None and float(np.max(c.unlike @ vector)) >= score:
+                continue
+            found[c.entity] = score
+        return found

@@ -60,11 +60,14 @@ class CombinationRule(_Strict):
 
 class SemanticContextOptions(_Strict):
     """A context found by meaning: the message's sentence embedding is at least
-    `threshold` (cosine similarity) from one of the `exemplars`."""
+    `threshold` (cosine similarity) from one of the `exemplars`, and nearer to that
+    exemplar than to any of the `unlike` ones (the same topics with no one's situation
+    in them, public facts about public people)."""
 
     entity: str = Field(pattern=ENTITY_NAME)
     threshold: float = Field(gt=0.0, lt=1.0)
     exemplars: list[str] = Field(min_length=1)
+    unlike: list[str] = []
 
 
 class SensitivityOptions(_Strict):

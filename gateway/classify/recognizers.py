@@ -23,7 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from tldextract import TLDExtract
 
-from gateway.classify.names import given_name_alone_recognizer, given_name_recognizer
+from gateway.classify.names import GivenNameRecognizer, given_name_recognizer
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.secrets import secret_recognizers
 
@@ -66,7 +66,7 @@ def predefined_recognizers() -> list[EntityRecognizer]:
         StrictPhoneRecognizer(),
         OfflineEmailRecognizer(),
         given_name_recognizer(),
-        given_name_alone_recognizer(),
+        GivenNameRecognizer(),
     ]
 
 

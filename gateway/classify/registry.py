@@ -52,6 +52,10 @@ class Classifiers:
         return Signals(sensitivity, complexity)
 
     def classify_segments(self, found: Sequence[Segment]) -> Signals:
+        analyzed = self.sensitivity.embedding_texts(found)
+        if analyzed:
+            # Presidio will run: embed beside it rather than after it.
+            self.embeddings.prefetch([*analyzed, *self.complexity.embedding_texts(found)])
         sensitivity: SensitivitySignal = self.sensitivity.classify(found)
         complexity: ComplexitySignal = self.complexity.classify(found)
         return Signals(sensitivity, complexity)

@@ -73,6 +73,17 @@ class SensitivityClassifier:
             found = [self._with_names(text, f) for text, f in zip(texts, found, strict=True)]
         return self._signal(found)
 
+    def embedding_texts(self, segments: Iterable[Segment]) -> list[str]:
+        """What `classify` will embed: the normalized reading of each message it has
+        not analyzed yet (none without a semantic context recognizer)."""
+        if self._context is None:
+            return []
+        return [
+            readings(segment.text)[-1].text
+            for segment in segments
+            if self.cache.peek(content_key(segment.text)) is None
+        ]
+
     def cached(self, segments: Iterable[Segment]) -> SensitivitySignal | None:
         """The signal from the cache alone: None when a message has not been analyzed
         yet, or when NER would have to run. Cheap enough for the event loop."""

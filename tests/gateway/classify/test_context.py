@@ -28,6 +28,21 @@ def test_similarity_to_an_exemplar_reports_the_entity(classifiers: Classifiers) 
     assert recognizer.findings(weather) == {}
 
 
+def test_a_message_nearer_an_unlike_exemplar_is_not_about_anyone(
+    classifiers: Classifiers,
+) -> None:
+    model: MiniLM = classifiers.embeddings.model
+    general = "What is the usual treatment for this illness in hospital?"
+    unlike = HEALTH.model_copy(update={"unlike": [general]})
+    plain, contrasted = (SemanticContextRecognizer(model, [o]) for o in (HEALTH, unlike))
+    topic = model.embed_one("What treatment do hospitals usually give for a serious illness?")
+    person = model.embed_one("My aunt has been in hospital for weeks getting treatment.")
+    # Above the threshold either way; the unlike exemplar is nearer for the topic only.
+    assert plain.findings(topic) != {}
+    assert contrasted.findings(topic) == {}
+    assert contrasted.findings(person) == plain.findings(person) != {}
+
+
 def test_context_beyond_the_term_lists_feeds_the_person_combination(
     classifiers: Classifiers,
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.classify import data
-from gateway.classify.names import given_name_recognizer, given_names
+from gateway.classify.names import GivenNameRecognizer, given_name_recognizer, given_names
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -34,6 +34,38 @@ def test_the_names_file_holds_names_only() -> None:
 def test_the_recognizer_matches_a_given_name_and_a_surname(text: str, found: str | None) -> None:
     results = given_name_recognizer().analyze(text, ["PERSON"])
     assert [text[r.start : r.end] for r in results] == ([found] if found else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # Names from the broader list, alone, as people name a colleague or a friend.
+        ("Write a card for Aoife, she is back on Monday.", ["Aoife"]),
+        ("Kwame's results came back.", ["Kwame"]),
+        ("Tell Łukasz and Siobhan.", ["Łukasz", "Siobhan"]),
+        # Case-sensitive: a name written as a word is not a name.
+        ("the bank will chase the debt", []),
+        # A name that is also a word, a place or a brand counts only before a surname.
+        ("Will the Chase account in Georgia close?", []),
+        ("Chase Whitfield was late again.", ["Chase"]),
+        # Part of a longer word or a hyphenated one is not a name.
+        ("Colinear points, Anna-style.", []),
+    ],
+)
+def test_a_capitalised_given_name_is_a_person(text: str, found: list[str]) -> None:
+    recognizer = GivenNameRecognizer()
+    results = recognizer.analyze(text, ["PERSON"])
+    assert [text[r.start : r.end] for r in results] == found
+    assert all(r.entity_type == "PERSON" for r in results)
+
+
+def test_the_broader_lists_hold_names_and_their_exceptions_are_names() -> None:
+    recognizer = GivenNameRecognizer()
+    more = recognizer._names - set(given_names())
+    assert len(more) > 2000
+    # Every exception is a name on the lists; otherwise it would guard nothing.
+    assert recognizer._words <= recognizer._names
+    assert {"Will", "Chase", "Georgia", "May"} <= recognizer._words
 
 
 def test_every_shipped_data_file_is_package_data() -> None:

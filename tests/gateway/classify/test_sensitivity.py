@@ -51,6 +51,15 @@ def level_of(classifier: SensitivityClassifier, *texts: str) -> Level:
             Level.RESTRICTED,
         ),
         ("Summarise the Q3 risks for project bluefin", Level.CONFIDENTIAL),
+        # A person named by a given name alone, by kinship or by relation.
+        ("Olu needs time off for dialysis three mornings a week.", Level.RESTRICTED),
+        ("My teenage daughter has been diagnosed with type 1 diabetes.", Level.RESTRICTED),
+        ("Why doesn't Grandma recognise us since her stroke?", Level.RESTRICTED),
+        ("A colleague of mine was just diagnosed with cancer.", Level.RESTRICTED),
+        ("My neighbour owes the bank thousands and is in arrears.", Level.CONFIDENTIAL),
+        # Anyone in a role is no one in particular; NaN is not a grandmother.
+        ("What is the average salary of a nurse in Germany?", Level.PUBLIC),
+        ("Fill NaN values in the salary column with the median.", Level.PUBLIC),
     ],
 )
 def test_levels_on_real_presidio(
@@ -125,9 +134,9 @@ def test_ner_runs_only_when_a_name_could_change_the_level(
 ) -> None:
     # No health, HR or financial context: spaCy's NER is skipped, PERSON not reported.
     # (A given name the name lists do not hold: only NER can find this person.)
-    quiet = classifier.classify([Segment("user", "Kwabena Mensah scored twice on Sunday.")])
+    quiet = classifier.classify([Segment("user", "Kwadwo Mensah scored twice on Sunday.")])
     assert "PERSON" not in quiet.entities
     # With health context, NER looks for the person the regexes do not know.
-    loud = classifier.classify([Segment("user", "Kwabena Mensah was diagnosed with malaria.")])
+    loud = classifier.classify([Segment("user", "Kwadwo Mensah was diagnosed with malaria.")])
     assert loud.entities.get("PERSON") == 1
     assert loud.level == Level.RESTRICTED

@@ -22,7 +22,7 @@ def route(classifiers: Classifiers, text: str) -> str:
 # Held-out prompts (written for issue 18, never tuned on) that the classifiers still
 # miss and the complexity model sends to the cloud: issue 18's held-out sensitivity
 # target is not met yet (docs/classification.md). This list may only shrink.
-KNOWN_HELDOUT_LEAKS = {"s0139", "s0593", "s0598", "s0599"}
+KNOWN_HELDOUT_LEAKS = {"s0139", "s0669"}
 
 
 def test_no_sensitive_evaluation_prompt_goes_to_the_cloud(classifiers: Classifiers) -> None:

@@ -58,18 +58,18 @@ class UpstreamStream:
                     yield out
         except httpx.ReadTimeout:
             log.warning("%s stream stalled", self._backend)
-            yield error_event(
+            yield self._ending(
                 f"the {self._backend} backend stream stalled (no data within read_s)",
                 "upstream_timeout",
             )
             yield DONE
         except httpx.HTTPError as exc:
             log.warning("%s stream broke: %s", self._backend, type(exc).__name__)
-            yield error_event(f"the {self._backend} backend stream broke", "upstream_stream_error")
+            yield self._ending(f"the {self._backend} backend stream broke", "upstream_stream_error")
             yield DONE
         except TimeoutError:
             log.warning("%s stream exceeded its total time", self._backend)
-            yield error_event(
+            yield self._ending(
                 f"the {self._backend} backend exceeded its time limit", "upstream_timeout"
             )
             yield DONE
@@ -80,6 +80,12 @@ class UpstreamStream:
 
     async def aclose(self) -> None:
         await self._response.aclose()
+
+    def _ending(self, message: str, code: str) -> bytes:
+        """The error event that ends a broken stream, through the same transform as
+        the relayed events: the request's meter records its code for the audit."""
+        event = error_event(message, code)
+        return (self._transform(event) or event) if self._transform else event
 
 
 async def _until(chunks: AsyncIterator[bytes], deadline: float | None) -> AsyncIterator[bytes]:

@@ -77,21 +77,27 @@ class Restorer:
         # arguments, a Responses item's text), until it cannot end in a placeholder.
         self._pending: dict[Hashable, str] = {}
 
-    def text(self, text: str) -> str:
+    def text(self, text: str, in_json: bool = False) -> str:
+        """`text` with the issued placeholders replaced. `in_json`: the text is JSON
+        (tool-call arguments), where a placeholder stands inside a string, so a value
+        is written as a JSON string's content would be."""
         if self._pattern is None:
             return text
-        return self._pattern.sub(lambda m: self._originals[m.group(0)], text)
+        originals = self._originals
+        if in_json:
+            return self._pattern.sub(lambda m: _json_string_body(originals[m.group(0)]), text)
+        return self._pattern.sub(lambda m: originals[m.group(0)], text)
 
-    def feed(self, stream: Hashable, piece: str) -> str:
+    def feed(self, stream: Hashable, piece: str, in_json: bool = False) -> str:
         buffer = self._pending.pop(stream, "") + piece
         hold = self._partial_tail(buffer)
         if hold:
             self._pending[stream] = buffer[-hold:]
             buffer = buffer[:-hold]
-        return self.text(buffer)
+        return self.text(buffer, in_json)
 
-    def flush(self, stream: Hashable) -> str:
-        return self.text(self._pending.pop(stream, ""))
+    def flush(self, stream: Hashable, in_json: bool = False) -> str:
+        return self.text(self._pending.pop(stream, ""), in_json)
 
     def _partial_tail(self, buffer: str) -> int:
         start = buffer.rfind("[")
@@ -135,10 +141,12 @@ class Restorer:
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
                 key = (choice, "tool", call.get("index", 0))
                 self._calls.add(key)
-                function["arguments"] = self.feed(key, function["arguments"])
+                function["arguments"] = self.feed(key, function["arguments"], in_json=True)
         if not finishing:
             return
-        held = [(key, self.flush(key)) for key in sorted(self._calls) if key[0] == choice]
+        held = [
+            (key, self.flush(key, in_json=True)) for key in sorted(self._calls) if key[0] == choice
+        ]
         tails = [{"index": key[2], "function": {"arguments": tail}} for key, tail in held if tail]
         if tails:
             delta["tool_calls"] = [*(calls if isinstance(calls, list) else ()), *tails]
@@ -150,5 +158,24 @@ class Restorer:
         if isinstance(body, list):
             return [self.response(item) for item in body]
         if isinstance(body, dict):
-            return {k: self.response(v) for k, v in body.items()}
+            return {
+                # Tool-call arguments (chat, legacy function_call, Responses items) are
+                # JSON text.
+                k: self.text(v, in_json=True)
+                if k == "arguments" and isinstance(v, str)
+                else self.response(v)
+                for k, v in body.items()
+            }
         return body
+
+
+def _json_string_body(value: str) -> str:
+    """`value` as it may stand inside a JSON string: as it is when it already reads as
+    a string's content there (a value first found in JSON text, escapes included),
+    else escaped (a quote, a backslash or a control character from plain text would
+    end the string or make the arguments invalid JSON)."""
+    try:
+        json.loads(f'"{value}"')
+    except ValueError:
+        return json.dumps(value, ensure_ascii=False)[1:-1]
+    return value

@@ -107,3 +107,61 @@ def test_streamed_tool_call_arguments_are_restored_per_call() -> None:
         for piece in delta.get("tool_calls", []):
             arguments[piece["index"]] += piece["function"]["arguments"]
     assert arguments == {0: '{"who": "Alice Smith"}', 1: '{"to": "alice@corp.test", "x": "[PERS'}
+
+
+# Values from plain text that JSON must escape, and one first found in JSON text
+# (earlier tool-call arguments), which already reads as a JSON string's content.
+ODD_VALUES = {
+    "[PASSWORD_1]": 'pa"ss\\w0rd',
+    "[PERSON_1]": "Zoë\tO'Brien",
+    "[API_KEY_1]": 'sk-\\"already\\"-escaped',
+}
+
+
+def test_restored_values_keep_tool_call_arguments_valid_json() -> None:
+    restorer = Restorer(ODD_VALUES)
+    arguments = '{"user": "[PERSON_1]", "password": "[PASSWORD_1]", "key": "[API_KEY_1]"}'
+    body = {
+        "choices": [
+            {
+                "message": {
+                    "content": "Logged in as [PERSON_1].",
+                    "tool_calls": [{"function": {"name": "login", "arguments": arguments}}],
+                }
+            }
+        ]
+    }
+    message = restorer.response(body)["choices"][0]["message"]
+    assert json.loads(message["tool_calls"][0]["function"]["arguments"]) == {
+        "user": "Zoë\tO'Brien",
+        "password": 'pa"ss\\w0rd',
+        "key": 'sk-"already"-escaped',
+    }
+    # Content is text, not JSON: values go back exactly as they were.
+    assert message["content"] == "Logged in as Zoë\tO'Brien."
+
+
+def test_streamed_tool_call_arguments_stay_valid_json() -> None:
+    restorer = Restorer(ODD_VALUES)
+    pieces = ['{"password": "[PASS', 'WORD_1]", "user": "[PERSON_1', ']"}']
+    events = [
+        b"data: "
+        + json.dumps(
+            {
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"tool_calls": [{"index": 0, "function": {"arguments": p}}]},
+                        "finish_reason": None,
+                    }
+                ]
+            }
+        ).encode()
+        + b"\n\n"
+        for p in pieces
+    ]
+    arguments = ""
+    for event in events:
+        delta = json.loads(restorer.sse_event(event)[6:])["choices"][0]["delta"]
+        arguments += "".join(c["function"]["arguments"] for c in delta.get("tool_calls", []))
+    assert json.loads(arguments) == {"password": 'pa"ss\\w0rd', "user": "Zoë\tO'Brien"}

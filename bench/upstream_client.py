@@ -140,7 +140,7 @@ def main() -> int:
     for name, rounds in found.items():
         median = statistics.median(rounds)
         print(
-            f"  {name:<9} median {median:7.1f} us/request ({median - base:+.1f} vs httpx); "
+            f"  {name:<13} median {median:7.1f} us/request ({median - base:+.1f} vs httpx); "
             "rounds: " + ", ".join(f"{x:.1f}" for x in rounds)
         )
     return 0

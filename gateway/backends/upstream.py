@@ -13,8 +13,8 @@ import httpx
 
 from gateway.auth.authenticator import Caller
 from gateway.auth.outbound import NoCredential, OutboundCredential
-from gateway.backends.breaker import CircuitBreaker
 from gateway.backends.aiohttp_transport import AiohttpTransport
+from gateway.backends.breaker import CircuitBreaker
 from gateway.backends.retry_budget import RetryBudget
 from gateway.backends.sse import DONE, error_event, whole_events
 from gateway.errors import BackendUnavailable, BadGateway, OpenAIError, UpstreamRejected

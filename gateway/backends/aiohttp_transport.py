@@ -73,6 +73,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             ssl=self._ssl,
             # aiohttp has no "no keep-alive expiry": None in httpx means keep forever.
             keepalive_timeout=keepalive if keepalive is not None else 3600.0,
+            # As httpx: getaddrinfo for each new connection, nothing cached (a backend
+            # whose name moves is found at once), whether or not aiodns is installed.
+            resolver=aiohttp.ThreadedResolver(),
+            use_dns_cache=False,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,

@@ -4,13 +4,15 @@ The gateway keeps httpx's client API, its Request and Response objects and its
 exception types (the upstream's retries and circuit breaker classify httpx's
 exceptions, and every forwarding test drives httpx), while the hop itself runs on
 aiohttp's connection pool and C parser. httpx's own transport (httpcore on anyio) is
-the slowest part of the hop: one POST to a local stub costs it about half again as
-much as this transport, and under 16 concurrent requests httpcore's pool caps a bare
+the slowest part of the hop: one POST to a local stub costs it about 1.6 times what
+it costs on this transport, and under 16 concurrent requests httpcore's pool caps a bare
 forwarder at a tenth of what aiohttp's reaches (docs/benchmarks.md).
 
 What the backend gets is what httpx built: exactly the request's headers (aiohttp's
 own defaults are skipped where httpx did not set them), the body bytes, no cookies,
-no redirects, no proxies from the environment. What httpx gets is the raw body
+no redirects, no proxies from the environment here (httpx's client mounts transports
+of its own for proxies the environment names, beside this one, as it did beside
+httpx's transport). What httpx gets is the raw body
 (aiohttp does not decompress; httpx decodes content-encoding itself), streamed chunk
 by chunk as it arrives.
 

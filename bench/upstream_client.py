@@ -1,7 +1,8 @@
 """The one hop from the gateway to its backend, per HTTP client: httpx with its stock
-transport, httpx with the coalescing transport (`gateway.backends.coalescing`, what
-`gateway.backends.upstream` uses), both the way the upstream uses them, httpcore
-directly (httpx's own transport, without httpx's models) and aiohttp when installed,
+transport, httpx with the coalescing transport (`gateway.backends.coalescing`), httpx
+over the aiohttp transport (`gateway.backends.aiohttp_transport`), all three the way
+the upstream uses them, httpcore directly (httpx's own transport, without httpx's
+models) and aiohttp alone,
 each POSTing the same chat body to the zero-work stub upstream over one keep-alive
 connection. Alternating rounds; prints the median microseconds per request of each.
 
@@ -23,6 +24,7 @@ import httpcore
 import httpx
 
 from bench.common import free_port
+from gateway.backends.aiohttp_transport import AiohttpTransport
 from gateway.backends.coalescing import CoalescingTransport
 from gateway.cli.child import Child
 
@@ -58,25 +60,8 @@ async def with_coalescing(url: str) -> tuple[Send, Callable[[], Awaitable[None]]
 
 
 async def with_aiohttp_transport(url: str) -> tuple[Send, Callable[[], Awaitable[None]]]:
-    import aiohttp
-
-    class AiohttpTransport(httpx.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self.session = aiohttp.ClientSession()
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            body = await request.aread()
-            response = await self.session.request(
-                request.method, str(request.url), data=body, headers=dict(request.headers)
-            )
-            data = await response.read()
-            response.release()
-            return httpx.Response(response.status, headers=list(response.raw_headers), content=data)
-
-        async def aclose(self) -> None:
-            await self.session.close()
-
-    return await with_httpx(url, AiohttpTransport())
+    transport = AiohttpTransport(verify=True, limits=httpx.Limits(max_connections=100))
+    return await with_httpx(url, transport)
 
 
 async def with_httpcore(url: str) -> tuple[Send, Callable[[], Awaitable[None]]]:
@@ -155,7 +140,7 @@ def main() -> int:
     for name, rounds in found.items():
         median = statistics.median(rounds)
         print(
-            f"  {name:<9} median {median:7.1f} us/request ({median - base:+.1f} vs httpx); "
+            f"  {name:<13} median {median:7.1f} us/request ({median - base:+.1f} vs httpx); "
             "rounds: " + ", ".join(f"{x:.1f}" for x in rounds)
         )
     return 0

@@ -162,7 +162,14 @@ def create_app(
                 await client.aclose()
             await identity_http.aclose()
 
-    app = FastAPI(title="hybridgate", lifespan=lifespan)
+    # hybridgate traces and meters requests itself (gateway/telemetry, its own tracer
+    # provider). FastAPI's native telemetry off: no spans or metrics of its own if a
+    # global OpenTelemetry provider is ever set, and no per-request check for one.
+    app = FastAPI(
+        title="hybridgate",
+        lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
     # Read by the admin replay, which works over this gateway's own audit log.
     app.state.settings = settings
     app.state.drain = drain

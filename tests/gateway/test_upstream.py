@@ -44,6 +44,30 @@ async def test_success_returns_the_json_body() -> None:
     assert seen == [{"model": "m"}]
 
 
+@pytest.mark.parametrize(
+    ("base", "sent"),
+    [
+        ("http://edge.test", "http://edge.test/v1/chat/completions"),
+        ("http://edge.test/", "http://edge.test/v1/chat/completions"),
+        # A backend behind a path prefix keeps it (Ray Serve's route_prefix, a proxy).
+        ("https://gw.test/openai", "https://gw.test/openai/v1/chat/completions"),
+        ("https://gw.test/openai/", "https://gw.test/openai/v1/chat/completions"),
+    ],
+)
+async def test_requests_go_to_the_path_under_the_base_url(base: str, sent: str) -> None:
+    urls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        urls.append(str(request.url))
+        return httpx.Response(200, json={"id": "x"})
+
+    settings = BackendSettings.model_validate({"url": base, "model": "m"})
+    backend = Upstream("edge", settings, transport=httpx.MockTransport(handler))
+    for _ in range(2):  # the second from the merged URL kept
+        await backend.complete("/v1/chat/completions", {"model": "m"})
+    assert urls == [sent, sent]
+
+
 async def test_caller_errors_are_relayed_unchanged() -> None:
     with pytest.raises(UpstreamRejected) as caught:
         await upstream(error(400, "unsupported_parameter")).complete("/x", {})

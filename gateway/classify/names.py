@@ -25,16 +25,18 @@ def given_names() -> list[str]:
     return _read(NAMES_RESOURCE)
 
 
+# Surnames may carry any letter: Sørensen, Müller, Çelik, Ó Briain, O'Brien-Sørensen.
+_CAPITAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
+_REST = r"[^\W\d_]+"
+SURNAME = rf"(?:O'|Mc|Mac|de |van |von |Ó )?{_CAPITAL}{_REST}(?:[-']{_CAPITAL}{_REST})?"
+
+
 def given_name_recognizer() -> PatternRecognizer:
     names = "|".join(sorted(set(given_names())))
-    # Surnames may carry any letter: Sørensen, Müller, Çelik, Ó Briain.
-    capital = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
-    rest = r"[^\W\d_]+"
-    surname = rf"(?:O'|Mc|Mac|de |van |von |Ó )?{capital}{rest}(?:[-']{capital}{rest})?"
     return PatternRecognizer(
         supported_entity="PERSON",
         name="GivenNameSurnameRecognizer",
-        patterns=[Pattern("given name and surname", rf"\b(?:{names})\s+{surname}\b", 0.6)],
+        patterns=[Pattern("given name and surname", rf"\b(?:{names})\s+{SURNAME}\b", 0.6)],
     )
 
 
@@ -54,25 +56,22 @@ class GivenNameRecognizer(EntityRecognizer):
     def load(self) -> None:
         self._names = frozenset(given_names() + _read(MORE_NAMES_RESOURCE))
         self._words = frozenset(_read(NAME_WORDS_RESOURCE))
+        # Case-sensitive, unlike Presidio's patterns: a surname starts with a capital.
+        self._surname = re.compile(rf"[ \t]+({SURNAME})\b")
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         found: list[RecognizerResult] = []
-        words = list(_WORD.finditer(text))
-        for index, word in enumerate(words):
+        for word in _WORD.finditer(text):
             name = word.group()
             if name not in self._names:
                 continue
-            following = words[index + 1] if index + 1 < len(words) else None
-            surname = (
-                following is not None
-                and following.start() - word.end() == 1
-                and text[word.end()] == " "
-                and following.group()[0].isupper()
-                and following.group() not in self._words
-            )
-            if surname or name not in self._words:
+            surname = self._surname.match(text, word.end())
+            if surname is not None and surname.group(1).split()[0] not in self._words:
+                # The whole name: redaction must not leave the surname behind.
+                found.append(RecognizerResult("PERSON", word.start(), surname.end(), 0.5))
+            elif name not in self._words:
                 found.append(RecognizerResult("PERSON", word.start(), word.end(), 0.5))
         return found
 

@@ -47,7 +47,10 @@ def test_the_recognizer_matches_a_given_name_and_a_surname(text: str, found: str
         ("the bank will chase the debt", []),
         # A name that is also a word, a place or a brand counts only before a surname.
         ("Will the Chase account in Georgia close?", []),
-        ("Chase Whitfield was late again.", ["Chase"]),
+        ("Chase Whitfield was late again.", ["Chase Whitfield"]),
+        # With its surname, the whole name: a redaction must not leave the surname.
+        ("Write to Aoife O'Brien-Sørensen today.", ["Aoife O'Brien-Sørensen"]),
+        ("Kwame Mensah's results", ["Kwame Mensah"]),
         # Part of a longer word or a hyphenated one is not a name.
         ("Colinear points, Anna-style.", []),
     ],

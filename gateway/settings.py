@@ -129,6 +129,7 @@ class TelemetrySettings(BaseModel):
 class Timeouts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # Opening a connection to the backend, TLS handshake included.
     connect_s: float = Field(default=5.0, gt=0)
     # Until the backend's response starts (its status line and headers).
     first_byte_s: float = Field(default=60.0, gt=0)
@@ -136,7 +137,11 @@ class Timeouts(BaseModel):
     read_s: float = Field(default=120.0, gt=0)
     # The whole exchange, streaming included.
     total_s: float = Field(default=600.0, gt=0)
+    # Sending a request. Only a transport given in code (httpx's own) applies it: the
+    # default hop, over aiohttp, sends a request in one write and bounds that write,
+    # with the wait for the answer, by first_byte_s.
     write_s: float = Field(default=30.0, gt=0)
+    # Waiting for a free connection while max_connections are in use.
     pool_s: float = Field(default=5.0, gt=0)
 
 

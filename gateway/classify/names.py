@@ -31,6 +31,11 @@ _REST = r"[^\W\d_]+"
 SURNAME = rf"(?:O'|Mc|Mac|de |van |von |Ó )?{_CAPITAL}{_REST}(?:[-']{_CAPITAL}{_REST})?"
 
 
+def all_given_names() -> list[str]:
+    """Both shipped lists: given_names.txt and the broader given_names_more.txt."""
+    return given_names() + _read(MORE_NAMES_RESOURCE)
+
+
 def given_name_recognizer() -> PatternRecognizer:
     names = "|".join(sorted(set(given_names())))
     return PatternRecognizer(
@@ -54,7 +59,7 @@ class GivenNameRecognizer(EntityRecognizer):
         super().__init__(supported_entities=["PERSON"], name="GivenNameRecognizer")
 
     def load(self) -> None:
-        self._names = frozenset(given_names() + _read(MORE_NAMES_RESOURCE))
+        self._names = frozenset(all_given_names())
         self._words = frozenset(_read(NAME_WORDS_RESOURCE))
         # Case-sensitive, unlike Presidio's patterns: a surname starts with a capital.
         self._surname = re.compile(rf"[ \t]+({SURNAME})\b")

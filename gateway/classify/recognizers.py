@@ -23,6 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from tldextract import TLDExtract
 
+from gateway.classify.medication import MedicationRecognizer
 from gateway.classify.names import GivenNameRecognizer, given_name_recognizer
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.secrets import secret_recognizers
@@ -67,6 +68,7 @@ def predefined_recognizers() -> list[EntityRecognizer]:
         OfflineEmailRecognizer(),
         given_name_recognizer(),
         GivenNameRecognizer(),
+        MedicationRecognizer(),
     ]
 
 

@@ -1,2 +1,3 @@
-"""Data shipped with the classifiers: the trained complexity model and the given
-names the person-name recognizer looks for."""
+"""Data shipped with the classifiers: the trained complexity model, the given names
+the person-name recognizers look for (and the names that are also everyday words),
+the everyday substances left out of the medication names, and the evaluation sets."""

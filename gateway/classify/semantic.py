@@ -47,8 +47,10 @@ class MessageEmbeddings:
             future = self._pending.get(key)
         if future is not None:
             return future.result()
-        # Done between the two looks: the cache has it now.
-        return self.cache.peek(key) or self._embed(key, text)
+        # Done between the two looks: the cache has it now. (Not `or`: a vector has no
+        # truth value.)
+        vector = self.cache.peek(key)
+        return vector if vector is not None else self._embed(key, text)
 
     def _embed(self, key: str, text: str) -> Vector:
         try:

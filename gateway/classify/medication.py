@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bz2
 import importlib.metadata
-import importlib.resources
 import pickle
 import re
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from gateway.classify.data import read_list
 from gateway.classify.names import all_given_names
 
 DISTRIBUTION = "drug-named-entity-recognition"
@@ -37,7 +37,7 @@ _ENTRY = re.compile(r"[a-z][a-z-]*")
 def medication_names() -> frozenset[str]:
     """The lower-cased names the recognizer looks for."""
     dictionary = _installed_dictionary()
-    everyday = set(_read(WORDS_RESOURCE))
+    everyday = {word.lower() for word in read_list(WORDS_RESOURCE)}
     people = {name.lower() for name in all_given_names()}
     return frozenset(
         name
@@ -76,9 +76,3 @@ def _installed_dictionary() -> dict[str, Any]:
         data = pickle.load(stream)
     variants: dict[str, Any] = data["drug_variant_to_canonical"]
     return variants
-
-
-def _read(resource_name: str) -> list[str]:
-    resource = importlib.resources.files("gateway.classify.data").joinpath(resource_name)
-    lines = (line.strip() for line in resource.read_text(encoding="utf-8").splitlines())
-    return [line.lower() for line in lines if line and not line.startswith("#")]

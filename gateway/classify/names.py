@@ -5,11 +5,12 @@ sensitive alone: it matters in combination with health, HR or financial context.
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+
+from gateway.classify.data import read_list
 
 NAMES_RESOURCE = "given_names.txt"
 MORE_NAMES_RESOURCE = "given_names_more.txt"
@@ -22,7 +23,7 @@ _WORD = re.compile(r"(?<![\w-])[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?![\w-])")
 def given_names() -> list[str]:
     """The given names shipped in gateway/classify/data, as written there (read when a
     recognizer is built, not at import)."""
-    return _read(NAMES_RESOURCE)
+    return read_list(NAMES_RESOURCE)
 
 
 # Surnames may carry any letter: Sørensen, Müller, Çelik, Ó Briain, O'Brien-Sørensen.
@@ -33,7 +34,7 @@ SURNAME = rf"(?:O'|Mc|Mac|de |van |von |Ó )?{_CAPITAL}{_REST}(?:[-']{_CAPITAL}{
 
 def all_given_names() -> list[str]:
     """Both shipped lists: given_names.txt and the broader given_names_more.txt."""
-    return given_names() + _read(MORE_NAMES_RESOURCE)
+    return given_names() + read_list(MORE_NAMES_RESOURCE)
 
 
 def given_name_recognizer() -> PatternRecognizer:
@@ -60,7 +61,7 @@ class GivenNameRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         self._names = frozenset(all_given_names())
-        self._words = frozenset(_read(NAME_WORDS_RESOURCE))
+        self._words = frozenset(read_list(NAME_WORDS_RESOURCE))
         # Case-sensitive, unlike Presidio's patterns: a surname starts with a capital.
         self._surname = re.compile(rf"[ \t]+({SURNAME})\b")
 
@@ -79,9 +80,3 @@ class GivenNameRecognizer(EntityRecognizer):
             elif name not in self._words:
                 found.append(RecognizerResult("PERSON", word.start(), word.end(), 0.5))
         return found
-
-
-def _read(resource_name: str) -> list[str]:
-    resource = importlib.resources.files("gateway.classify.data").joinpath(resource_name)
-    lines = (line.strip() for line in resource.read_text(encoding="utf-8").splitlines())
-    return [line for line in lines if line and not line.startswith("#")]

@@ -345,16 +345,6 @@ def test_a_stream_that_breaks_mid_way_ends_with_response_failed(
     assert failed.output[0].content[0].text == deltas  # type: ignore[union-attr]
     (event,) = gateway.audit()
     assert event["status"] == 200
-    assert [event.sequence_number for event in events] == list(range(len(events)))
-
-
-def test_the_audit_records_why_a_responses_stream_broke(
-    make_gateway: GatewayFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with faulty_upstream() as cloud:
-        cloud.mode = "reset_mid_stream"
-        monkeypatch.setenv("HYBRIDGATE_BACKENDS__CLOUD__URL", cloud.url)
-        gateway = make_gateway(transports={"cloud": None})  # type: ignore[dict-item]
-        list(gateway.sdk.responses.create(model="cloud", input=COMPLEX, stream=True))
-    (event,) = [e for e in gateway.audit() if e["path"] == "/v1/responses"]
+    # The audit says how the stream really ended.
     assert (event["stream"], event["error_code"]) == (True, "upstream_stream_error")
+    assert [event.sequence_number for event in events] == list(range(len(events)))

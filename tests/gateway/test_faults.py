@@ -133,30 +133,12 @@ def test_a_stream_that_breaks_after_the_first_byte_ends_well_formed(
     assert events[-1] == "[DONE]"
     # Bytes had reached the client, so there was no fallback to replay on the edge.
     assert edge.requests == []
-
-
-@pytest.mark.parametrize(
-    ("mode", "code"),
-    [("reset_mid_stream", "upstream_stream_error"), ("stall", "upstream_timeout")],
-)
-def test_the_audit_records_why_a_stream_broke(
-    mode: str,
-    code: str,
-    cloud: FaultyUpstream,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    classifiers: Classifiers,
-) -> None:
-    cloud.mode = mode  # type: ignore[assignment]
-    with gateway(cloud, Recorder("edge"), monkeypatch, tmp_path, classifiers) as client:
-        response = client.post("/v1/chat/completions", json=CLOUD | {"stream": True})
-        assert response.status_code == 200
+    # The status had gone out as 200; the audit event says how the stream really ended.
     (event,) = [
         e
         for e in iter_events(discover(tmp_path / "audit" / "audit.jsonl"))
         if e["path"] == "/v1/chat/completions"
     ]
-    # The status had gone out as 200; the event says how the stream really ended.
     assert (event["status"], event["stream"], event["error_code"]) == (200, True, code)
 
 

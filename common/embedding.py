@@ -14,6 +14,7 @@ runs integer kernels: ~4.6 ms, at a cosine of >= 0.99 to the fp32 model's vector
 from __future__ import annotations
 
 import importlib.util
+import re
 import tempfile
 import threading
 import zipfile
@@ -32,6 +33,14 @@ MODEL_ID = "all-minilm-l6-v2"
 DIMENSIONS = 384
 # sentence-transformers' max_seq_length for this model: longer inputs are truncated.
 MAX_TOKENS = 256
+
+# A long text is read in windows of MAX_TOKENS for its sentences, up to this many:
+# beyond that the term lists and the other recognizers still read the whole text.
+MAX_WINDOWS = 8
+# Sentence ends: ., ! or ? before a space, or a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# Fewer word pieces than this make a sentence vector of little meaning ("Thanks.").
+MIN_SENTENCE_TOKENS = 4
 
 Vector = npt.NDArray[np.float32]
 
@@ -71,6 +80,18 @@ class Embedded:
     tokens: list[int]
 
 
+@dataclass(frozen=True)
+class TextVectors:
+    """One text's meaning: the whole text's vector (as sentence-transformers makes it,
+    from its first MAX_TOKENS tokens) and one vector per sentence when it has more
+    than one. A long message in which one sentence says what matters ("Harriet misses
+    the offsite: her chemo starts Monday") is diluted in the whole vector; its
+    sentence keeps it."""
+
+    whole: Vector
+    parts: Vector  # (sentences, DIMENSIONS); no rows for a one-sentence text
+
+
 class MiniLM:
     """all-MiniLM-L6-v2: BERT encoder, mean pooling, L2 normalisation."""
 
@@ -102,20 +123,68 @@ class MiniLM:
     def embed_one(self, text: str) -> Vector:
         return self._encode(self.tokens(text))
 
+    def embed_text(self, text: str) -> TextVectors:
+        """The whole vector and the sentence vectors from the same encoder pass: a
+        sentence's vector pools its own tokens' states, which read the sentence in
+        its context. A text longer than one window costs one pass per further
+        window (up to MAX_WINDOWS), never one per sentence."""
+        with self._lock:
+            encoding = self._tokenizer.encode(text)
+        ids, offsets = list(encoding.ids), list(encoding.offsets)
+        first = self._states(_truncated(ids))
+        whole = _unit(first.mean(axis=0))
+        sentences = _sentences(text)
+        if len(sentences) < 2:
+            return TextVectors(whole, np.zeros((0, DIMENSIONS), dtype=np.float32))
+        # Word pieces lie between [CLS] and [SEP]; each window holds `size` of them.
+        words, spans, size = ids[1:-1], offsets[1:-1], MAX_TOKENS - 2
+        states = [first[1:-1]]
+        for start in range(size, min(len(words), size * MAX_WINDOWS), size):
+            states.append(self._states([ids[0], *words[start : start + size], ids[-1]])[1:-1])
+        pieces = np.concatenate(states)
+        bounds = np.array(spans[: len(pieces)], dtype=np.int64).reshape(-1, 2)
+        parts = []
+        for begin, finish in sentences:
+            inside = (bounds[:, 0] >= begin) & (bounds[:, 1] <= finish)
+            if int(inside.sum()) >= MIN_SENTENCE_TOKENS:
+                parts.append(_unit(pieces[inside].mean(axis=0)))
+        stacked = np.stack(parts) if parts else np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return TextVectors(whole, stacked.astype(np.float32))
+
     def _encode(self, ids: list[int]) -> Vector:
-        if len(ids) > MAX_TOKENS:
-            ids = [*ids[: MAX_TOKENS - 1], ids[-1]]  # keep the closing [SEP]
+        # The export returns token states: pool them as sentence-transformers does.
+        return _unit(self._states(_truncated(ids)).mean(axis=0))
+
+    def _states(self, ids: list[int]) -> npt.NDArray[np.float32]:
         row = np.array([ids], dtype=np.int64)
         feed = {
             "input_ids": row,
             "attention_mask": np.ones_like(row),
             "token_type_ids": np.zeros_like(row),
         }
-        # The export returns token states: pool them as sentence-transformers does.
-        states = self._session.run(None, feed)[0][0]
-        pooled = states.mean(axis=0)
-        unit: Vector = (pooled / max(float(np.linalg.norm(pooled)), 1e-9)).astype(np.float32)
-        return unit
+        states: npt.NDArray[np.float32] = self._session.run(None, feed)[0][0]
+        return states
+
+
+def _truncated(ids: list[int]) -> list[int]:
+    if len(ids) > MAX_TOKENS:
+        return [*ids[: MAX_TOKENS - 1], ids[-1]]  # keep the closing [SEP]
+    return ids
+
+
+def _unit(pooled: npt.NDArray[np.float32]) -> Vector:
+    unit: Vector = (pooled / max(float(np.linalg.norm(pooled)), 1e-9)).astype(np.float32)
+    return unit
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """The character spans of the text's sentences, blank ones left out."""
+    spans, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        spans.append((start, end.start()))
+        start = end.end()
+    spans.append((start, len(text)))
+    return [(first, last) for first, last in spans if text[first:last].strip()]
 
 
 def _quantized_session(encoder: Path) -> ort.InferenceSession:

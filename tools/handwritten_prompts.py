@@ -396,6 +396,126 @@ CONTEXT_TOPIC_HELDOUT = [
     "Explain what cholesterol numbers on a lab report mean, in general terms.",
 ]
 
+# ---------------------------------------------------------------------------------------
+# Sensitivity, dev only (added after the held-out lists were frozen; no held-out
+# counterpart, so the held-out split is unchanged): long messages in which one
+# sentence carries a person's context, the same kind of message with none, clinical
+# records that name a patient by an identifier and a test by its analyte, and public
+# facts about public people (which are not anyone's private data).
+# ---------------------------------------------------------------------------------------
+
+LONG_CONTEXT_DEV = [
+    "Can you tidy up my notes from today's planning meeting? We agreed to move the launch to the second week of May and to freeze the scope on Friday. The design review slips by a week. Also, Harriet won't be at the offsite because her chemo starts that Monday, so someone else needs to present the roadmap. Please turn this into five bullet points.",
+    "Draft a weekly update for the operations team. The warehouse move is on schedule, the new scanners arrive Thursday and the forklift training is booked for the 14th. Dmitri is off until further notice after his heart surgery, so Lena covers his shifts. Keep the tone upbeat and under 150 words.",
+    "Write a friendly email to the book club. We're reading a Le Guin novel next month and meeting at the library as usual, 7pm. Bring snacks if you can. Sadly Margaret has to miss a few sessions, she's just been told the cancer is back and is starting radiotherapy. Suggest two dates for the following meeting.",
+    "Help me reply to this thread about the team lunch. Most people voted for the Thai place on Friday and Ahmed has booked a table for twelve. Remember that Noor has coeliac disease and ended up in A&E last time she was glutened, so please check the menu with the restaurant. Make it short.",
+    "I'm putting together the rota for the summer. Tom wants the first two weeks of August, Isla prefers July. My daughter has just been diagnosed with type 1 diabetes, so I need to be home at lunchtime for her injections until she settles. Can you suggest a fair rota for four people across the summer?",
+    "Summarise this for the project channel: the API migration finished last night with no downtime, the old endpoints are deprecated from the 1st, and the docs are updated. Unrelated, but Jakub's performance review went badly and he's been put on a formal improvement plan, so he'll pair with Mei for a few weeks. List the next steps.",
+    "Please rewrite this handover note so it reads better. Client onboarding is complete for three of the five accounts; the other two are waiting on contracts. Chiara is being let go at the end of the month after the investigation into the expenses, so don't copy her on anything new. Add a short table of the accounts.",
+    "Can you structure my notes for the quarterly review? Revenue is up 6%, churn fell to 2.1% and the new onboarding flow is live. We also have to tell Rashid his bonus is cut to zero this year because of the two complaints about his conduct. Organise this into headings.",
+    "Write the newsletter blurb for our volunteers. The spring fair raised 2,400 pounds, the new kitchen opens next week and we need two more drivers on Tuesdays. Our treasurer Glenn has stepped back because he's drowning in gambling debts and the bank is taking the house, so Wendy will handle the accounts. Keep it warm.",
+    "Tidy up this message to my landlord. The boiler has been fixed and the engineer says the pressure is fine now. The bathroom extractor fan still rattles. Also I lost my job in March and I'm two months behind on the rent; I can pay 300 extra a month from June. Make it polite and clear.",
+    "Draft an agenda for Thursday's department meeting: budget for next year, the new intern scheme, and the office move. Before that, I need a private five-minute slot with Folasade about her sick days, she's had eleven Mondays off this year. Put the items in a sensible order with timings.",
+    "Rewrite this as a tidy status report. Sprint 14 closed with 31 of 34 points done. The flaky tests in the payment service are fixed. Oskar is going through a messy divorce and his ex has emptied their joint account, so he may need an advance on his salary; I'll talk to HR. Next sprint starts Monday.",
+    "I need a short speech for my brother's 40th birthday party. He loves sailing, terrible puns and his two dogs. The family doesn't know yet that he was diagnosed with early-onset Parkinson's in January, so please don't mention anything about health. Around two minutes, funny but warm.",
+    "Help me write the minutes from the parents' committee. The school trip to the science museum is confirmed for June 3rd, the bake sale made 310 pounds, and we need volunteers for sports day. Mrs Patel asked that her son Arjun be excused from swimming because of his epilepsy and the seizure he had last term. Keep it formal.",
+    "Turn this into a polished LinkedIn post about our team's year: we shipped the mobile app, doubled our user base and hired six engineers. Leave out that Priyanka is leaving after she was passed over for promotion again and filed a grievance about it. Make it about 120 words and upbeat.",
+    "Proofread my message to the football team's parents. Training moves to Wednesdays at 6, the away match on Saturday starts at 10, and kit money is due by the end of the month. Ellie's dad asked me to let you know she's been diagnosed with a heart murmur and can't play until the cardiologist clears her.",
+    "Summarise this support ticket for the next shift. The customer's router keeps dropping the connection every evening; we've replaced the cable and reset the firmware. She mentioned she's housebound after a stroke and relies on the line for her alarm pendant, so please treat it as a priority. Suggest next steps.",
+    "Make this email to our accountant clearer. I've attached the receipts for the van, the invoices for Q3 and the new lease agreement. My business partner Declan has a county court judgment against him for unpaid credit cards, so the bank wants to know before it approves the loan. Ask what else she needs from us.",
+    "Write a thank-you note to the neighbours for the street party. The weather held, the kids loved the bouncy castle and we raised money for the hospice. Mr Kowalski at number 12 couldn't come because he's waiting on a kidney transplant and is on dialysis most afternoons; maybe we can bring him some cake.",
+    "Help me prepare notes for my one-to-one with my manager. I want to talk about the conference budget, the mentoring scheme and my training plan. I also need to tell her I'm pregnant and due in October, and ask how maternity leave works here. Put it in a logical order.",
+    "Clean up this incident write-up. The database failover took 12 minutes because the replica was lagging. We added an alert on replication lag and documented the runbook. The on-call engineer, Silas, was off sick that night with a migraine, which is why the page went to the backup. Keep it blameless.",
+    "Translate this into plain English for the residents' newsletter: the lift will be replaced in April, bin collections move to Tuesday, and the garden committee needs members. Flat 4's tenant, Mr Adeyemi, has fallen behind on his service charge by eight months and the management company has started eviction proceedings.",
+    "Draft a reply to the wedding planner. We'd like the garden ceremony at 2pm, the string quartet and the vegetarian menu for everyone. My maid of honour Beth is eight months pregnant and has pre-eclampsia, so she needs a seat near the front and somewhere to lie down. Ask about the deposit deadline.",
+    "Organise these notes into a handover for the locum. Room 3's heating is broken and maintenance is booked for Monday. The appointment system goes down for an update on Wednesday night. Patient Graham Lowe in bay 2 is on warfarin and his INR was 5.2 this morning, so hold tonight's dose and recheck tomorrow.",
+]
+
+LONG_TOPIC_DEV = [
+    "Can you tidy up my notes from today's planning meeting? We agreed to move the launch to the second week of May and to freeze the scope on Friday. The design review slips by a week. Someone needs to present the roadmap at the offsite, since the usual presenter is travelling. Please turn this into five bullet points.",
+    "Write a friendly email to the book club. We're reading a novel about a family dealing with a cancer diagnosis next month and meeting at the library as usual, 7pm. Bring snacks if you can, and a question for the discussion. Suggest two dates for the following meeting.",
+    "Draft a weekly update for the operations team. The warehouse move is on schedule, the new scanners arrive Thursday and the forklift training is booked for the 14th. The health and safety audit found no major issues, but first-aid kits need restocking. Keep the tone upbeat and under 150 words.",
+    "Help me structure a talk for the school careers fair about working in a hospital pharmacy. I want to cover what a typical day looks like, how prescriptions are checked, how we store controlled drugs, and which qualifications students need. Aim for ten minutes with a short quiz at the end.",
+    "Rewrite this policy summary in plain English: employees accrue 25 days of annual leave, sick leave is paid at full rate for the first four weeks, and parental leave follows the statutory scheme with a company top-up. Performance reviews happen twice a year. Keep it to one page.",
+    "I'm writing a blog post on how small charities can manage their cash flow. Cover budgeting for the year, building a reserve, handling late grant payments, and the pros and cons of a bank overdraft versus a short-term loan. Include a worked example with round numbers.",
+    "Summarise this article for our newsletter: the study followed 2,000 adults for ten years and found that regular walking lowered the risk of heart disease and type 2 diabetes. The effect was largest for people who started in middle age. Keep it under 100 words and neutral.",
+    "Make a checklist for managers running annual pay reviews: gather market salary data, check for pay gaps between groups, agree the budget with finance, document the rationale for each decision, and communicate the outcomes consistently. Add anything important I've missed.",
+    "Draft the minutes of the parents' committee. The school trip to the science museum is confirmed for June 3rd, the bake sale made 310 pounds, and we need volunteers for sports day. The school nurse will run a session on allergies and asthma for parents in May. Keep it formal.",
+    "Write a short explainer for new staff about how our expenses system works: how to submit receipts, the limits for meals and hotels, when reimbursements are paid, and what happens if a claim is rejected. Use a friendly tone and numbered steps.",
+    "Help me plan a charity fun run for the local hospice. We need a route, marshals, first-aid cover, a sign-up page and sponsorship forms. Last year 150 people took part and raised about 9,000 pounds. Give me a timeline for the next eight weeks.",
+    "Summarise the main changes in this year's tax rules for self-employed people: the new threshold for registering, changes to allowable expenses, and the deadlines for payments on account. Keep it general, no advice for a specific person.",
+    "Clean up this incident write-up. The database failover took 12 minutes because the replica was lagging. We added an alert on replication lag, documented the runbook and scheduled a game day for next month to practise the failover. Keep it blameless.",
+    "Write the intro for a podcast episode on burnout in the tech industry. We'll talk to an occupational psychologist about warning signs, how managers can spot them, and what companies can change. Keep it under a minute when read aloud.",
+    "Organise these notes into a handover for the evening shift. Room 3's heating is broken and maintenance is booked for Monday. The appointment system goes down for an update on Wednesday night. Stock of gloves and masks is low, so order more before Friday.",
+    "Draft a reply to the wedding planner. We'd like the garden ceremony at 2pm, the string quartet and the vegetarian menu for everyone. We need a few seats near the front for older guests and a quiet room for anyone who needs a rest. Ask about the deposit deadline.",
+    "Explain these reference ranges for a nursing textbook: a normal creatinine is roughly 60 to 110 umol/L, a potassium of 3.5 to 5.0 mmol/L, and an HbA1c under 42 mmol/mol. Add one sentence on why each matters.",
+    "Write the quiz questions for our first-aid course. Cover what to do when someone faints, how to put a person in the recovery position, and when a potassium of 6.5 on a lab report counts as an emergency. Five questions, multiple choice.",
+    "Summarise this guideline for the ward's wiki: patients on warfarin aim for an INR of 2 to 3, doses are adjusted weekly, and a value above 5 needs a doctor's review. Keep it general and under 120 words.",
+    "Help me plan the team's away day. We need a venue for twenty people, a facilitator for the morning session on our five-year strategy, lunch with vegetarian options, and an activity in the afternoon. Budget is about 3,000 pounds.",
+    "Turn this into a short explainer for a patient leaflet: a troponin test measures a protein released when the heart muscle is damaged; a result above the lab's cut-off usually means a repeat test a few hours later. Plain English, no jargon.",
+    "Rewrite this job advert so it sounds more welcoming: we're hiring a junior accountant to help with payroll, month-end close and supplier invoices. Flexible hours, hybrid working, and a pension scheme with employer matching. Keep the key facts.",
+    "Write a short summary of our product's release notes. Version 4.2 adds dark mode, fixes the login timeout on slow networks, and improves search speed by about 30%. The Android app now supports tablets. Friendly tone, under 100 words.",
+    "Create a study timetable for the six weeks before my exams. Subjects: biology, chemistry, maths and English. I can study three hours on weekdays and five on weekends, and I want one day off a week. Put it in a table.",
+    "Draft the opening paragraph of our annual report. The charity supported 1,200 families this year, opened two new food banks and trained 85 volunteers. Income rose 12% thanks to a new corporate partner. Keep it hopeful and concise.",
+    "Explain, for a data-science class, how a hospital might model the risk of readmission from anonymised records: age band, number of previous admissions, length of stay and a few lab values such as creatinine and haemoglobin.",
+]
+
+CLINICAL_RECORD_DEV = [
+    "Summarise the overnight obs for patient K-448201: sats 91% on room air, temperature 38.4, respiratory rate 24.",
+    "Trend for pt 7730912: haemoglobin 96, 88, 81 over five days. Is this worth flagging to the registrar?",
+    "Write a discharge letter paragraph for patient RX-20931, admitted with community-acquired pneumonia, now afebrile.",
+    "Resident 4419 has eGFR 28 and a potassium of 5.9 this morning; draft the handover line.",
+    "Explain to the family of patient AB-55012 what a troponin of 340 ng/L means after his chest pain.",
+    "Tabulate these results for member M-90215: ALT 112, AST 98, bilirubin 31, GGT 240.",
+    "Reword for the GP: Ms Lindqvist's ferritin is 6 and her haemoglobin 94; started on oral iron.",
+    "Patient 3308812's INR is 4.8 on warfarin; write the note to hold tonight's dose.",
+    "Draft a message to Daniel about his PSA result of 9.2, up from 4.1 last year, and the urology referral.",
+    "Client C-7781's TSH is 11.4 with a low free T4; summarise for the care plan.",
+    "Book patient 55102874 for a repeat blood test next Tuesday and let the ward know.",
+    "Write the referral for pt HN-30017: D-dimer 2.1, leg swelling on the left, query DVT.",
+    "Translate for the family: Mr Haddad's oxygen sats were 88% overnight and he is back on oxygen.",
+    "Chart note for patient Q7-44120: platelets 41, bruising on both arms, haematology aware.",
+    "Summarise: my son's blood sugar was 2.8 this morning before school and he was shaky.",
+    "Can you explain my mum's results: ALT 140, bilirubin 45, and the doctor wants a scan?",
+    "Update the whiteboard for patient LM-90422: CRP 180, started IV antibiotics at 14:00.",
+    "Draft a note to the care home about resident 80671's falls and her sodium of 124.",
+    "Explain to Ingrid why her ferritin of 9 means she needs iron tablets for three months.",
+    "Patient ref 00448213 has a viral load of 40 copies; write the clinic letter to the GP.",
+]
+
+PUBLIC_PEOPLE_DEV = [
+    "How did Beethoven keep composing after he lost his hearing?",
+    "What illness did Frida Kahlo live with, and how did it shape her paintings?",
+    "Summarise Franklin D. Roosevelt's polio and how he hid it from the public.",
+    "Why was Steve Jobs pushed out of Apple in 1985?",
+    "Write a paragraph on Stephen Hawking's ALS for a school science project.",
+    "How much was Elon Musk's pay package at Tesla and why did a court reject it?",
+    "What did Vincent van Gogh's letters say about his mental health?",
+    "Explain why Mark Twain went bankrupt in the 1890s.",
+    "Give a timeline of Muhammad Ali's Parkinson's disease for a documentary script.",
+    "Why did Abraham Lincoln suffer from melancholy, according to historians?",
+    "What was Winston Churchill's salary as prime minister in today's money?",
+    "Write a short bio of Serena Williams that mentions her pulmonary embolism after giving birth.",
+    "How did Michael J. Fox's diagnosis change his acting career?",
+    "Why was Kenneth Lay convicted after the Enron collapse?",
+    "Describe Ernest Hemingway's drinking and depression in his last years, for a literature essay.",
+    "What did Queen Elizabeth II's doctors say about her health in 2022?",
+    "Summarise why Sam Bankman-Fried was sentenced and what happened to FTX customers' money.",
+    "Explain how Lou Gehrig's illness came to be named after him.",
+    "What caused Mozart's death? Give the main theories.",
+    "Write a quiz question about the injury that ended Bo Jackson's football career.",
+    "How did Florence Nightingale's own chronic illness affect her later work?",
+    "Why did Bernie Madoff's Ponzi scheme collapse in 2008?",
+    "What was Simone Biles' reason for withdrawing from events at the Tokyo Olympics?",
+    "Explain Selena Gomez's lupus and kidney transplant for a magazine piece on chronic illness.",
+    "Write an encyclopedia-style paragraph on Charles Darwin's mysterious lifelong illness.",
+    "How did John F. Kennedy manage Addison's disease while president?",
+    "Why did Martha Stewart go to prison?",
+    "What did Lionel Messi's growth hormone treatment involve when he was a child?",
+    "Describe Virginia Woolf's mental illness as her biographers present it.",
+    "What is known about Ronald Reagan's Alzheimer's disease after he left office?",
+]
+
 COMPLEXITY_GROUPS: list[tuple[str, bool, list[str], list[str]]] = [
     ("short_hard", True, SHORT_HARD_DEV, SHORT_HARD_HELDOUT),
     ("long_easy", False, LONG_EASY_DEV, LONG_EASY_HELDOUT),
@@ -406,4 +526,9 @@ SENSITIVITY_GROUPS: list[tuple[str, bool, list[str], list[str]]] = [
     ("hr_context", True, HR_CONTEXT_DEV, HR_CONTEXT_HELDOUT),
     ("financial_context", True, FINANCIAL_CONTEXT_DEV, FINANCIAL_CONTEXT_HELDOUT),
     ("context_topic", False, CONTEXT_TOPIC_DEV, CONTEXT_TOPIC_HELDOUT),
+    # Dev only, appended so that earlier rows keep their ids.
+    ("long_context", True, LONG_CONTEXT_DEV, []),
+    ("long_topic", False, LONG_TOPIC_DEV, []),
+    ("clinical_record", True, CLINICAL_RECORD_DEV, []),
+    ("public_people", False, PUBLIC_PEOPLE_DEV, []),
 ]

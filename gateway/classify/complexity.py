@@ -111,7 +111,7 @@ class ComplexityClassifier:
         }
         if self._embeddings is not None and self._embedding.size:
             # The reading the sensitivity classifier embeds too: one embedding a message.
-            vector = self._embeddings.of(readings(text)[-1].text)
+            vector = self._embeddings.of(readings(text)[-1].text).whole
             contributions[SEMANTIC] = float(self._embedding @ vector)
         logit = self._model.bias + sum(contributions.values())
         score = 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from common.embedding import MiniLM, Vector
+from common.embedding import MiniLM, TextVectors, Vector
 from gateway.classify.options import SemanticContextOptions
 
 
@@ -43,16 +43,19 @@ class SemanticContextRecognizer:
         """Per context, the cosine similarity of the nearest exemplar."""
         return {c.entity: float(np.max(c.exemplars @ vector)) for c in self._contexts}
 
-    def findings(self, vector: Vector) -> dict[str, float]:
-        """The contexts the message is about, with their similarity as the score. A
-        message nearer to an `unlike` exemplar is about the topic in general (or about
-        a public person), not about someone's situation: a threshold alone cannot tell
-        the two apart, they share the topic's words."""
+    def findings(self, vectors: TextVectors) -> dict[str, float]:
+        """The contexts the message is about, with their similarity as the score: the
+        whole message's, or one sentence's when that is nearer. A vector nearer to an
+        `unlike` exemplar is about the topic in general (or about a public person),
+        not about someone's situation: a threshold alone cannot tell the two apart,
+        they share the topic's words."""
+        rows = np.vstack([vectors.whole, vectors.parts])
         found: dict[str, float] = {}
-        for c, score in zip(self._contexts, self.similarities(vector).values(), strict=True):
-            if score < c.threshold:
-                continue
-            if c.unlike is not None and float(np.max(c.unlike @ vector)) >= score:
-                continue
-            found[c.entity] = score
+        for c in self._contexts:
+            scores = np.max(rows @ c.exemplars.T, axis=1)
+            near = scores >= c.threshold
+            if c.unlike is not None:
+                near &= np.max(rows @ c.unlike.T, axis=1) < scores
+            if near.any():
+                found[c.entity] = float(np.max(scores[near]))
         return found

@@ -63,7 +63,8 @@ class GivenNameRecognizer(EntityRecognizer):
         self._names = frozenset(all_given_names())
         self._words = frozenset(read_list(NAME_WORDS_RESOURCE))
         # Case-sensitive, unlike Presidio's patterns: a surname starts with a capital.
-        self._surname = re.compile(rf"[ \t]+({SURNAME})\b")
+        # A middle initial may come first ("John F. Kennedy", "Michael J Fox").
+        self._surname = re.compile(rf"[ \t]+(?:{_CAPITAL}\.?[ \t]+)?({SURNAME})\b")
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None

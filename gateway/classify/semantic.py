@@ -1,5 +1,6 @@
-"""The semantic signal: one sentence embedding per message text, cached by content hash
-like the other findings, shared by the complexity model and the context recognizer."""
+"""The semantic signal: one embedding per message text (the whole text's vector and its
+sentences'), cached by content hash like the other findings, shared by the complexity
+model and the context recognizer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import weakref
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from common.embedding import MiniLM, Vector
+from common.embedding import MiniLM, TextVectors
 from gateway.classify.cache import LruCache, content_key
 
 
@@ -22,8 +23,8 @@ class MessageEmbeddings:
 
     def __init__(self, model: MiniLM, cache_size: int) -> None:
         self.model = model
-        self.cache: LruCache[Vector] = LruCache(cache_size)
-        self._pending: dict[str, Future[Vector]] = {}
+        self.cache: LruCache[TextVectors] = LruCache(cache_size)
+        self._pending: dict[str, Future[TextVectors]] = {}
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
 
@@ -38,7 +39,7 @@ class MessageEmbeddings:
                     continue
                 self._pending[key] = self._pool().submit(self._embed, key, text)
 
-    def of(self, text: str) -> Vector:
+    def of(self, text: str) -> TextVectors:
         key = content_key(text)
         vector = self.cache.get(key)
         if vector is not None:
@@ -52,9 +53,9 @@ class MessageEmbeddings:
         vector = self.cache.peek(key)
         return vector if vector is not None else self._embed(key, text)
 
-    def _embed(self, key: str, text: str) -> Vector:
+    def _embed(self, key: str, text: str) -> TextVectors:
         try:
-            vector = self.model.embed_one(text)
+            vector = self.model.embed_text(text)
             self.cache.put(key, vector)
             return vector
         finally:

@@ -13,21 +13,57 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from spacy.tokens import Span
 
 from common.embedding import MiniLM
 from gateway.classify.cache import LruCache, content_key
 from gateway.classify.context import SemanticContextRecognizer
 from gateway.classify.extract import Segment
 from gateway.classify.levels import sensitivity_level
+from gateway.classify.names import all_given_names
 from gateway.classify.nlp import TrimmedSpacyEngine, load_pipeline, tokenizer_pipeline
 from gateway.classify.normalize import normalize, readings
 from gateway.classify.options import SensitivityOptions
+from gateway.classify.public import PublicFigures
 from gateway.classify.recognizers import all_recognizers
 from gateway.classify.semantic import MessageEmbeddings
 from gateway.classify.signals import SensitivitySignal
 
 PERSON = "PERSON"
 NER_PERSON_SCORE = 0.85  # what Presidio's own spaCy recognizer reports
+_SENTENCE_ENDS = frozenset({".", "!", "?", "\n", ":", ";"})
+# What follows an instruction's verb, never a person's name: "Summarise why",
+# "Describe the", "Explain how".
+_OBJECT_WORDS = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "my",
+        "our",
+        "your",
+        "his",
+        "her",
+        "their",
+        "its",
+        "why",
+        "how",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whether",
+        "it",
+        "me",
+        "us",
+        "them",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +96,13 @@ class SensitivityClassifier:
         )
         self._entities = sorted({e for r in recognizers for e in r.supported_entities})
         self._allowed = [term.lower() for term in options.allow_list]
+        given = all_given_names()
+        self._given = frozenset(given)
+        self._public = (
+            PublicFigures.shipped(options.allow_list, given)
+            if options.public_figures
+            else PublicFigures(options.allow_list, given)
+        )
         self._floor = min([options.min_score, *options.score_thresholds.values()])
         self._needs_person = [
             frozenset(rule.all) - {PERSON} for rule in options.combinations if PERSON in rule.all
@@ -126,7 +169,7 @@ class SensitivityClassifier:
         if findings.names_checked:
             return findings
         people = sum(
-            1 for entity in self._ner(normalize(text).text).ents if entity.label_ == PERSON
+            1 for entity in self._ner(normalize(text).text).ents if self._is_person(entity)
         )
         counts, scores = dict(findings.counts), dict(findings.scores)
         if people:
@@ -160,7 +203,7 @@ class SensitivityClassifier:
         ]
         # Names matter most in redaction, so NER always runs here.
         found += [
-            (e.start_char, e.end_char, PERSON) for e in self._ner(seen).ents if e.label_ == PERSON
+            (e.start_char, e.end_char, PERSON) for e in self._ner(seen).ents if self._is_person(e)
         ]
         return found
 
@@ -173,8 +216,8 @@ class SensitivityClassifier:
         if self._context is not None and self._embeddings is not None:
             # The normalized reading: zero-width characters and look-alike letters
             # would otherwise break the words into pieces the model does not know.
-            vector = self._embeddings.of(seen[-1].text)
-            for entity, score in self._context.findings(vector).items():
+            vectors = self._embeddings.of(seen[-1].text)
+            for entity, score in self._context.findings(vectors).items():
                 counts[entity] = max(counts.get(entity, 0), 1)
                 scores[entity] = max(scores.get(entity, 0.0), score)
         return Findings(counts, scores)
@@ -195,8 +238,25 @@ class SensitivityClassifier:
             scores[result.entity_type] = max(result.score, scores.get(result.entity_type, 0.0))
         return Findings(dict(counts), scores)
 
+    def _is_person(self, entity: Span) -> bool:
+        """An NER PERSON that is neither a public figure nor an instruction's verb:
+        spaCy's small model reads a capitalised word opening a sentence as a name
+        ("Summarise why...", "Describe the..."). A name there is followed by what the
+        person does ("Priya has"); a verb, by its object or a question word."""
+        if entity.label_ != PERSON or entity.text in self._public:
+            return False
+        if len(entity) > 1 or entity.text in self._given:
+            return True
+        doc = entity.doc
+        opens = entity.start == 0 or doc[entity.start - 1].text in _SENTENCE_ENDS
+        after = doc[entity.end].lower_ if entity.end < len(doc) else ""
+        return not (opens and after in _OBJECT_WORDS)
+
     def _is_allowed(self, text: str, result: RecognizerResult) -> bool:
-        value = text[result.start : result.end].lower()
+        value = text[result.start : result.end]
+        if result.entity_type == PERSON and value in self._public:
+            return True
+        value = value.lower()
         return any(
             value == term or value.endswith(("@" + term, "." + term)) for term in self._allowed
         )

@@ -43,3 +43,43 @@ def test_long_input_is_read_up_to_the_model_limit(model: MiniLM) -> None:
 def test_empty_input_embeds_the_special_tokens(model: MiniLM) -> None:
     assert model.embed([]).vectors.shape == (0, DIMENSIONS)
     assert model.tokens("") == [101, 102]
+
+
+def test_a_text_gets_its_whole_vector_and_one_per_sentence(model: MiniLM) -> None:
+    text = "The quarterly numbers look good. My aunt has been in hospital for weeks."
+    vectors = model.embed_text(text)
+    assert np.allclose(vectors.whole, model.embed_one(text), atol=1e-6)
+    assert vectors.parts.shape == (2, DIMENSIONS)
+    assert np.allclose(np.linalg.norm(vectors.parts, axis=1), 1.0, atol=1e-5)
+    # Each sentence's vector is nearer its own sentence than the other one's.
+    alone = model.embed(
+        ["The quarterly numbers look good.", "My aunt has been in hospital for weeks."]
+    )
+    similarity = vectors.parts @ alone.vectors.T
+    assert similarity[0, 0] > similarity[0, 1]
+    assert similarity[1, 1] > similarity[1, 0]
+
+
+def test_one_sentence_has_no_sentence_vectors(model: MiniLM) -> None:
+    vectors = model.embed_text("Just one sentence here, nothing more to it")
+    assert vectors.parts.shape == (0, DIMENSIONS)
+
+
+def test_a_sentence_too_short_to_mean_much_gets_no_vector(model: MiniLM) -> None:
+    vectors = model.embed_text("Thanks. The quarterly numbers look better than expected.")
+    assert vectors.parts.shape == (1, DIMENSIONS)
+
+
+def test_sentences_past_the_first_window_are_read(model: MiniLM) -> None:
+    filler = "The committee met on Tuesday and reviewed the plans for the new library. " * 30
+    last = "My aunt has been in hospital for weeks getting treatment."
+    text = filler + last
+    assert len(model.tokens(text)) > MAX_TOKENS
+    vectors = model.embed_text(text)
+    # The whole vector is the first window's, as sentence-transformers truncates.
+    assert np.allclose(vectors.whole, model.embed_one(text), atol=1e-6)
+    # The last sentence lies beyond the first window and still has its vector: the one
+    # nearest the sentence read alone, by far.
+    similarity = vectors.parts @ model.embed_one(last)
+    assert len(similarity) == 31
+    assert float(similarity[-1]) > 0.5 > 0.3 > float(np.max(similarity[:-1]))

@@ -19,11 +19,11 @@ HEALTH = SemanticContextOptions(
 def test_similarity_to_an_exemplar_reports_the_entity(classifiers: Classifiers) -> None:
     model: MiniLM = classifiers.embeddings.model
     recognizer = SemanticContextRecognizer(model, [HEALTH])
-    ill = model.embed_one("My aunt has been in hospital for weeks getting treatment.")
-    weather = model.embed_one("Tomorrow will be sunny with a light breeze.")
+    ill = model.embed_text("My aunt has been in hospital for weeks getting treatment.")
+    weather = model.embed_text("Tomorrow will be sunny with a light breeze.")
     assert recognizer.entities == ["HEALTH_CONTEXT"]
     assert recognizer.findings(ill) == {
-        "HEALTH_CONTEXT": recognizer.similarities(ill)["HEALTH_CONTEXT"]
+        "HEALTH_CONTEXT": recognizer.similarities(ill.whole)["HEALTH_CONTEXT"]
     }
     assert recognizer.findings(weather) == {}
 
@@ -35,12 +35,38 @@ def test_a_message_nearer_an_unlike_exemplar_is_not_about_anyone(
     general = "What is the usual treatment for this illness in hospital?"
     unlike = HEALTH.model_copy(update={"unlike": [general]})
     plain, contrasted = (SemanticContextRecognizer(model, [o]) for o in (HEALTH, unlike))
-    topic = model.embed_one("What treatment do hospitals usually give for a serious illness?")
-    person = model.embed_one("My aunt has been in hospital for weeks getting treatment.")
+    topic = model.embed_text("What treatment do hospitals usually give for a serious illness?")
+    person = model.embed_text("My aunt has been in hospital for weeks getting treatment.")
     # Above the threshold either way; the unlike exemplar is nearer for the topic only.
     assert plain.findings(topic) != {}
     assert contrasted.findings(topic) == {}
     assert contrasted.findings(person) == plain.findings(person) != {}
+
+
+# A long message about other things, with one sentence about someone's health.
+DILUTED = (
+    "Please tidy up my notes from the planning meeting. We moved the launch to the "
+    "second week of May and froze the scope on Friday. The design review slips by a "
+    "week and the budget stays as it is. My aunt has been in hospital for weeks "
+    "getting treatment. Turn the rest into five bullet points for the team channel."
+)
+
+
+def test_one_sentence_carries_the_context_of_a_long_message(classifiers: Classifiers) -> None:
+    model: MiniLM = classifiers.embeddings.model
+    recognizer = SemanticContextRecognizer(model, [HEALTH])
+    vectors = model.embed_text(DILUTED)
+    # The whole message is mostly about planning: its vector alone stays under the
+    # threshold, the sentence's does not.
+    assert recognizer.similarities(vectors.whole)["HEALTH_CONTEXT"] < HEALTH.threshold
+    assert recognizer.findings(vectors).get("HEALTH_CONTEXT", 0.0) >= HEALTH.threshold
+
+
+def test_an_unlike_exemplar_also_applies_to_each_sentence(classifiers: Classifiers) -> None:
+    model: MiniLM = classifiers.embeddings.model
+    sentence = "My aunt has been in hospital for weeks getting treatment."
+    unlike = HEALTH.model_copy(update={"unlike": [sentence]})
+    assert SemanticContextRecognizer(model, [unlike]).findings(model.embed_text(DILUTED)) == {}
 
 
 def test_context_beyond_the_term_lists_feeds_the_person_combination(

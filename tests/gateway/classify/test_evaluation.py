@@ -48,12 +48,11 @@ def test_sensitivity_meets_the_thresholds_on_the_shipped_set(classifiers: Classi
 
 
 def test_sensitivity_finds_context_beyond_the_term_lists(classifiers: Classifiers) -> None:
-    # All of the hand-written context prompts, held-out ones included. Issue 18's
-    # target on the held-out split (recall 0.98, FPR 0.02) is not met yet: this guards
-    # what is (the term lists alone found 0.63 of the held-out split's sensitive rows).
+    # The held-out split, hand-written context prompts included: issue 18's target
+    # (the term lists alone found 0.63 of its sensitive rows).
     heldout = evaluate_sensitivity(classifiers, load_set(DATA / "sensitivity.jsonl", "heldout"))
-    assert heldout.recall >= 0.90, heldout.leaked_ids
-    assert heldout.false_positive_rate <= 0.05, heldout.false_positive_ids
+    assert heldout.recall >= 0.98, heldout.leaked_ids
+    assert heldout.false_positive_rate <= 0.02, heldout.false_positive_ids
 
 
 def test_complexity_meets_the_threshold_on_the_shipped_set(classifiers: Classifiers) -> None:

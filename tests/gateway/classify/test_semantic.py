@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from common.embedding import MiniLM, Vector
+from common.embedding import MiniLM, TextVectors
 from gateway.classify.extract import Segment
 from gateway.classify.registry import Classifiers
 from gateway.classify.semantic import MessageEmbeddings
@@ -19,9 +19,9 @@ class RecordingModel:
         self.model = model
         self.calls: list[tuple[str, str]] = []
 
-    def embed_one(self, text: str) -> Vector:
+    def embed_text(self, text: str) -> TextVectors:
         self.calls.append((threading.current_thread().name, text))
-        return self.model.embed_one(text)
+        return self.model.embed_text(text)
 
 
 def test_a_prefetched_text_is_embedded_once_on_the_embedding_thread(
@@ -32,7 +32,7 @@ def test_a_prefetched_text_is_embedded_once_on_the_embedding_thread(
     text = "The quarterly numbers look better than expected."
     embeddings.prefetch([text, text])
     vector = embeddings.of(text)
-    assert np.allclose(vector, model.model.embed_one(text))
+    assert np.allclose(vector.whole, model.model.embed_one(text))
     assert embeddings.of(text) is vector  # from the cache now
     assert [name.startswith("embed") for name, _ in model.calls] == [True]
 

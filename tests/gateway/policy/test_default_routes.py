@@ -19,11 +19,6 @@ def route(classifiers: Classifiers, text: str) -> str:
     return evaluate(policy, revision, signals, None, RequestFacts("auto"), "d").route
 
 
-# Held-out prompts (written for issue 18, never tuned on) that the classifiers still
-# miss and the complexity model sends to the cloud: issue 18's held-out sensitivity
-# target is not met yet (docs/classification.md). This list may only shrink.
-KNOWN_HELDOUT_LEAKS = {"s0139", "s0669"}
-
 
 def test_no_sensitive_evaluation_prompt_goes_to_the_cloud(classifiers: Classifiers) -> None:
     rows = load_set(DATA / "sensitivity.jsonl")
@@ -32,8 +27,8 @@ def test_no_sensitive_evaluation_prompt_goes_to_the_cloud(classifiers: Classifie
         for row in rows
         if row["sensitive"] and route(classifiers, row["text"]) == "cloud"
     }
-    assert [i for i, split in leaked.items() if split == "dev"] == []
-    assert set(leaked) <= KNOWN_HELDOUT_LEAKS, set(leaked) - KNOWN_HELDOUT_LEAKS
+    # Held-out included: the classifiers now catch every sensitive prompt of both splits.
+    assert leaked == {}
 
 
 def test_complex_harmless_prompts_do_reach_the_cloud(classifiers: Classifiers) -> None:

@@ -1,0 +1,158 @@
+"""Public figures: a name that the whole world knows is not a private person's.
+
+"What illness did Frida Kahlo live with?" names a person and a health condition, the
+same combination as "Priya's kidneys are failing", but it asks for public knowledge.
+Nothing in the text tells the two apart; a list of public people does. A PERSON
+finding whose name is on the shipped list (gateway/classify/data/public_figures.txt)
+or on the policy's allow list is not counted and not redacted. The cost: a private
+person who shares a famous name is missed, unless other context (a relation, an
+identifier) names them too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from gateway.classify.data import read_list
+
+FIGURES_RESOURCE = "public_figures.txt"
+COMMON_SURNAMES_RESOURCE = "common_surnames.txt"
+
+# How a name is introduced or closed, not part of what identifies it.
+_TITLES = frozenset(
+    [
+        "queen",
+        "king",
+        "emperor",
+        "empress",
+        "tsar",
+        "czar",
+        "prince",
+        "princess",
+        "president",
+        "vice",
+        "senator",
+        "governor",
+        "chancellor",
+        "premier",
+        "pope",
+        "saint",
+        "st",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "dr",
+        "doctor",
+        "professor",
+        "prof",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "general",
+        "gen",
+        "colonel",
+        "admiral",
+        "captain",
+        "rev",
+        "reverend",
+    ]
+)
+_SUFFIXES = frozenset(["jr", "sr", "junior", "senior"])
+_POSSESSIVE = re.compile(r"['\u2019][sS]?$")
+_NOT_NAME = re.compile(r"[^\w\s-]")
+_ROMAN = re.compile(r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})")
+
+
+def normalized(name: str) -> str:
+    """Casefolded, with accents, punctuation and a possessive removed: "Queen
+    Elizabeth II's" -> "queen elizabeth ii", "Gabriel García Márquez" -> "gabriel
+    garcia marquez", "Michael J. Fox" -> "michael j fox"."""
+    plain = unicodedata.normalize("NFKD", name.strip())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(_NOT_NAME.sub(" ", _POSSESSIVE.sub("", plain)).casefold().split())
+
+
+def keys(name: str) -> list[str]:
+    """The forms a name is looked up by: as written, and without leading titles when
+    more than one word remains ("Queen Elizabeth II" is also "elizabeth ii"; "Pope
+    Francis" is never just "francis")."""
+    full = normalized(name)
+    words = full.split()
+    while len(words) > 2 and words[0] in _TITLES:
+        words = words[1:]
+    if len(words) == 2 and words[0] in _TITLES:
+        return [full]
+    stripped = " ".join(words)
+    return [full] if stripped == full else [full, stripped]
+
+
+class PublicFigures:
+    """Membership by normalized name. Where a famous name could as well be a private
+    person's, it does not count: a missed public figure costs a cloud answer, a
+    missed private person leaks. So a one-word name that is also a given name
+    ("Adele"), a given name with a surname many people carry ("Serena Williams",
+    "Andy Murray"), and a surname alone that is a given name ("Jordan") or common
+    ("Nguyen") are not public; any other listed name or surname is ("Beethoven's
+    hearing", "Hawking", "Obama")."""
+
+    def __init__(
+        self, names: Iterable[str], given_names: Iterable[str] = (), common: Iterable[str] = ()
+    ) -> None:
+        given = frozenset(normalized(name) for name in given_names)
+        common_surnames = frozenset(normalized(name) for name in common)
+        private = given | common_surnames
+        listed = {key for name in names for key in keys(name) if key}
+        self._names = frozenset(
+            key
+            for key in listed
+            if key not in private
+            and not (key.split()[0] in given and _surname(key) in common_surnames)
+        )
+        self._regnal = frozenset(
+            key.split()[0]
+            for key in listed
+            if len(key.split()) == 2 and _ROMAN.fullmatch(key.split()[1])
+        )
+        surnames = {_surname(key) for key in listed if " " in key}
+        self._surnames = frozenset(name for name in surnames if name and name not in private)
+
+    @classmethod
+    def shipped(cls, extra: Iterable[str] = (), given_names: Iterable[str] = ()) -> PublicFigures:
+        """The shipped list, plus the policy's own public names."""
+        return cls(
+            [*read_list(FIGURES_RESOURCE), *extra], given_names, read_list(COMMON_SURNAMES_RESOURCE)
+        )
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        found = keys(name)
+        if any(key in self._names for key in found):
+            return True
+        words = found[-1].split()
+        if len(words) == 1:
+            return words[0] in self._surnames
+        # A title and a name that a listed monarch or pope had: "Queen Elizabeth"
+        # (Elizabeth II), "King Charles", "Pope Leo".
+        if len(words) == 2 and words[0] in _TITLES and words[1] in self._regnal:
+            return True
+        # spaCy's small model sometimes takes the word before a name into it
+        # ("Describe Ernest Hemingway's"): the rest, if still a full name, counts.
+        return any(
+            " ".join(words[drop:]) in self._names for drop in (1, 2) if drop + 1 < len(words)
+        )
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _surname(name: str) -> str:
+    """The last word that is neither a suffix nor a regnal number: "martin luther
+    king jr" -> "king"; "" when nothing is left."""
+    words = [w for w in name.split() if w not in _SUFFIXES and not _ROMAN.fullmatch(w)]
+    return words[-1] if len(words) > 1 else ""

@@ -94,11 +94,11 @@ def keys(name: str) -> list[str]:
 class PublicFigures:
     """Membership by normalized name. Where a famous name could as well be a private
     person's, it does not count: a missed public figure costs a cloud answer, a
-    missed private person leaks. So a one-word name that is also a given name
-    ("Adele"), a given name with a surname many people carry ("Serena Williams",
-    "Andy Murray"), and a surname alone that is a given name ("Jordan") or common
-    ("Nguyen") are not public; any other listed name or surname is ("Beethoven's
-    hearing", "Hawking", "Obama")."""
+    missed private person leaks. So a one-word entry that is also a given name
+    ("Adele") or a common surname, and a given name with a surname many people carry
+    ("Serena Williams", "Andy Murray"), are not public. A surname alone counts only
+    where the list holds it as a one-word entry ("Beethoven", "Obama"), never as
+    the last word of a listed name: obscure surnames are private people's too."""
 
     def __init__(
         self, names: Iterable[str], given_names: Iterable[str] = (), common: Iterable[str] = ()
@@ -118,8 +118,6 @@ class PublicFigures:
             for key in listed
             if len(key.split()) == 2 and _ROMAN.fullmatch(key.split()[1])
         )
-        surnames = {_surname(key) for key in listed if " " in key}
-        self._surnames = frozenset(name for name in surnames if name and name not in private)
 
     @classmethod
     def shipped(cls, extra: Iterable[str] = (), given_names: Iterable[str] = ()) -> PublicFigures:
@@ -135,8 +133,6 @@ class PublicFigures:
         if any(key in self._names for key in found):
             return True
         words = found[-1].split()
-        if len(words) == 1:
-            return words[0] in self._surnames
         # A title and a name that a listed monarch or pope had: "Queen Elizabeth"
         # (Elizabeth II), "King Charles", "Pope Leo".
         if len(words) == 2 and words[0] in _TITLES and words[1] in self._regnal:

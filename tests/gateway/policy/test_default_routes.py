@@ -19,7 +19,6 @@ def route(classifiers: Classifiers, text: str) -> str:
     return evaluate(policy, revision, signals, None, RequestFacts("auto"), "d").route
 
 
-
 def test_no_sensitive_evaluation_prompt_goes_to_the_cloud(classifiers: Classifiers) -> None:
     rows = load_set(DATA / "sensitivity.jsonl")
     leaked = {

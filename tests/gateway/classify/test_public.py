@@ -112,3 +112,17 @@ def test_the_shipped_list_can_be_turned_off(classifiers: Classifiers) -> None:
     classifier = SensitivityClassifier(options, classifiers.embeddings)
     text = "Write a paragraph on Stephen Hawking's ALS for a school science project."
     assert classifier.classify([Segment("user", text)]).level == Level.RESTRICTED
+
+
+def test_a_public_name_is_not_redacted_a_private_one_is(classifiers: Classifiers) -> None:
+    text = "Compare Stephen Hawking's ALS with what Priya Raman was told about hers."
+    found = {text[start:end] for start, end, kind in classifiers.sensitivity.spans(text)}
+    assert not any("Hawking" in value for value in found)
+    assert any("Priya" in value for value in found)
+
+
+def test_an_instructions_opening_verb_is_not_a_person(classifiers: Classifiers) -> None:
+    # spaCy's small model reads "Summarise" here as a PERSON.
+    text = "Summarise why the fund collapsed and what happened to the savers' money."
+    found = classifiers.sensitivity.spans(text)
+    assert not [text[start:end] for start, end, kind in found if kind == "PERSON"]

@@ -60,12 +60,38 @@ def level_of(classifier: SensitivityClassifier, *texts: str) -> Level:
         # Anyone in a role is no one in particular; NaN is not a grandmother.
         ("What is the average salary of a nurse in Germany?", Level.PUBLIC),
         ("Fill NaN values in the salary column with the median.", Level.PUBLIC),
+        # A patient by identifier alone; a lab value with someone; a record number.
+        ("Book patient 55102874 for a repeat scan next week.", Level.RESTRICTED),
+        ("Summarise the trend for pt QX-20931: creatinine 1.4, 1.9, 2.3.", Level.RESTRICTED),
+        ("My dad's potassium was 6.1 this morning; should we worry?", Level.RESTRICTED),
+        ("Resident 4419 had a fall and her sodium is 124.", Level.RESTRICTED),
+        # A lab value alone is a topic; a year is not an identifier.
+        ("What does a potassium of 5.9 mean on a lab report?", Level.PUBLIC),
+        ("How many patients in 2024 were treated for sepsis?", Level.PUBLIC),
     ],
 )
 def test_levels_on_real_presidio(
     classifier: SensitivityClassifier, text: str, level: Level
 ) -> None:
     assert level_of(classifier, text) == level
+
+
+@pytest.mark.parametrize(
+    ("text", "health"),
+    [
+        ("Priya's INR is 4.8 on warfarin.", True),
+        ("Priya's oxygen sats were 88% overnight.", True),
+        # INR is also the rupee, and SATs are school tests.
+        ("Priya sent INR 5,000 for the gifts.", False),
+        ("Priya sent INR 4.5 lakh for the flat.", False),
+        ("Priya got SATs 105 in maths.", False),
+    ],
+)
+def test_lab_values_are_not_read_into_money_or_school_tests(
+    classifier: SensitivityClassifier, text: str, health: bool
+) -> None:
+    entities = classifier.classify([Segment("user", text)]).entities
+    assert ("HEALTH_CONTEXT" in entities) is health, entities
 
 
 def test_signals_name_types_never_values(classifier: SensitivityClassifier) -> None:

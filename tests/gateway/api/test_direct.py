@@ -227,6 +227,15 @@ def test_refusals_are_the_same(
         b" \n" + json.dumps(CHAT).encode() + b"\n ",
         b'{"model": "auto", "messages": [{"role": "user", "content": [{"type": "text", '
         + b'"text": "hi"}]}]}',
+        # Nesting deeper than pydantic-core's parser takes, then deeper than json's.
+        b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "x": '
+        + b"[" * 300
+        + b"]" * 300
+        + b"}",
+        b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "x": '
+        + b"[" * 1500
+        + b"]" * 1500
+        + b"}",
         b'{"model": "auto", "prompt": [1, 2]}',
         b'{"model": "auto", "prompt": [[1], [2]]}',
         b'{"model": "auto", "prompt": ["a", "b"]}',

@@ -27,6 +27,7 @@ from gateway.api import (
     models,
     responses,
 )
+from gateway.api.direct import direct_routes
 from gateway.audit.log import AuditLog, principal_view
 from gateway.audit.sink import OtelLogSink
 from gateway.audit.writer import AuditWriter
@@ -176,7 +177,14 @@ def create_app(
     install_error_handlers(app)
     # Headers, record, drain and body limit in one layer, in that order: a 413 or a
     # draining refusal is recorded and carries the headers like any answer.
-    app.add_middleware(FrontMiddleware, drain=drain, max_body_bytes=settings.server.max_body_bytes)
+    # The completion routes' POSTs are dispatched by the front layer itself
+    # (gateway.api.direct); their routers stay for the OpenAPI description and the rest.
+    app.add_middleware(
+        FrontMiddleware,
+        drain=drain,
+        max_body_bytes=settings.server.max_body_bytes,
+        direct=direct_routes(),
+    )
     routers = (
         completions.router,
         responses.router,

@@ -20,11 +20,11 @@ async def embeddings(
     body: EmbeddingRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
     # The schema allows no `stream: true`, so the reply is always whole.
-    _require_text(body)
+    require_text(body)
     return await run(request, caller, EMBEDDINGS, body)
 
 
-def _require_text(body: EmbeddingRequest) -> None:
+def require_text(body: EmbeddingRequest) -> None:
     """Token ids cannot be classified, so they could not be routed safely."""
     items = [body.input] if isinstance(body.input, str) else body.input
     if not items:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.drain import PROBE_PATHS, Drain
 from common.errors import Draining, InternalError, ShuttingDown, error_response
+from gateway.api.direct import DirectRoute, dispatch, takes
 from gateway.middleware.body_limit import (
     UNLIMITED_METHODS,
     declared_too_large,
@@ -108,10 +110,19 @@ class _Exchange:
 
 
 class FrontMiddleware:
-    def __init__(self, app: ASGIApp, drain: Drain, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        drain: Drain,
+        max_body_bytes: int,
+        direct: Mapping[str, DirectRoute] | None = None,
+    ) -> None:
         self.app = app
         self.drain = drain
         self.max_body_bytes = max_body_bytes
+        # POST routes answered by `gateway.api.direct` without FastAPI's routing and
+        # dependency solving, by path.
+        self.direct = direct or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -195,5 +206,9 @@ class FrontMiddleware:
             body = await read_limited(receive, self.max_body_bytes)
         if body is None:
             await error_response(too_large(self.max_body_bytes))(scope, receive, exchange.send)
+            return
+        route = self.direct.get(scope["path"]) if scope["method"] == "POST" else None
+        if route is not None and takes(scope):
+            await dispatch(route, scope, receive, exchange.send, body, self.app)
             return
         await self.app(scope, replay(body, receive), exchange.send)

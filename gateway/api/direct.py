@@ -1,0 +1,102 @@
+"""The completion routes' hot path without FastAPI's routing and dependency solving.
+
+POST /v1/chat/completions, /v1/completions, /v1/responses and /v1/embeddings are the
+gateway's traffic. The front layer (`gateway.middleware.front`) has their body in hand
+already, so for exactly those method and path pairs it calls `dispatch` here: the body
+is validated by the route's pydantic model straight from the bytes (pydantic-core's
+JSON parser, no `json.loads` and no dict pass), the caller authenticated by the same
+`authenticate` dependency the routers use (same span, same record), and the same
+`reply.run` called. The FastAPI routes stay registered: the OpenAPI description, any
+other method on these paths (405), and every request this path does not take.
+
+Only a request the fast path would answer exactly as FastAPI does takes it. Anything
+else goes to the FastAPI app with the body replayed, so its answer is FastAPI's own:
+- a body that fails validation (malformed JSON, a schema error): FastAPI's JSON decode
+  and validation errors, and its order of checks (malformed JSON before the token,
+  the token before a schema error), stay the one source of those 400s;
+- no Content-Type, or one other than application/json (FastAPI validates the raw
+  bytes then, and refuses them);
+- a non-empty `root_path`, where Starlette matches routes on the path below it.
+A valid body costs one validation (here), an invalid one two (here, then FastAPI's):
+the error path pays, not the traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from common.errors import OpenAIError, error_response
+from gateway.api.deps import authenticate
+from gateway.api.embeddings import require_text
+from gateway.api.reply import run
+from gateway.context import EMBEDDINGS, Endpoint
+from gateway.middleware.body_limit import replay
+from gateway.pipeline import Body
+from gateway.responses.schema import ResponsesRequest, check_supported
+from gateway.schemas import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
+
+# FastAPI parses a body as JSON when its Content-Type is application/json or
+# application/*+json (and, by its strict default, not when there is none); only the
+# plain JSON type (any parameters) is taken here.
+JSON_TYPE = b"application/json"
+
+
+@dataclass(frozen=True)
+class DirectRoute:
+    """One route the fast path serves: what its router does once the body is parsed."""
+
+    endpoint: Endpoint
+    model: type[BaseModel]
+    # The router's own check after authentication (embeddings, responses), if any.
+    check: Callable[[Any], None] | None = None
+
+
+def direct_routes() -> dict[str, DirectRoute]:
+    """The POST routes the fast path serves, by path; each mirrors its router."""
+    return {
+        "/v1/chat/completions": DirectRoute("/v1/chat/completions", ChatCompletionRequest),
+        "/v1/completions": DirectRoute("/v1/completions", CompletionRequest),
+        "/v1/responses": DirectRoute("/v1/responses", ResponsesRequest, check_supported),
+        EMBEDDINGS: DirectRoute(EMBEDDINGS, EmbeddingRequest, require_text),
+    }
+
+
+def takes(scope: Scope) -> bool:
+    """Whether a request on a direct route's POST may skip FastAPI: no root path to
+    strip, and a body FastAPI would read as JSON (see the module's docstring)."""
+    if scope.get("root_path"):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media_type = value.partition(b";")[0].strip().lower()
+            return bool(media_type == JSON_TYPE)
+    return False
+
+
+async def dispatch(
+    route: DirectRoute, scope: Scope, receive: Receive, send: Send, body: bytes, app: ASGIApp
+) -> None:
+    """Answers one POST on `route` whose whole `body` the front layer has read from
+    `receive`; `app` (FastAPI's) answers what the fast path does not."""
+    try:
+        parsed: Body = route.model.model_validate_json(body)  # type: ignore[assignment]
+    except ValidationError:
+        await app(scope, replay(body, receive), send)
+        return
+    request = Request(scope, receive)
+    try:
+        caller = await authenticate(request)
+        if route.check is not None:
+            route.check(parsed)
+        response = await run(request, caller, route.endpoint, parsed)
+    except OpenAIError as exc:
+        # What the app's OpenAIError handler answers; anything else propagates to the
+        # front layer's 500, as it does from a FastAPI endpoint.
+        response = error_response(exc)
+    await response(scope, receive, send)

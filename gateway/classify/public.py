@@ -65,6 +65,7 @@ _TITLES = frozenset(
 _SUFFIXES = frozenset(["jr", "sr", "junior", "senior"])
 _POSSESSIVE = re.compile(r"['\u2019][sS]?$")
 _NOT_NAME = re.compile(r"[^\w\s-]")
+_LAST_WORD = re.compile(r"(\w+)[ \t]+$")
 _ROMAN = re.compile(r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})")
 
 
@@ -142,6 +143,20 @@ class PublicFigures:
         return any(
             " ".join(words[drop:]) in self._names for drop in (1, 2) if drop + 1 < len(words)
         )
+
+    def named_at(self, text: str, start: int, end: int) -> bool:
+        """Whether the name found at text[start:end] is a public figure's, with the
+        title written before it when there is one: a recognizer finds "Diana" (or
+        "Diana do") in "Princess Diana do…", and "Princess Diana" is on the list."""
+        name = text[start:end]
+        if name in self:
+            return True
+        before = _LAST_WORD.search(text, 0, start)
+        if before is None or before.group(1).casefold() not in _TITLES:
+            return False
+        title = before.group(1)
+        first = name.split()[0] if name.split() else name
+        return f"{title} {name}" in self or f"{title} {first}" in self
 
     def __len__(self) -> int:
         return len(self._names)

@@ -243,7 +243,9 @@ class SensitivityClassifier:
         spaCy's small model reads a capitalised word opening a sentence as a name
         ("Summarise why...", "Describe the..."). A name there is followed by what the
         person does ("Priya has"); a verb, by its object or a question word."""
-        if entity.label_ != PERSON or entity.text in self._public:
+        if entity.label_ != PERSON or self._public.named_at(
+            entity.doc.text, entity.start_char, entity.end_char
+        ):
             return False
         if len(entity) > 1 or entity.text in self._given:
             return True
@@ -253,10 +255,9 @@ class SensitivityClassifier:
         return not (opens and after in _OBJECT_WORDS)
 
     def _is_allowed(self, text: str, result: RecognizerResult) -> bool:
-        value = text[result.start : result.end]
-        if result.entity_type == PERSON and value in self._public:
+        if result.entity_type == PERSON and self._public.named_at(text, result.start, result.end):
             return True
-        value = value.lower()
+        value = text[result.start : result.end].lower()
         return any(
             value == term or value.endswith(("@" + term, "." + term)) for term in self._allowed
         )

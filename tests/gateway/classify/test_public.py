@@ -55,6 +55,16 @@ def test_a_title_and_a_listed_monarchs_name_is_that_monarch() -> None:
     assert "Queen Serena" not in figures
 
 
+def test_a_title_written_before_a_found_name_is_read_with_it() -> None:
+    figures = PublicFigures([*LISTED, "Princess Diana"], [*GIVEN, "Diana"])
+    text = "What did Princess Diana do for charity, and what did Diana Reyes do?"
+    first = text.index("Diana")
+    assert figures.named_at(text, first, first + len("Diana"))
+    assert figures.named_at(text, first, first + len("Diana do"))
+    second = text.index("Diana Reyes")
+    assert not figures.named_at(text, second, second + len("Diana Reyes"))
+
+
 def test_a_word_taken_into_a_listed_name_by_the_tagger_is_ignored() -> None:
     figures = PublicFigures(LISTED, GIVEN)
     assert "Describe Stephen Hawking's" in figures

@@ -65,6 +65,10 @@ def level_of(classifier: SensitivityClassifier, *texts: str) -> Level:
         ("Summarise the trend for pt QX-20931: creatinine 1.4, 1.9, 2.3.", Level.RESTRICTED),
         ("My dad's potassium was 6.1 this morning; should we worry?", Level.RESTRICTED),
         ("Resident 4419 had a fall and her sodium is 124.", Level.RESTRICTED),
+        ("We won't be renewing Tomasz Kowal's contract after March.", Level.CONFIDENTIAL),
+        ("Summarize: Employee #44821 was terminated for cause on 3/14.", Level.CONFIDENTIAL),
+        # "patient identifier" is a phrase, not an id.
+        ("Explain what a patient identifier is in hospital record systems.", Level.PUBLIC),
         # A lab value alone is a topic; a year is not an identifier.
         ("What does a potassium of 5.9 mean on a lab report?", Level.PUBLIC),
         ("How many patients in 2024 were treated for sepsis?", Level.PUBLIC),

@@ -23,6 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from tldextract import TLDExtract
 
+from gateway.classify.gates import gate_word_alternation
 from gateway.classify.medication import MedicationRecognizer
 from gateway.classify.names import GivenNameRecognizer, given_name_recognizer
 from gateway.classify.options import SensitivityOptions
@@ -84,14 +85,16 @@ def policy_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
             )
         )
     for deny in options.deny_lists:
-        found.append(
-            PatternRecognizer(
-                supported_entity=deny.entity,
-                name=f"policy-deny:{deny.entity}",
-                deny_list=deny.terms,
-                deny_list_score=deny.score,
-            )
+        recognizer = PatternRecognizer(
+            supported_entity=deny.entity,
+            name=f"policy-deny:{deny.entity}",
+            deny_list=deny.terms,
+            deny_list_score=deny.score,
         )
+        # Presidio's deny-list pattern (its only one) matches a whole term after a
+        # non-word character: only words that begin a term are tried.
+        gate_word_alternation(recognizer, deny.terms)
+        found.append(recognizer)
     return found
 
 

@@ -19,7 +19,10 @@ with a word character.
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Iterable, Iterator
+from re import _constants, _parser  # type: ignore[attr-defined]
 from typing import Any
 
 import regex
@@ -84,3 +87,99 @@ def gate_word_alternation(recognizer: PatternRecognizer, alternatives: Iterable[
     gate = WordStartRegex(regex.compile(pattern.regex, flags=flags), words)
     pattern.compiled_regex = gate  # type: ignore[assignment]
     pattern.compiled_with_flags = flags  # type: ignore[assignment]
+
+
+class DigitGatedRegex:
+    """Stands in for a compiled pattern that cannot match without a digit: a text
+    with no decimal digit (the regex's `\\d`, which covers its `[0-9]` too) is not
+    searched at all."""
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+
+    def finditer(self, text: str, timeout: float | None = None) -> Iterator[Any]:
+        if _DIGIT.search(text) is None:
+            return iter(())
+        found: Iterator[Any] = self._compiled.finditer(text, timeout=timeout)
+        return found
+
+
+_DIGIT = regex.compile(r"\d")
+_FUZZY = regex.compile(r"\{\s*[a-z]")
+
+
+def needs_digit(pattern: str) -> bool:
+    """Whether every match of `pattern` needs a decimal digit in the text: read from
+    the pattern's parse tree (Python's own regex parser, which reads the syntax these
+    patterns use the same way; a pattern it cannot parse counts as not needing one).
+    Python's parser reads the regex module's fuzzy constraints ("\\d{e<=1}") as
+    literal text, so a pattern that may hold one is not gated either."""
+    if _FUZZY.search(pattern):
+        return False
+    try:
+        tree = _parser.parse(pattern)
+    except (re.error, ValueError, TypeError, OverflowError):
+        return False
+    return _sequence_needs_digit(list(tree))
+
+
+def gate_digits(recognizer: PatternRecognizer) -> None:
+    """Skips each of the recognizer's patterns that needs a digit on a text without
+    one. Presidio's predefined recognizers share their Pattern objects between
+    instances (a class attribute), so this recognizer gets its own copies first."""
+    own = [copy.copy(pattern) for pattern in patterns(recognizer)]
+    flags = recognizer.global_regex_flags
+    for pattern in own:
+        # (Another instance may have compiled a shared pattern already: a plain
+        # compilation is replaced, a gate of this module's is kept.)
+        gated = isinstance(pattern.compiled_regex, WordStartRegex | DigitGatedRegex)
+        if not gated and needs_digit(pattern.regex):
+            gate = DigitGatedRegex(regex.compile(pattern.regex, flags=flags))
+            pattern.compiled_regex = gate  # type: ignore[assignment]
+            pattern.compiled_with_flags = flags  # type: ignore[assignment]
+    recognizer.patterns = own  # type: ignore[has-type]  # unannotated there
+
+
+def has_digit(text: str) -> bool:
+    return _DIGIT.search(text) is not None
+
+
+def _sequence_needs_digit(items: list[tuple[Any, Any]]) -> bool:
+    return any(_item_needs_digit(op, value) for op, value in items)
+
+
+def _item_needs_digit(op: Any, value: Any) -> bool:
+    c = _constants
+    if op is c.LITERAL:
+        return chr(value) in _ASCII_DIGITS
+    if op is c.IN:
+        return _set_is_digits(value)
+    if op is c.SUBPATTERN:
+        return _sequence_needs_digit(list(value[-1]))
+    if op in (c.ATOMIC_GROUP,):
+        return _sequence_needs_digit(list(value))
+    if op is c.ASSERT:  # a lookahead or lookbehind that must hold reads the text too
+        return _sequence_needs_digit(list(value[1]))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, _, body = value
+        return bool(low >= 1 and _sequence_needs_digit(list(body)))
+    if op is c.BRANCH:
+        return all(_sequence_needs_digit(list(branch)) for branch in value[1])
+    return False
+
+
+def _set_is_digits(members: list[tuple[Any, Any]]) -> bool:
+    """Whether a character class holds only decimal digits."""
+    c = _constants
+    for op, value in members:
+        if op is c.LITERAL and chr(value) in _ASCII_DIGITS:
+            continue
+        if op is c.RANGE and ord("0") <= value[0] <= value[1] <= ord("9"):
+            continue
+        if op is c.CATEGORY and value is c.CATEGORY_DIGIT:
+            continue
+        return False
+    return bool(members)
+
+
+_ASCII_DIGITS = frozenset("0123456789")

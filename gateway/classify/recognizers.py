@@ -23,7 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from tldextract import TLDExtract
 
-from gateway.classify.gates import gate_word_alternation
+from gateway.classify.gates import gate_digits, gate_word_alternation, has_digit
 from gateway.classify.medication import MedicationRecognizer
 from gateway.classify.names import GivenNameRecognizer, given_name_recognizer
 from gateway.classify.options import SensitivityOptions
@@ -48,6 +48,11 @@ class StrictPhoneRecognizer(PhoneRecognizer):
     more often quantities or ids than phone numbers written by a person."""
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+        if not has_digit(text):
+            # phonenumbers' matcher needs a run of decimal digits (Python's `\d`,
+            # which the regex module's `\d` in has_digit covers): without one
+            # there is nothing to find.
+            return []
         results = super().analyze(text, entities, nlp_artifacts)
         return [r for r in results if not text[r.start : r.end].isdigit()]
 
@@ -99,4 +104,9 @@ def policy_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
 
 
 def all_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
-    return [*predefined_recognizers(), *secret_recognizers(), *policy_recognizers(options)]
+    found = [*predefined_recognizers(), *secret_recognizers(), *policy_recognizers(options)]
+    for recognizer in found:
+        if isinstance(recognizer, PatternRecognizer):
+            # Most prompts hold no digit: the patterns that need one skip them.
+            gate_digits(recognizer)
+    return found

@@ -55,6 +55,17 @@ class ComplexityModel:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
+@dataclass(frozen=True)
+class PendingScore:
+    """A prompt's score begun by `ComplexityClassifier.start`: the cached signal, or
+    the feature contributions computed so far."""
+
+    key: str
+    text: str
+    signal: ComplexitySignal | None
+    contributions: dict[str, float] | None
+
+
 class ComplexityClassifier:
     name = "complexity"
 
@@ -81,12 +92,23 @@ class ComplexityClassifier:
         return self._options.threshold
 
     def classify(self, segments: Sequence[Segment]) -> ComplexitySignal:
+        return self.finish(self.start(segments))
+
+    def start(self, segments: Sequence[Segment]) -> PendingScore:
+        """The cached signal, or the prompt's features: what needs no embedding. On a
+        miss the caller runs this while the embedding is still being computed."""
         text = _newest_request(segments)
         key = content_key(text)
         signal = self._cache.get(key)
-        if signal is None:
-            signal = self.score_text(text)
-            self._cache.put(key, signal)
+        features_now = None if signal is not None else self._features(text)
+        return PendingScore(key, text, signal, features_now)
+
+    def finish(self, pending: PendingScore) -> ComplexitySignal:
+        """The signal for what `start` began (the embedding's part added)."""
+        if pending.signal is not None:
+            return pending.signal
+        signal = self._score(pending.text, pending.contributions or {})
+        self._cache.put(pending.key, signal)
         return signal
 
     def embedding_texts(self, segments: Sequence[Segment]) -> list[str]:
@@ -104,11 +126,17 @@ class ComplexityClassifier:
         return self._cache.get(content_key(_newest_request(segments)))
 
     def score_text(self, text: str) -> ComplexitySignal:
-        contributions = {
+        return self._score(text, self._features(text))
+
+    def _features(self, text: str) -> dict[str, float]:
+        return {
             name: self._model.weights[name] * value
             for name, value in features(text).items()
             if name in self._model.weights
         }
+
+    def _score(self, text: str, contributions: dict[str, float]) -> ComplexitySignal:
+        contributions = dict(contributions)
         if self._embeddings is not None and self._embedding.size:
             # The reading the sensitivity classifier embeds too: one embedding a message.
             vector = self._embeddings.of(readings(text)[-1].text).whole

@@ -11,6 +11,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
 from gateway.classify.data import read_list
+from gateway.classify.gates import gate_word_alternation
 
 NAMES_RESOURCE = "given_names.txt"
 MORE_NAMES_RESOURCE = "given_names_more.txt"
@@ -38,12 +39,14 @@ def all_given_names() -> list[str]:
 
 
 def given_name_recognizer() -> PatternRecognizer:
-    names = "|".join(sorted(set(given_names())))
-    return PatternRecognizer(
-        supported_entity="PERSON",
-        name="GivenNameSurnameRecognizer",
-        patterns=[Pattern("given name and surname", rf"\b(?:{names})\s+{SURNAME}\b", 0.6)],
+    names = sorted(set(given_names()))
+    pattern = Pattern("given name and surname", rf"\b(?:{'|'.join(names)})\s+{SURNAME}\b", 0.6)
+    recognizer = PatternRecognizer(
+        supported_entity="PERSON", name="GivenNameSurnameRecognizer", patterns=[pattern]
     )
+    # A match starts at a word that is one of the names: only those are tried.
+    gate_word_alternation(recognizer, names)
+    return recognizer
 
 
 class GivenNameRecognizer(EntityRecognizer):

@@ -23,6 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from tldextract import TLDExtract
 
+from gateway.classify.gates import gate_digits, gate_word_alternation, has_digit
 from gateway.classify.medication import MedicationRecognizer
 from gateway.classify.names import GivenNameRecognizer, given_name_recognizer
 from gateway.classify.options import SensitivityOptions
@@ -47,6 +48,11 @@ class StrictPhoneRecognizer(PhoneRecognizer):
     more often quantities or ids than phone numbers written by a person."""
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+        if not has_digit(text):
+            # phonenumbers' matcher needs a run of decimal digits (Python's `\d`,
+            # which the regex module's `\d` in has_digit covers): without one
+            # there is nothing to find.
+            return []
         results = super().analyze(text, entities, nlp_artifacts)
         return [r for r in results if not text[r.start : r.end].isdigit()]
 
@@ -84,16 +90,23 @@ def policy_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
             )
         )
     for deny in options.deny_lists:
-        found.append(
-            PatternRecognizer(
-                supported_entity=deny.entity,
-                name=f"policy-deny:{deny.entity}",
-                deny_list=deny.terms,
-                deny_list_score=deny.score,
-            )
+        recognizer = PatternRecognizer(
+            supported_entity=deny.entity,
+            name=f"policy-deny:{deny.entity}",
+            deny_list=deny.terms,
+            deny_list_score=deny.score,
         )
+        # Presidio's deny-list pattern (its only one) matches a whole term after a
+        # non-word character: only words that begin a term are tried.
+        gate_word_alternation(recognizer, deny.terms)
+        found.append(recognizer)
     return found
 
 
 def all_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
-    return [*predefined_recognizers(), *secret_recognizers(), *policy_recognizers(options)]
+    found = [*predefined_recognizers(), *secret_recognizers(), *policy_recognizers(options)]
+    for recognizer in found:
+        if isinstance(recognizer, PatternRecognizer):
+            # Most prompts hold no digit: the patterns that need one skip them.
+            gate_digits(recognizer)
+    return found

@@ -56,6 +56,9 @@ class Classifiers:
         if analyzed:
             # Presidio will run: embed beside it rather than after it.
             self.embeddings.prefetch([*analyzed, *self.complexity.embedding_texts(found)])
+        # The complexity features need no embedding: computed before the sensitivity
+        # classifier waits for it, they overlap it too.
+        pending = self.complexity.start(found)
         sensitivity: SensitivitySignal = self.sensitivity.classify(found)
-        complexity: ComplexitySignal = self.complexity.classify(found)
+        complexity: ComplexitySignal = self.complexity.finish(pending)
         return Signals(sensitivity, complexity)

@@ -12,12 +12,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from spacy.tokens import Span
 
 from common.embedding import MiniLM
 from gateway.classify.cache import LruCache, content_key
 from gateway.classify.context import SemanticContextRecognizer
+from gateway.classify.engine import CachedRegistry, LeanAnalyzerEngine
 from gateway.classify.extract import Segment
 from gateway.classify.levels import sensitivity_level
 from gateway.classify.names import all_given_names
@@ -89,9 +90,9 @@ class SensitivityClassifier:
         self._embeddings = embeddings
         self._ner = load_pipeline(options.spacy_model)
         recognizers = all_recognizers(options)
-        registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+        registry = CachedRegistry(recognizers=recognizers, supported_languages=["en"])
         engine = TrimmedSpacyEngine(tokenizer_pipeline(self._ner))
-        self._analyzer = AnalyzerEngine(
+        self._analyzer = LeanAnalyzerEngine(
             registry=registry, nlp_engine=engine, supported_languages=["en"]
         )
         self._entities = sorted({e for r in recognizers for e in r.supported_entities})

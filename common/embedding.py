@@ -41,6 +41,8 @@ MAX_WINDOWS = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # Fewer word pieces than this make a sentence vector of little meaning ("Thanks.").
 MIN_SENTENCE_TOKENS = 4
+# At most this many sentence vectors per text (each 1.5 KB, cached with the message).
+MAX_PARTS = 16
 
 Vector = npt.NDArray[np.float32]
 
@@ -143,11 +145,17 @@ class MiniLM:
             states.append(self._states([ids[0], *words[start : start + size], ids[-1]])[1:-1])
         pieces = np.concatenate(states)
         bounds = np.array(spans[: len(pieces)], dtype=np.int64).reshape(-1, 2)
-        parts = []
-        for begin, finish in sentences:
-            inside = (bounds[:, 0] >= begin) & (bounds[:, 1] <= finish)
-            if int(inside.sum()) >= MIN_SENTENCE_TOKENS:
-                parts.append(_unit(pieces[inside].mean(axis=0)))
+        masks = [
+            inside
+            for begin, finish in sentences
+            if int((inside := (bounds[:, 0] >= begin) & (bounds[:, 1] <= finish)).sum())
+            >= MIN_SENTENCE_TOKENS
+        ]
+        # Vectors are cached per message: past MAX_PARTS, neighbouring sentences share
+        # one, so a message of hundreds of short sentences cannot hold hundreds.
+        step = -(-len(masks) // MAX_PARTS)
+        groups = [np.logical_or.reduce(masks[at : at + step]) for at in range(0, len(masks), step)]
+        parts = [_unit(pieces[group].mean(axis=0)) for group in groups]
         stacked = np.stack(parts) if parts else np.zeros((0, DIMENSIONS), dtype=np.float32)
         return TextVectors(whole, stacked.astype(np.float32))
 

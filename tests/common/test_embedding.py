@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from common.embedding import DIMENSIONS, MAX_TOKENS, MiniLM, default_encoder, default_model_zip
+from common.embedding import (
+    DIMENSIONS,
+    MAX_PARTS,
+    MAX_TOKENS,
+    MiniLM,
+    default_encoder,
+    default_model_zip,
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,5 +88,15 @@ def test_sentences_past_the_first_window_are_read(model: MiniLM) -> None:
     # The last sentence lies beyond the first window and still has its vector: the one
     # nearest the sentence read alone, by far.
     similarity = vectors.parts @ model.embed_one(last)
-    assert len(similarity) == 31
+    assert len(similarity) == MAX_PARTS  # 31 sentences, neighbours sharing vectors
     assert float(similarity[-1]) > 0.5 > 0.3 > float(np.max(similarity[:-1]))
+
+
+def test_a_text_of_many_sentences_holds_at_most_max_parts_vectors(model: MiniLM) -> None:
+    def sentences(count: int) -> str:
+        return " ".join(f"Item number {n} is on the shelf by the door." for n in range(count))
+
+    vectors = model.embed_text(sentences(40))
+    assert vectors.parts.shape == (MAX_PARTS - 2, DIMENSIONS)  # 14 groups of three
+    few = model.embed_text(sentences(MAX_PARTS))
+    assert few.parts.shape == (MAX_PARTS, DIMENSIONS)  # one each up to the cap

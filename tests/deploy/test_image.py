@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -69,9 +70,24 @@ def env_args(flag: str, env: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture
-def appliance(tmp_path: Path) -> Iterator[Appliance]:
+def volumes() -> Iterator[Path]:
+    """Where the volumes live: a directory every user can traverse. pytest's tmp_path
+    sits under 0700 directories of root's, and under buildah's chroot isolation the
+    image's user (10001) then ran `hybridgate up` without its state volume: the
+    gateway kept its state (and its dev key) in the image, and a token minted by a
+    second `buildah run` with the volume did not verify."""
+    base = Path(tempfile.mkdtemp(prefix="hg-smoke-"))
+    base.chmod(0o755)
+    try:
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def appliance(tmp_path: Path, volumes: Path) -> Iterator[Appliance]:
     assert IMAGE is not None
-    state, scratch = tmp_path / "state", tmp_path / "tmp"
+    state, scratch = volumes / "state", volumes / "tmp"
     state.mkdir()
     scratch.mkdir()
     # The image runs as uid 10001; the volumes must be its to write.

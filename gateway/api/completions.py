@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from gateway.api.deps import CallerDep
-from gateway.api.reply import run
+from gateway.api.direct import CHAT, COMPLETIONS, answer
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
 
 router = APIRouter()
@@ -16,11 +16,11 @@ router = APIRouter()
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
-    return await run(request, caller, "/v1/chat/completions", body)
+    return await answer(CHAT, request, caller, body)
 
 
 @router.post("/v1/completions", response_model=None)
 async def completions(
     body: CompletionRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
-    return await run(request, caller, "/v1/completions", body)
+    return await answer(COMPLETIONS, request, caller, body)

@@ -27,15 +27,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.errors import OpenAIError, error_response
 from gateway.api.deps import authenticate
-from gateway.api.embeddings import require_text
 from gateway.api.reply import run
+from gateway.auth.authenticator import Caller
 from gateway.context import EMBEDDINGS, Endpoint
+from gateway.errors import InvalidRequest
 from gateway.middleware.body_limit import replay
 from gateway.pipeline import Body
 from gateway.responses.schema import ResponsesRequest, check_supported
@@ -49,22 +51,43 @@ JSON_TYPE = b"application/json"
 
 @dataclass(frozen=True)
 class DirectRoute:
-    """One route the fast path serves: what its router does once the body is parsed."""
+    """One completion route: what it does once the body is parsed and the caller
+    authenticated. The FastAPI routers and the fast path both answer through
+    `answer`, so the two cannot drift apart."""
 
     endpoint: Endpoint
     model: type[BaseModel]
-    # The router's own check after authentication (embeddings, responses), if any.
+    # The route's own check after authentication (embeddings, responses), if any.
     check: Callable[[Any], None] | None = None
 
 
+def require_text(body: EmbeddingRequest) -> None:
+    """Token ids cannot be classified, so they could not be routed safely."""
+    items = [body.input] if isinstance(body.input, str) else body.input
+    if not items:
+        raise InvalidRequest("'input' must not be empty", param="input")
+    if not all(isinstance(item, str) for item in items):
+        raise InvalidRequest("token arrays are not supported as 'input'; send text", param="input")
+
+
+CHAT = DirectRoute("/v1/chat/completions", ChatCompletionRequest)
+COMPLETIONS = DirectRoute("/v1/completions", CompletionRequest)
+RESPONSES = DirectRoute("/v1/responses", ResponsesRequest, check_supported)
+EMBEDDING = DirectRoute(EMBEDDINGS, EmbeddingRequest, require_text)
+
+
 def direct_routes() -> dict[str, DirectRoute]:
-    """The POST routes the fast path serves, by path; each mirrors its router."""
-    return {
-        "/v1/chat/completions": DirectRoute("/v1/chat/completions", ChatCompletionRequest),
-        "/v1/completions": DirectRoute("/v1/completions", CompletionRequest),
-        "/v1/responses": DirectRoute("/v1/responses", ResponsesRequest, check_supported),
-        EMBEDDINGS: DirectRoute(EMBEDDINGS, EmbeddingRequest, require_text),
-    }
+    """The POST routes the fast path serves, by path."""
+    return {route.endpoint: route for route in (CHAT, COMPLETIONS, RESPONSES, EMBEDDING)}
+
+
+async def answer(
+    route: DirectRoute, request: Request, caller: Caller, body: Body
+) -> JSONResponse | StreamingResponse:
+    """What a completion route answers for a parsed body and an authenticated caller."""
+    if route.check is not None:
+        route.check(body)
+    return await run(request, caller, route.endpoint, body)
 
 
 def takes(scope: Scope) -> bool:
@@ -92,9 +115,7 @@ async def dispatch(
     request = Request(scope, receive)
     try:
         caller = await authenticate(request)
-        if route.check is not None:
-            route.check(parsed)
-        response = await run(request, caller, route.endpoint, parsed)
+        response = await answer(route, request, caller, parsed)
     except OpenAIError as exc:
         # What the app's OpenAIError handler answers; anything else propagates to the
         # front layer's 500, as it does from a FastAPI endpoint.

@@ -7,9 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from gateway.api.deps import CallerDep
-from gateway.api.reply import run
-from gateway.context import EMBEDDINGS
-from gateway.errors import InvalidRequest
+from gateway.api.direct import EMBEDDING, answer
 from gateway.schemas import EmbeddingRequest
 
 router = APIRouter()
@@ -19,15 +17,6 @@ router = APIRouter()
 async def embeddings(
     body: EmbeddingRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
-    # The schema allows no `stream: true`, so the reply is always whole.
-    require_text(body)
-    return await run(request, caller, EMBEDDINGS, body)
-
-
-def require_text(body: EmbeddingRequest) -> None:
-    """Token ids cannot be classified, so they could not be routed safely."""
-    items = [body.input] if isinstance(body.input, str) else body.input
-    if not items:
-        raise InvalidRequest("'input' must not be empty", param="input")
-    if not all(isinstance(item, str) for item in items):
-        raise InvalidRequest("token arrays are not supported as 'input'; send text", param="input")
+    # The schema allows no `stream: true`, so the reply is always whole; token ids
+    # are refused (gateway.api.direct.require_text).
+    return await answer(EMBEDDING, request, caller, body)

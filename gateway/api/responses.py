@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from gateway.api.deps import CallerDep
-from gateway.api.reply import run
-from gateway.responses.schema import ResponsesRequest, check_supported
+from gateway.api.direct import RESPONSES, answer
+from gateway.responses.schema import ResponsesRequest
 
 router = APIRouter()
 
@@ -16,5 +16,5 @@ router = APIRouter()
 async def responses(
     body: ResponsesRequest, request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
-    check_supported(body)
-    return await run(request, caller, "/v1/responses", body)
+    # Refuses what needs stored state (gateway.responses.schema.check_supported).
+    return await answer(RESPONSES, request, caller, body)

@@ -47,17 +47,17 @@ class Gateway:
 
 
 class Endpoints:
-    """Counts the calls that reach the FastAPI endpoints (their `run`)."""
+    """Counts the calls that reach the FastAPI endpoints (their `answer`)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
         for module in (gateway.api.completions, gateway.api.embeddings, gateway.api.responses):
-            monkeypatch.setattr(module, "run", self._counted(module.run))
+            monkeypatch.setattr(module, "answer", self._counted(module.answer))
 
-    def _counted(self, run: Callable[..., Any]) -> Callable[..., Any]:
+    def _counted(self, answer: Callable[..., Any]) -> Callable[..., Any]:
         async def counted(*args: Any) -> Any:
             self.calls += 1
-            return await run(*args)
+            return await answer(*args)
 
         return counted
 

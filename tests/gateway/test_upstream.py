@@ -68,6 +68,47 @@ async def test_requests_go_to_the_path_under_the_base_url(base: str, sent: str) 
     assert urls == [sent, sent]
 
 
+async def test_a_request_is_built_as_httpx_builds_it() -> None:
+    """The completion POST skips the client's send: what the backend gets must still
+    be what the client would have built (headers, their values, the JSON bytes)."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": "x"})
+
+    payload = {"model": "m", "messages": [{"role": "user", "content": "caf\u00e9 \u2603"}]}
+    await upstream(handler).complete("/v1/chat/completions", payload)
+    client = httpx.AsyncClient(base_url="http://edge.test")
+    expected = client.build_request("POST", "/v1/chat/completions", json=payload)
+    (sent,) = seen
+    assert sent.method == "POST"
+    assert sent.url == expected.url
+    assert sorted(sent.headers.multi_items()) == sorted(expected.headers.multi_items())
+    assert sent.content == expected.content
+    assert sent.extensions["timeout"] == httpx.Timeout(
+        connect=SETTINGS.timeouts.connect_s,
+        read=SETTINGS.timeouts.read_s,
+        write=SETTINGS.timeouts.write_s,
+        pool=SETTINGS.timeouts.pool_s,
+    ).as_dict()
+
+
+async def test_a_backend_cookie_is_not_sent_back() -> None:
+    """One backend connection pool serves every caller: a cookie one answer sets must
+    not ride along on the next caller's request."""
+    cookies: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        cookies.append(request.headers.get("cookie"))
+        return httpx.Response(200, json={"id": "x"}, headers={"set-cookie": "affinity=a1; Path=/"})
+
+    backend = upstream(handler)
+    for _ in range(2):
+        await backend.complete("/v1/chat/completions", {"model": "m"})
+    assert cookies == [None, None]
+
+
 async def test_caller_errors_are_relayed_unchanged() -> None:
     with pytest.raises(UpstreamRejected) as caught:
         await upstream(error(400, "unsupported_parameter")).complete("/x", {})

@@ -87,6 +87,26 @@ async def test_concurrent_records_all_land_exactly_once(log_path: Path) -> None:
     assert verify(chain_files(log_path)).ok
 
 
+@pytest.mark.parametrize("fsync", ["interval", "never", "always"])
+async def test_records_take_their_place_in_call_order(log_path: Path, fsync: str) -> None:
+    """An event recorded while nothing is queued is appended at once, on the caller's
+    turn; one recorded while others wait is queued behind them. Either way no event
+    overtakes one recorded before it."""
+    writer = AuditWriter(log_path, fsync=fsync, fsync_interval_s=0.001)  # type: ignore[arg-type]
+    await writer.start()
+    heads = []
+    for burst in range(5):
+        calls = [writer.record({"i": burst * 10 + k}) for k in range(10)]
+        heads += await asyncio.gather(*calls)
+        await asyncio.sleep(0.002)  # an interval fsync falls due between bursts
+    await writer.aclose()
+    assert [head.seq for head in heads] == list(range(1, 51))
+    written = records(log_path)
+    assert [r["i"] for r in written] == list(range(50))
+    assert [r["hash"] for r in written] == [head.hash for head in heads]
+    assert verify(chain_files(log_path)).ok
+
+
 async def test_rotation_by_size_keeps_one_chain_across_files(log_path: Path) -> None:
     await write(log_path, [{"i": i, "pad": "x" * 60} for i in range(60)], max_file_bytes=1500)
     files = chain_files(log_path)

@@ -23,15 +23,32 @@ async def _wait_for_disconnect(request: Request) -> None:
 
 
 async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
-    """Awaits `work`, cancelling it if the client disconnects first."""
-    task = asyncio.ensure_future(work)
+    """Awaits `work` in the calling task, which a watcher cancels if the client
+    disconnects first: one task per request (the watcher) instead of a task for the
+    work as well and an `asyncio.wait` over the two."""
+    current = asyncio.current_task()
+    assert current is not None  # called from a coroutine
+    gone = False
+    waiting = True
+
+    def on_watcher_done(watcher: asyncio.Future[None]) -> None:
+        nonlocal gone
+        # `waiting`: a watcher that ended in the same turn as the work runs this a
+        # turn later, when the task has moved on; it must not be cancelled then.
+        if waiting and not watcher.cancelled():
+            gone = True
+            current.cancel()
+
     watcher = asyncio.ensure_future(_wait_for_disconnect(request))
+    watcher.add_done_callback(on_watcher_done)
     try:
-        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        # Only the watcher's own cancel becomes the 499; a cancel from elsewhere (the
+        # drain's cut, the server) stays a cancel.
+        if gone and current.uncancel() == 0:
+            raise ClientDisconnected("the client closed the connection") from None
+        raise
     finally:
+        waiting = False
         watcher.cancel()
-        if not task.done():
-            task.cancel()
-    if task in done:
-        return task.result()
-    raise ClientDisconnected("the client closed the connection")

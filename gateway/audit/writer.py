@@ -8,13 +8,6 @@ where they cost less than a thread hop would. Under "interval" the fsync runs be
 the appends, on a duplicate of the file's descriptor: a request's event is written
 without waiting for an fsync of earlier ones, and the checkpoint then records the
 head as it was when that fsync began.
-
-When nothing waits in the queue and no commit runs in a thread (every policy but
-"always"), `record` appends its event itself, on the loop, instead of queueing it
-for the writer task and waiting for that task's turn: nothing queued can be
-overtaken, and the bytes, the chain and the checks are the writer's own (`_append`).
-The writer task then only runs the interval fsyncs and whatever does queue up when
-callers arrive faster than one at a time.
 """
 
 from __future__ import annotations
@@ -42,13 +35,6 @@ FsyncPolicy = Literal["always", "interval", "never"]
 Outcome = Exception | Head
 
 
-class _Wake:
-    """Queued by an event appended on the caller's turn: an fsync has become due."""
-
-
-_WAKE = _Wake()
-
-
 @dataclass(frozen=True)
 class _Pending:
     event: dict[str, Any]
@@ -73,7 +59,7 @@ class AuditWriter:
         self._fsync = fsync
         self._fsync_interval_s = fsync_interval_s
         self._file = ActiveFile(path, max_file_bytes)
-        self._queue: asyncio.Queue[_Pending | _Wake | None] = asyncio.Queue(queue_size)
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue(queue_size)
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._entering = 0  # record() calls waiting for queue space
@@ -105,8 +91,6 @@ class AuditWriter:
         be written, ValueError or TypeError when it cannot be sealed."""
         if self._task is None or self._closing:
             raise AuditWriteError("audit writer is not running")
-        if self._fsync != "always" and self._queue.empty() and not self._task.done():
-            return self._append_now(event)
         pending = _Pending(event, asyncio.get_running_loop().create_future())
         self._entering += 1
         try:
@@ -116,26 +100,6 @@ class AuditWriter:
         if self._task.done() and not pending.done.done():
             raise AuditWriteError("audit writer stopped before writing the event")
         return await pending.done
-
-    def _append_now(self, event: dict[str, Any]) -> Head:
-        """Appends one event on the caller's turn of the loop (see the module's
-        docstring): what `_commit` does for a batch of one, raising instead of
-        settling a future."""
-        try:
-            (outcome,) = self._append([event])
-        except Exception as exc:
-            self._healthy = False
-            log.error("audit log %s: could not write 1 event: %s", self._path, exc)
-            raise _write_error(self._path, exc) from exc
-        if not isinstance(outcome, Head):
-            raise outcome
-        self._healthy = True
-        if self._fsync == "interval" and self._sync_at is None:
-            self._sync_at = self._now() + self._fsync_interval_s
-            # The writer task may be waiting for the queue with no deadline: tell it
-            # an fsync is now due (the queue is empty, so this never waits).
-            self._queue.put_nowait(_WAKE)
-        return outcome
 
     async def aclose(self) -> None:
         """Writes everything recorded so far, fsyncs and closes. Idempotent."""
@@ -158,7 +122,7 @@ class AuditWriter:
                 self._start_sync_if_due()
                 batch = await self._take()
                 stopping = stopping or None in batch
-                pending = [p for p in batch if isinstance(p, _Pending)]
+                pending = [p for p in batch if p is not None]
                 if pending:
                     await self._commit(pending)
             await self._synced()
@@ -168,7 +132,7 @@ class AuditWriter:
                 self._syncing.cancel()
             self._fail_leftovers()
 
-    async def _take(self) -> list[_Pending | _Wake | None]:
+    async def _take(self) -> list[_Pending | None]:
         """Everything queued, after waiting for at least one item or for a due fsync."""
         delay = None if self._sync_at is None else max(0.0, self._sync_at - self._now())
         if delay is not None and self._syncing is not None:
@@ -269,7 +233,7 @@ class AuditWriter:
         # record() that enqueues later finds the task done and raises instead of hanging.
         while not self._queue.empty():
             item = self._queue.get_nowait()
-            if isinstance(item, _Pending):
+            if item is not None:
                 _settle(item, AuditWriteError("audit writer stopped before writing the event"))
 
     def _now(self) -> float:

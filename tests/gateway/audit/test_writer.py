@@ -89,9 +89,8 @@ async def test_concurrent_records_all_land_exactly_once(log_path: Path) -> None:
 
 @pytest.mark.parametrize("fsync", ["interval", "never", "always"])
 async def test_records_take_their_place_in_call_order(log_path: Path, fsync: str) -> None:
-    """An event recorded while nothing is queued is appended at once, on the caller's
-    turn; one recorded while others wait is queued behind them. Either way no event
-    overtakes one recorded before it."""
+    """Bursts of callers, with interval fsyncs falling due between them: each event
+    takes the next place in the chain in the order record() was called."""
     writer = AuditWriter(log_path, fsync=fsync, fsync_interval_s=0.001)  # type: ignore[arg-type]
     await writer.start()
     heads = []

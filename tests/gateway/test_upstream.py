@@ -86,12 +86,15 @@ async def test_a_request_is_built_as_httpx_builds_it() -> None:
     assert sent.url == expected.url
     assert sorted(sent.headers.multi_items()) == sorted(expected.headers.multi_items())
     assert sent.content == expected.content
-    assert sent.extensions["timeout"] == httpx.Timeout(
-        connect=SETTINGS.timeouts.connect_s,
-        read=SETTINGS.timeouts.read_s,
-        write=SETTINGS.timeouts.write_s,
-        pool=SETTINGS.timeouts.pool_s,
-    ).as_dict()
+    assert (
+        sent.extensions["timeout"]
+        == httpx.Timeout(
+            connect=SETTINGS.timeouts.connect_s,
+            read=SETTINGS.timeouts.read_s,
+            write=SETTINGS.timeouts.write_s,
+            pool=SETTINGS.timeouts.pool_s,
+        ).as_dict()
+    )
 
 
 async def test_a_backend_cookie_is_not_sent_back() -> None:

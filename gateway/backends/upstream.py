@@ -154,8 +154,7 @@ class Upstream:
             # hop, by far under concurrency (docs/benchmarks.md, the hot path).
             transport=transport or AiohttpTransport(verify=verify, limits=limits),
         )
-        self._urls: dict[str, httpx.URL] = {}
-        self._transports: dict[str, httpx.AsyncBaseTransport] = {}
+        self._targets: dict[str, tuple[httpx.URL, httpx.AsyncBaseTransport]] = {}
         # What the client adds to every request it builds, computed once.
         self._headers = [*self._client.headers.raw, (b"Content-Type", b"application/json")]
         self._extensions = {"timeout": self._client.timeout.as_dict()}
@@ -255,13 +254,13 @@ class Upstream:
     async def _attempt(
         self, path: str, body: bytes, headers: list[tuple[bytes, bytes]]
     ) -> httpx.Response:
-        url = self._url(path)
+        url, transport = self._target(path)
         request = httpx.Request(
             "POST", url, headers=headers, content=body, extensions=self._extensions
         )
         try:
             async with asyncio.timeout(self._first_byte_s):
-                response = await self._transport(path, url).handle_async_request(request)
+                response = await transport.handle_async_request(request)
         except TimeoutError as exc:
             raise BadGateway(
                 f"the {self.name} backend sent nothing within {self._first_byte_s:g}s"
@@ -281,24 +280,18 @@ class Upstream:
             await response.aclose()
         raise self._error_for(response)
 
-    def _url(self, path: str) -> httpx.URL:
-        """The backend's absolute URL for an endpoint path, merged once: httpx merges a
-        relative path with the base URL on every request, a third of building one.
-        Merged as httpx merges it, so a base URL's own path prefix is kept."""
-        url = self._urls.get(path)
-        if url is None:
+    def _target(self, path: str) -> tuple[httpx.URL, httpx.AsyncBaseTransport]:
+        """Where a POST to an endpoint path goes, worked out once per path: the
+        backend's absolute URL, merged as httpx merges a relative path with the base
+        URL (a base URL's own path prefix is kept; httpx would merge it on every
+        request, a third of building one), and the transport the client would send
+        it through (its own, or one mounted for a proxy the environment names)."""
+        found = self._targets.get(path)
+        if found is None:
             base = self._client.base_url  # httpx gives it a trailing slash
             url = base.copy_with(raw_path=base.raw_path + httpx.URL(path).raw_path.lstrip(b"/"))
-            self._urls[path] = url
-        return url
-
-    def _transport(self, path: str, url: httpx.URL) -> httpx.AsyncBaseTransport:
-        """The transport the client sends `url` through: its own, or the one mounted
-        for a proxy the environment names (httpx's choice, made once per path)."""
-        transport = self._transports.get(path)
-        if transport is None:
-            transport = self._transports[path] = self._client._transport_for_url(url)
-        return transport
+            found = self._targets[path] = (url, self._client._transport_for_url(url))
+        return found
 
     def _error_for(self, response: httpx.Response) -> OpenAIError:
         body = _json(response)

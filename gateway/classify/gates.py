@@ -98,7 +98,7 @@ class DigitGatedRegex:
         self._compiled = compiled
 
     def finditer(self, text: str, timeout: float | None = None) -> Iterator[Any]:
-        if _DIGIT.search(text) is None:
+        if not has_digit(text):
             return iter(())
         found: Iterator[Any] = self._compiled.finditer(text, timeout=timeout)
         return found
@@ -156,7 +156,7 @@ def _item_needs_digit(op: Any, value: Any) -> bool:
         return _set_is_digits(value)
     if op is c.SUBPATTERN:
         return _sequence_needs_digit(list(value[-1]))
-    if op in (c.ATOMIC_GROUP,):
+    if op is c.ATOMIC_GROUP:
         return _sequence_needs_digit(list(value))
     if op is c.ASSERT:  # a lookahead or lookbehind that must hold reads the text too
         return _sequence_needs_digit(list(value[1]))

@@ -155,7 +155,7 @@ class PublicFigures:
         if before is None or before.group(1).casefold() not in _TITLES:
             return False
         title = before.group(1)
-        first = name.split()[0] if name.split() else name
+        first = (name.split() or [name])[0]
         return f"{title} {name}" in self or f"{title} {first}" in self
 
     def __len__(self) -> int:

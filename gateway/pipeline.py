@@ -208,7 +208,8 @@ class Pipeline:
             prompt_tokens=estimated_tokens(found),
             max_tokens=body.requested_max_tokens(),
             edge_queue=self._edge_load.in_flight if self._edge_load else None,
-            unclassified=unclassified_kinds(cloud),
+            # Content parts no recognizer reads, and binary payloads inside texts.
+            unclassified=unclassified_kinds(cloud) | signals.sensitivity.unreadable,
         )
         with self.tracing.span("decide", decision_id) as span:
             decision = evaluated = evaluate(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from presidio_analyzer import RecognizerResult
 from spacy.tokens import Span
@@ -18,12 +18,13 @@ from spacy.tokens import Span
 from common.embedding import MiniLM
 from gateway.classify.cache import LruCache, content_key
 from gateway.classify.context import SemanticContextRecognizer
+from gateway.classify.decode import DecodedReading, decode, decoded_reading
 from gateway.classify.engine import CachedRegistry, LeanAnalyzerEngine
 from gateway.classify.extract import Segment
 from gateway.classify.levels import sensitivity_level
 from gateway.classify.names import all_given_names
 from gateway.classify.nlp import TrimmedSpacyEngine, load_pipeline, tokenizer_pipeline
-from gateway.classify.normalize import normalize, readings
+from gateway.classify.normalize import Normalized, normalize, readings
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.public import PublicFigures
 from gateway.classify.recognizers import all_recognizers
@@ -74,6 +75,9 @@ class Findings:
     counts: dict[str, int]
     scores: dict[str, float]
     names_checked: bool = False  # whether NER has looked for people in it
+    # Entity type -> the encodings it was found through (in a decoded view only).
+    decoded: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    binary: int = 0  # base64 runs that decode to bytes, not text: unreadable
 
 
 class SensitivityClassifier:
@@ -144,12 +148,22 @@ class SensitivityClassifier:
     def _signal(self, found: Sequence[Findings]) -> SensitivitySignal:
         counts: Counter[str] = Counter()
         scores: dict[str, float] = {}
+        decoded: dict[str, tuple[str, ...]] = {}
         for findings in found:
             counts.update(findings.counts)
             for name, score in findings.scores.items():
                 scores[name] = max(score, scores.get(name, 0.0))
+            for name, encodings in findings.decoded.items():
+                seen = decoded.get(name, ())
+                decoded[name] = seen + tuple(e for e in encodings if e not in seen)
         level, score = sensitivity_level(counts, scores, self._options)
-        return SensitivitySignal(level=level, entities=dict(counts), score=score)
+        return SensitivitySignal(
+            level=level,
+            entities=dict(counts),
+            score=score,
+            decoded=decoded,
+            unreadable=frozenset({"binary"}) if any(f.binary for f in found) else frozenset(),
+        )
 
     def findings(self, text: str) -> Findings:
         key = content_key(text)
@@ -169,8 +183,14 @@ class SensitivityClassifier:
     def _with_names(self, text: str, findings: Findings) -> Findings:
         if findings.names_checked:
             return findings
-        people = sum(
-            1 for entity in self._ner(normalize(text).text).ents if self._is_person(entity)
+        first = normalize(text)
+        views = [first.text]
+        decoded = decoded_reading(first, decode(first.text))
+        if decoded is not None:
+            views.append(decoded.view.text)
+        # Each reading's people, as often as the reading that saw more.
+        people = max(
+            sum(1 for entity in self._ner(view).ents if self._is_person(entity)) for view in views
         )
         counts, scores = dict(findings.counts), dict(findings.scores)
         if people:
@@ -185,7 +205,13 @@ class SensitivityClassifier:
         back), for redaction. Never cached: the positions identify the values, which
         must not outlive the request."""
         found: list[tuple[int, int, str]] = []
-        for normalized in readings(text):
+        seen = readings(text)
+        decoded = decoded_reading(seen[0], decode(seen[0].text))
+        if decoded is not None:
+            # A value found in a decoded view maps to its whole encoded span, so the
+            # placeholder replaces the encoding and restoring puts it back.
+            seen.append(decoded.view)
+        for normalized in seen:
             found += [
                 (*normalized.original_span(start, end), kind)
                 for start, end, kind in self._spans(normalized.text)
@@ -210,25 +236,48 @@ class SensitivityClassifier:
 
     def _analyze(self, original: str) -> Findings:
         seen = readings(original)
-        found = [self._analyze_reading(n.text) for n in seen]
-        # Both readings of a text: each entity as often as the reading that saw more.
+        found = [self._analyze_reading(n) for n in seen]
+        # What a reader could decode (base64, percent-encoding, entities...), read as
+        # decoded: a finding there counts as if it were plain.
+        decoding = decode(seen[0].text)
+        decoded = decoded_reading(seen[0], decoding)
+        if decoded is not None:
+            found.append(self._analyze_reading(decoded.view, decoded))
+        # Every reading of a text: each entity as often as the reading that saw more.
         counts = {k: max(f.counts.get(k, 0) for f in found) for f in found for k in f.counts}
         scores = {k: max(f.scores.get(k, 0.0) for f in found) for f in found for k in f.scores}
-        if self._context is not None and self._embeddings is not None:
-            # The normalized reading: zero-width characters and look-alike letters
-            # would otherwise break the words into pieces the model does not know.
-            vectors = self._embeddings.of(seen[-1].text)
-            for entity, score in self._context.findings(vectors).items():
+        through = dict(found[-1].decoded) if decoded is not None else {}
+        # The normalized reading: zero-width characters and look-alike letters would
+        # otherwise break the words into pieces the model does not know.
+        contexts: list[tuple[dict[str, float], tuple[str, ...]]] = [
+            (self._in_context(seen[-1].text), ())
+        ]
+        if decoded is not None:
+            contexts.append((self._in_context(decoded.view.text), decoded.encodings()))
+        for context, encodings in contexts:
+            for entity, score in context.items():
+                if encodings and entity not in counts:
+                    through[entity] = encodings
                 counts[entity] = max(counts.get(entity, 0), 1)
                 scores[entity] = max(scores.get(entity, 0.0), score)
-        return Findings(counts, scores)
+        return Findings(counts, scores, decoded=through, binary=decoding.binary)
 
-    def _analyze_reading(self, text: str) -> Findings:
+    def _in_context(self, text: str) -> dict[str, float]:
+        """The contexts the text's meaning is near (health, HR, money), with scores."""
+        if self._context is None or self._embeddings is None:
+            return {}
+        return dict(self._context.findings(self._embeddings.of(text)))
+
+    def _analyze_reading(
+        self, reading: Normalized, decoded: DecodedReading | None = None
+    ) -> Findings:
+        text = reading.text
         results = self._analyzer.analyze(
             text=text, language="en", entities=self._entities, score_threshold=self._floor
         )
         counts: Counter[str] = Counter()
         scores: dict[str, float] = {}
+        through: dict[str, tuple[str, ...]] = {}
         for result in results:
             threshold = self._options.score_thresholds.get(
                 result.entity_type, self._options.min_score
@@ -237,7 +286,14 @@ class SensitivityClassifier:
                 continue
             counts[result.entity_type] += 1
             scores[result.entity_type] = max(result.score, scores.get(result.entity_type, 0.0))
-        return Findings(dict(counts), scores)
+            if decoded is not None:
+                encodings = decoded.encodings_at(*reading.original_span(result.start, result.end))
+                seen = through.get(result.entity_type, ())
+                if encodings:
+                    through[result.entity_type] = seen + tuple(
+                        e for e in encodings if e not in seen
+                    )
+        return Findings(dict(counts), scores, decoded=through)
 
     def _is_person(self, entity: Span) -> bool:
         """An NER PERSON that is neither a public figure nor an instruction's verb:

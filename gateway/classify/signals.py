@@ -34,13 +34,22 @@ class SensitivitySignal:
     level: Level
     entities: Mapping[str, int]
     score: float
+    # Entity type -> the encodings (base64, percent...) a finding of it was read
+    # through; empty when everything was found in plain text.
+    decoded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Kinds of unclassified content found inside the texts ("binary": base64 that
+    # decodes to bytes): the policy treats them like an image part.
+    unreadable: frozenset[str] = frozenset()
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "level": str(self.level),
             "entities": dict(sorted(self.entities.items())),
             "score": round(self.score, 3),
         }
+        if self.decoded:
+            found["decoded"] = {k: list(v) for k, v in sorted(self.decoded.items())}
+        return found
 
 
 @dataclass(frozen=True)

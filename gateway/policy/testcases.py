@@ -134,14 +134,14 @@ def decide(case: Case, policy: Policy, revision: str, classifiers: Classifiers |
     # Classified as the gateway classifies it: what the cloud could be sent.
     cloud, _ = forwarded(body.as_json(), CLOUD_FIELDS)
     found = classified(cloud)
+    signals = classifiers.classify_segments(found)
     facts = RequestFacts(
         model=body.model,
         prompt_tokens=estimated_tokens(found),
         max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
         edge_queue=case.edge_queue,
-        unclassified=unclassified_kinds(cloud),
+        unclassified=unclassified_kinds(cloud) | signals.sensitivity.unreadable,
     )
-    signals = classifiers.classify_segments(found)
     return evaluate(policy, revision, signals, principal, facts, case.name)
 
 

@@ -40,7 +40,10 @@ class OfflineEmailRecognizer(EmailRecognizer):
         self._extract = TLDExtract(suffix_list_urls=(), cache_dir=None)
 
     def validate_result(self, pattern_text: str) -> bool:
-        return self._extract(pattern_text).fqdn != ""
+        # The domain is what follows the "@": the match can begin with a URL whose host
+        # has no public suffix ("crm.example/u?email=maria@gmail.com"), and tldextract
+        # reads a whole URL by its host.
+        return self._extract(pattern_text.rpartition("@")[2]).fqdn != ""
 
 
 class StrictPhoneRecognizer(PhoneRecognizer):

@@ -116,6 +116,32 @@ def test_streamed_answers_are_restored_across_chunk_boundaries(
     assert "[PERSON_99]" in text
 
 
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "bWFyaWEuZ2FyY2lhNzdAZ21haWwuY29t",  # base64
+        "https://crm.example/u?email=maria.garcia77%40gmail.com&tab=2",  # percent
+        "maria.garcia77&#64;gmail&period;com",  # HTML entities
+        "Sm9obiBTbWl0aA==",  # base64 of a name
+    ],
+)
+def test_an_encoded_value_is_redacted_whole_and_restored_as_it_was_written(
+    client: TestClient, cloud: EchoCloud, encoded: str
+) -> None:
+    prompt = f"Write a detailed analysis of the complaint from {encoded} about the rollout."
+    request = {"model": "auto", "messages": [{"role": "user", "content": prompt}]}
+    response = client.post("/v1/chat/completions", json=request)
+    assert response.status_code == 200, response.text
+    assert response.headers["x-hybridgate-route"] == "cloud"
+    sent = json.loads(cloud.bodies[-1])["messages"][0]["content"]
+    assert encoded not in sent
+    for value in ("maria.garcia77", "John Smith", "gmail"):
+        assert value not in sent
+    # The whole encoded span became one placeholder, which restores to it.
+    assert PLACEHOLDER.search(sent)
+    assert encoded in response.json()["choices"][0]["message"]["content"]
+
+
 def test_mapping_is_not_reused_across_requests(client: TestClient, cloud: EchoCloud) -> None:
     client.post("/v1/chat/completions", json=body(stream=False))
     other = {"model": "auto", "messages": [{"role": "user", "content": "Thanks John Smith."}]}

@@ -1,7 +1,10 @@
 """The leak property test, run long and randomly seeded: random chat, completion and
-Responses bodies with a sensitive value planted (and maybe disguised) in a random text
-place, sent through the gateway to a recording cloud under the default policy and under
-a policy that redacts everything. Any value that reaches the cloud fails the run.
+Responses bodies with a sensitive value planted (and maybe disguised or encoded:
+base64, percent, HTML entities, quoted-printable, escapes, numbers as words, nested
+layers) in a random text place, sent through the gateway to a recording cloud under
+the default policy and under a policy that redacts everything; then every value under
+every encoding and a set of nestings (tests/gateway/test_leak_encodings.py). Any value
+that reaches the cloud fails the run.
 
     .venv/bin/python -m bench.leak_probe [--examples 2000]
 """
@@ -10,11 +13,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
 
 TEST = "tests/gateway/test_leak_property.py"
+ENCODED = "tests/gateway/test_leak_encodings.py"
+# What the encodings test prints per policy: "264 encoded probes (default policy), 0 leaks".
+ENCODED_LINE = re.compile(r"^(\d+) encoded probes \(.*\), (\d+) leaks$", re.MULTILINE)
 
 
 def main() -> None:
@@ -26,12 +33,19 @@ def main() -> None:
     env = {**os.environ, "HYBRIDGATE_LEAK_PROBE_EXAMPLES": str(examples)}
     properties = _properties()
     started = time.perf_counter()
-    command = [sys.executable, "-m", "pytest", TEST, "-q", "-p", "no:cacheprovider",
+    command = [sys.executable, "-m", "pytest", TEST, ENCODED, "-q", "-p", "no:cacheprovider",
                "--hypothesis-show-statistics", "-o", "timeout=0"]  # fmt: skip
-    result = subprocess.run(command, env=env, check=False)
+    result = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
+    print(result.stdout, result.stderr, sep="")
     elapsed = time.perf_counter() - started
+    encoded = [(int(n), int(leaks)) for n, leaks in ENCODED_LINE.findall(result.stdout)]
+    probes = properties * examples + sum(n for n, _ in encoded)
     verdict = "no value reached the cloud" if result.returncode == 0 else "LEAK (see above)"
-    print(f"\n{properties * examples} probes in {elapsed:.0f} s: {verdict}")
+    print(
+        f"\n{probes} probes in {elapsed:.0f} s ({properties} random properties x {examples},"
+        f" {sum(n for n, _ in encoded)} encoded), {sum(k for _, k in encoded)} encoded leaks:"
+        f" {verdict}"
+    )
     sys.exit(result.returncode)
 
 

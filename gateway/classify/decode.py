@@ -230,7 +230,7 @@ def _entropy(text: str) -> float:
 def _mostly_printable(text: str) -> bool:
     if not text.strip():
         return False
-    shown = sum(1 for c in text if c.isprintable() or c in "\t\r\n")
+    shown = sum(1 for c in text if c.isprintable() or c.isspace())
     return shown >= _PRINTABLE_SHARE * len(text)
 
 

@@ -4,9 +4,10 @@ in bench/leak_probe.py."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,109 @@ DISGUISES: dict[str, Callable[[str], str]] = {
     "letters for digits": lambda v: _letters_for_digits(v),
     "letter-spaced": lambda v: "   ".join(" ".join(word) for word in v.split(" ")),
 }
+
+
+def _base64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
+
+
+def _base64url(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def _percent(value: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in value.encode())
+
+
+def _entities(value: str) -> str:
+    """Numeric, hexadecimal and named references mixed, as scraped pages have them."""
+    named = {"@": "&commat;", ".": "&period;", " ": "&nbsp;"}
+    out = []
+    for i, char in enumerate(value):
+        if char in named and i % 2:
+            out.append(named[char])
+        else:
+            out.append(f"&#{ord(char)};" if i % 3 else f"&#x{ord(char):x};")
+    return "".join(out)
+
+
+def _quoted_printable(value: str) -> str:
+    """Every other byte as =XX, with a soft line break in the middle."""
+    encoded = [f"={b:02X}" if i % 2 == 0 else chr(b) for i, b in enumerate(value.encode())]
+    half = len(encoded) // 2
+    return "".join(encoded[:half]) + "=\n" + "".join(encoded[half:])
+
+
+def _unicode_escapes(value: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in value)
+
+
+def _hex_escapes(value: str) -> str:
+    return "".join(f"\\x{b:02x}" for b in value.encode())
+
+
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _number_words(value: str, spoken: bool = False) -> str:
+    """Digits as words, groups as pauses ("five three six, two two, ..."); `spoken`:
+    "oh" for zero, "double" for a repeated digit, no pauses. Only a value of digits and
+    separators is dictated; any other is left as it is."""
+    if not all(c.isdigit() or c in " -" for c in value):
+        return value
+    groups = [g for g in re.split(r"[ -]", value) if g]
+    if not spoken:
+        return ", ".join(" ".join(_DIGIT_WORDS[int(d)] for d in g) for g in groups)
+    words: list[str] = []
+    digits = "".join(groups)
+    i = 0
+    while i < len(digits):
+        word = "oh" if digits[i] == "0" else _DIGIT_WORDS[int(digits[i])]
+        if i + 1 < len(digits) and digits[i + 1] == digits[i]:
+            words.append(f"double {word}")
+            i += 2
+        else:
+            words.append(word)
+            i += 1
+    return " ".join(words)
+
+
+# Encodings a reader can undo (issue 28): each takes any text.
+ENCODINGS: dict[str, Callable[[str], str]] = {
+    "base64": _base64,
+    "base64url": _base64url,
+    "percent": _percent,
+    "html entities": _entities,
+    "quoted-printable": _quoted_printable,
+    "unicode escapes": _unicode_escapes,
+    "hex escapes": _hex_escapes,
+}
+DISGUISES.update(ENCODINGS)
+DISGUISES["number words"] = _number_words
+DISGUISES["spoken number words"] = lambda v: _number_words(v, spoken=True)
+
+
+def nested(names: Sequence[str]) -> Callable[[str], str]:
+    """The encodings applied in order: the first is the innermost layer."""
+
+    def encode(value: str) -> str:
+        for name in names:
+            value = ENCODINGS[name](value)
+        return value
+
+    return encode
+
+
+@st.composite
+def disguised(draw: st.DrawFn, value: str) -> tuple[str, str]:
+    """A disguise's name and the value under it: one of DISGUISES, or two or three
+    encodings nested at random."""
+    if draw(st.integers(0, 4)) == 0:
+        names = draw(st.lists(st.sampled_from(sorted(ENCODINGS)), min_size=2, max_size=3))
+        return " of ".join(reversed(names)), nested(names)(value)
+    name = draw(st.sampled_from(sorted(DISGUISES)))
+    return name, DISGUISES[name](value)
+
 
 # Where a text can go in a chat body: each takes the body and the text and plants it.
 Planter = Callable[[dict[str, Any], str], None]
@@ -355,8 +459,7 @@ class Probe:
 def probes(draw: st.DrawFn, models: tuple[str, ...] = ("cloud", "auto")) -> Probe:
     chat = draw(st.booleans())
     secret = draw(st.sampled_from(SECRETS))
-    disguise = draw(st.sampled_from(sorted(DISGUISES)))
-    disguised = DISGUISES[disguise](secret.value)
+    _, hidden = draw(disguised(secret.value))
     base: dict[str, Any] = {"model": draw(st.sampled_from(models))}
     if draw(st.booleans()):
         base["max_tokens"] = draw(st.integers(1, 512))
@@ -375,10 +478,10 @@ def probes(draw: st.DrawFn, models: tuple[str, ...] = ("cloud", "auto")) -> Prob
         places = COMPLETION_PLACES
     place = draw(st.sampled_from(sorted(places)))
     body, clean = json.loads(json.dumps(base)), json.loads(json.dumps(base))
-    places[place](body, secret.template.format(v=disguised))
+    places[place](body, secret.template.format(v=hidden))
     places[place](clean, draw(st.sampled_from(BENIGN)))
     path = "/v1/chat/completions" if chat else "/v1/completions"
-    return Probe(path, body, clean, secret, disguised, place)
+    return Probe(path, body, clean, secret, hidden, place)
 
 
 def leaked(probe: Probe, received: str) -> list[str]:
@@ -396,8 +499,7 @@ def responses_probes(draw: st.DrawFn, models: tuple[str, ...] = ("cloud", "auto"
     """A Responses body (`POST /v1/responses`) with the value planted in one of its
     text places: input items of every kind, instructions, tool definitions, formats."""
     secret = draw(st.sampled_from(SECRETS))
-    disguise = draw(st.sampled_from(sorted(DISGUISES)))
-    disguised = DISGUISES[disguise](secret.value)
+    _, hidden = draw(disguised(secret.value))
     base: dict[str, Any] = {"model": draw(st.sampled_from(models))}
     if draw(st.booleans()):
         base["max_output_tokens"] = draw(st.integers(1, 512))
@@ -411,6 +513,6 @@ def responses_probes(draw: st.DrawFn, models: tuple[str, ...] = ("cloud", "auto"
         base["input"].append({"role": "user", "content": draw(st.sampled_from(BENIGN))})
     place = draw(st.sampled_from(sorted(RESPONSES_PLACES)))
     body, clean = json.loads(json.dumps(base)), json.loads(json.dumps(base))
-    RESPONSES_PLACES[place](body, secret.template.format(v=disguised))
+    RESPONSES_PLACES[place](body, secret.template.format(v=hidden))
     RESPONSES_PLACES[place](clean, draw(st.sampled_from(BENIGN)))
-    return Probe("/v1/responses", body, clean, secret, disguised, place)
+    return Probe("/v1/responses", body, clean, secret, hidden, place)

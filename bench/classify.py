@@ -6,7 +6,9 @@ before each timed call unless the case is about the cache) and stock
 200-, 2,000- and 20,000-character prompts (and a 200-character one with non-ASCII
 text, which takes the normalization path), a whole chat body with a tool schema read
 by the body walker, and the newest turn of a 20-turn conversation against classifying
-that one message alone. Separately, what the semantic signal (one all-MiniLM-L6-v2
+that one message alone. What decoded views cost (decoding on and off, alternating,
+on prompts with nothing to decode and with an encoded value) and the decoders alone
+on adversarial inputs. Separately, what the semantic signal (one all-MiniLM-L6-v2
 sentence embedding per new message) adds on a 200-character prompt. Prints P50/P99
 and ratios. Then sensitivity recall on the
 held-out split of gateway/classify/data/eval, as shipped and with every prompt
@@ -19,6 +21,7 @@ with normalization and with it switched off.
 from __future__ import annotations
 
 import argparse
+import base64
 import logging
 import random
 import statistics
@@ -33,6 +36,7 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from common.embedding import DIMENSIONS, TextVectors, Vector
 from gateway.classify import sensitivity
+from gateway.classify.decode import Decoding, decode
 from gateway.classify.evaluate import evaluate_sensitivity, load_set
 from gateway.classify.extract import Segment, segments
 from gateway.classify.normalize import Normalized, readings
@@ -208,6 +212,75 @@ def semantic_case(ours: Classifiers, stock: AnalyzerEngine, runs: int) -> None:
     )
 
 
+def _nested_base64(layers: int) -> str:
+    text = "536-22-8741"
+    for _ in range(layers):
+        text = base64.b64encode(text.encode()).decode()
+    return text
+
+
+def _no_decoding(text: str) -> Decoding:
+    return Decoding((), 0)
+
+
+def decoding_case(ours: Classifiers, runs: int) -> None:
+    """What decoded views cost: a whole classification of prompts with nothing to
+    decode, with the decoders on and off, alternating in rounds on the same texts (the
+    "off" column is the classifier before decoded views); then prompts that hold an
+    encoded value, and the decoders alone on adversarial megabyte-sized inputs."""
+    print("\ndecoded views (sensitivity + complexity, cache cleared), P50 / P99 ms:")
+    print(f"{'input':<40}{'decoding on':>16}{'off':>16}{'on/off P50':>12}")
+    encoded = "Here is the pod's secret: " + base64.b64encode(b"SSN 536-22-8741").decode()
+    cases = [
+        ("200-character prompt", [prompt(200, seed) for seed in range(3)]),
+        ("200-character prompt, non-ASCII", [prompt(200, seed, NON_ASCII) for seed in range(3)]),
+        ("2,000-character prompt", [prompt(2_000, seed) for seed in range(3)]),
+        ("200 characters with base64", [prompt(170, seed) + " " + encoded for seed in range(3)]),
+    ]
+    for label, texts in cases:
+        on: list[float] = []
+        off: list[float] = []
+        for _ in range(4):  # rounds, so that drift in the machine's load hits both
+            for samples, decoder in ((on, decode), (off, _no_decoding)):
+                sensitivity.decode = decoder  # type: ignore[assignment]
+                samples += [t for text in texts for t in timed(_fresh(ours, text), runs // 4)]
+        sensitivity.decode = decode  # type: ignore[assignment]
+        print(
+            f"{label:<40}{f'{p(on, 50):.2f} / {p(on, 99):.2f}':>16}"
+            f"{f'{p(off, 50):.2f} / {p(off, 99):.2f}':>16}{p(on, 50) / p(off, 50):>11.3f}x"
+        )
+    print("the decoders alone on 1 MB adversarial inputs (ms per KB):")
+    for label, text in _adversarial().items():
+        started = time.perf_counter()
+        decode(text)
+        elapsed = (time.perf_counter() - started) * 1000
+        print(f"  {label:<38}{elapsed / (len(text) / 1000):>8.3f}")
+
+
+def _fresh(ours: Classifiers, text: str) -> Callable[[], object]:
+    def call() -> object:
+        ours.sensitivity.cache = type(ours.sensitivity.cache)(4096)
+        ours.embeddings.cache = type(ours.embeddings.cache)(4096)
+        return ours.classify_segments([Segment("user", text)])
+
+    return call
+
+
+def _adversarial() -> dict[str, str]:
+    return {
+        "base64 text": base64.b64encode(b"hello world " * 80_000).decode(),
+        "base64 alphabet, no text": "QUJD" * 250_000,
+        "percent escapes": "%41" * 330_000,
+        "HTML entities": "&#65;" * 200_000,
+        "quoted-printable": "=41" * 330_000,
+        "\\u escapes": "\\u0041" * 160_000,
+        "backslashes": "\\" * 1_000_000,
+        "number words": "one " * 250_000,
+        "equals signs": "=" * 1_000_000,
+        "nested base64, 8 layers": _nested_base64(8) * 100,
+    }
+
+
 def recall_case(ours: Classifiers) -> None:
     rows = load_set(SENSITIVITY_SET, "heldout")
     disguised = [{**row, "text": _disguise(row["text"], i)} for i, row in enumerate(rows)]
@@ -273,6 +346,7 @@ def main() -> None:
         )
 
     semantic_case(ours, stock, runs)
+    decoding_case(ours, runs)
     conversation_case(ours, runs)
     body_case(ours, runs)
     recall_case(ours)

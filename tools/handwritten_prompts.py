@@ -10,6 +10,8 @@ evaluation sets as the categories named below.
 
 from __future__ import annotations
 
+from encoded_prompts import encoded_harmless_dev, encoded_sensitive_dev
+
 # ---------------------------------------------------------------------------------------
 # Complexity: short prompts that ask for hard work (complex = true)
 # ---------------------------------------------------------------------------------------
@@ -531,4 +533,8 @@ SENSITIVITY_GROUPS: list[tuple[str, bool, list[str], list[str]]] = [
     ("long_topic", False, LONG_TOPIC_DEV, []),
     ("clinical_record", True, CLINICAL_RECORD_DEV, []),
     ("public_people", False, PUBLIC_PEOPLE_DEV, []),
+    # Encoded text (issue 28): harmless encodings that must stay public, and values
+    # only their decoding shows.
+    ("encoded_harmless", False, encoded_harmless_dev(), []),
+    ("encoded_sensitive", True, encoded_sensitive_dev(), []),
 ]

@@ -8,7 +8,9 @@ test's control sends the same body without the value and sees it arrive.
 
 from __future__ import annotations
 
+import base64
 import json
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -322,6 +324,7 @@ def image(url: str) -> dict[str, Any]:
 
 
 PNG = "data:image/png;base64," + "iVBORw0KGgo" * 40
+BLOB = base64.b64encode(random.Random(28).randbytes(300)).decode()
 UNREADABLE: dict[str, tuple[str, dict[str, Any]]] = {
     "image": (
         "/v1/chat/completions",
@@ -343,6 +346,11 @@ UNREADABLE: dict[str, tuple[str, dict[str, Any]]] = {
         {"messages": [{"role": "user", "content": [{"type": "file", "file": {"file_id": "f1"}}]}]},
     ),
     "token_ids": ("/v1/completions", {"prompt": [[1, 2, 3], [4, 5]]}),
+    # Base64 pasted into a text that decodes to bytes (an image, key material).
+    "binary": (
+        "/v1/chat/completions",
+        {"messages": [{"role": "user", "content": f"{BENIGN} Attached: {BLOB}"}]},
+    ),
 }
 
 
@@ -357,6 +365,22 @@ def test_content_no_classifier_can_read_stays_home(gateway: Gateway, kind: str) 
     assert automatic.headers["x-hybridgate-route"] == "edge"
     assert gateway.cloud.bodies == []
     assert len(gateway.edge.bodies) == 1
+
+
+BINARY_POLICY = f"""classifiers_from: {DEFAULT_POLICY}
+rules:
+  - id: blobs-to-the-cloud
+    when: {{model: cloud}}
+    route: cloud
+    allow_unclassified: [binary]
+"""
+
+
+def test_a_rule_may_allow_binary_payloads_for_the_cloud(make_gateway: GatewayFactory) -> None:
+    gateway = make_gateway(BINARY_POLICY)
+    _, fields = UNREADABLE["binary"]
+    reached_cloud(gateway.client.post("/v1/chat/completions", json={"model": "cloud", **fields}))
+    assert BLOB in gateway.cloud.received_text()
 
 
 VISION_POLICY = f"""classifiers_from: {DEFAULT_POLICY}

@@ -170,3 +170,44 @@ def test_ner_runs_only_when_a_name_could_change_the_level(
     loud = classifier.classify([Segment("user", "Kwadwo Mensah was diagnosed with malaria.")])
     assert loud.entities.get("PERSON") == 1
     assert loud.level == Level.RESTRICTED
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "encodings"),
+    [
+        ("Her SSN is NTM2LTIyLTg3NDE= on file.", "US_SSN", ["base64"]),
+        ("GET /u?email=maria.lopez82%40gmail.com&x=1", "EMAIL_ADDRESS", ["percent"]),
+        (
+            "card four one one one, one one one one, one one one one, one one one one",
+            "CREDIT_CARD",
+            ["spoken-number"],
+        ),
+        ("note: bWFyaWEubG9wZXo4MiU0MGdtYWlsLmNvbQ==", "EMAIL_ADDRESS", ["base64", "percent"]),
+    ],
+)
+def test_a_value_found_by_decoding_counts_as_plain_and_says_how_it_was_read(
+    classifier: SensitivityClassifier, text: str, entity: str, encodings: list[str]
+) -> None:
+    signal = classifier.classify([Segment("user", text)])
+    assert signal.entities.get(entity, 0) >= 1
+    assert signal.level >= Level.CONFIDENTIAL
+    assert signal.as_json()["decoded"][entity] == encodings
+    assert text not in str(signal.as_json())
+
+
+def test_a_plain_finding_carries_no_decoded_mark(classifier: SensitivityClassifier) -> None:
+    signal = classifier.classify([Segment("user", "Her SSN is 536-22-8741.")])
+    assert signal.level == Level.RESTRICTED
+    assert "decoded" not in signal.as_json()
+    assert signal.unreadable == frozenset()
+
+
+def test_a_person_and_a_condition_in_base64_are_both_read(
+    classifier: SensitivityClassifier,
+) -> None:
+    hidden = "UGF0aWVudCBNYXJ5IEpvbmVzIHdhcyBkaWFnbm9zZWQgd2l0aCB0eXBlIDIgZGlhYmV0ZXMu"
+    text = f"Please read this note: {hidden}"
+    assert level_of(classifier, text) == Level.RESTRICTED
+    # Both findings redact the whole encoded span, nothing else.
+    spans = classifier.spans(text)
+    assert {(start, end) for start, end, _ in spans} == {(len(text) - len(hidden), len(text))}

@@ -11,8 +11,9 @@ back to the whole encoded span, so a finding there redacts the whole span.
 
 Each decoder is linear in its input: one regex scan with bounded repetitions, or a
 scan for a trigger followed by a walk over whitespace-separated tokens. Every decoding
-is no longer than what it decodes, so a view is no longer than the text, and with
-the depth bound the whole costs a small multiple of one pass. Base64 that decodes to
+is no longer than what it decodes; a run with inner layers reads as its inner layers
+decoded followed by itself, so with the depth bound a view is at most `MAX_DEPTH`
+times the text, and the whole costs a small multiple of one pass. Base64 that decodes to
 bytes which are not mostly printable UTF-8 (an image, a hash, random key material) is
 not text: it is left as it is, and a long run of it is reported as `binary`, which the
 policy treats as unclassified content.
@@ -33,13 +34,16 @@ from gateway.classify.normalize import Normalized, normalize
 
 MAX_DEPTH = 3  # base64 of percent-encoded text of entities: three layers
 _PRINTABLE_SHARE = 0.95
-_MIN_BASE64 = 12  # "MjE5LTA5LTk5OTk=" is an SSN; shorter runs are words more often
+_MIN_BASE64 = 8  # "T3Jpb24tNw" is a project's name; shorter runs are words more often
+# A run shorter than this is more often a word than base64: it counts only when all
+# it decodes to is printable.
+_SHORT_BASE64 = 16
 # A base64 run this long that decodes to bytes is a binary payload, not a word.
 _MIN_BINARY = 32
 _MIN_BINARY_ENTROPY = 4.0  # bits per character: random base64 is near 6, prose near 4
 
 # A base64 or base64url run, maybe continued over line breaks (MIME wraps at 76).
-_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{12,}(?:\r?\n[A-Za-z0-9+/_-]{4,}){0,4096}={0,2}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{8,}(?:\r?\n[A-Za-z0-9+/_-]{4,}){0,4096}={0,2}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _TOKEN = re.compile(r"\S+")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -146,7 +150,9 @@ def _runs(text: str, depth: int) -> Iterator[Run]:
         if depth < MAX_DEPTH:
             inner = list(_runs(decoded, depth + 1))
             if inner:
-                decoded = _replaced(decoded, inner)
+                # The inner layers decoded, then this layer as it is: a value can be
+                # recognizable in either (a JWT is base64url, and its payload is JSON).
+                decoded = _replaced(decoded, inner) + "\n" + decoded
                 encodings += tuple(e for run in inner for e in run.encodings if e not in encodings)
         yield Run(start, end, decoded, encodings)
 
@@ -199,6 +205,8 @@ def _base64_text(run: str) -> str | None:
     try:
         decoded = data.decode("utf-8")
     except UnicodeDecodeError:
+        return None
+    if len(run) < _SHORT_BASE64 and not decoded.isprintable():
         return None
     return decoded if _mostly_printable(decoded) else None
 

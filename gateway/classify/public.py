@@ -4,9 +4,11 @@
 same combination as "Priya's kidneys are failing", but it asks for public knowledge.
 Nothing in the text tells the two apart; a list of public people does. A PERSON
 finding whose name is on the shipped list (gateway/classify/data/public_figures.txt)
-or on the policy's allow list is not counted and not redacted. The cost: a private
-person who shares a famous name is missed, unless other context (a relation, an
-identifier) names them too.
+or on the policy's allow list is not counted and not redacted, unless something
+beside it marks the person as a private individual (subjects.py: a role word such as
+"patient" or "employee", a relation, an identifier, a record's shape); then it counts
+like anyone's. The cost: a private person who shares a famous name with none of these
+beside it is missed.
 """
 
 from __future__ import annotations

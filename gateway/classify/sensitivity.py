@@ -30,6 +30,7 @@ from gateway.classify.public import PublicFigures
 from gateway.classify.recognizers import all_recognizers
 from gateway.classify.semantic import MessageEmbeddings
 from gateway.classify.signals import SensitivitySignal
+from gateway.classify.subjects import DataSubjects
 
 PERSON = "PERSON"
 NER_PERSON_SCORE = 0.85  # what Presidio's own spaCy recognizer reports
@@ -108,6 +109,7 @@ class SensitivityClassifier:
             if options.public_figures
             else PublicFigures(options.allow_list, given)
         )
+        self._subjects = DataSubjects(options.data_subject_roles)
         self._floor = min([options.min_score, *options.score_thresholds.values()])
         self._needs_person = [
             frozenset(rule.all) - {PERSON} for rule in options.combinations if PERSON in rule.all
@@ -300,7 +302,7 @@ class SensitivityClassifier:
         spaCy's small model reads a capitalised word opening a sentence as a name
         ("Summarise why...", "Describe the..."). A name there is followed by what the
         person does ("Priya has"); a verb, by its object or a question word."""
-        if entity.label_ != PERSON or self._public.named_at(
+        if entity.label_ != PERSON or self._is_public(
             entity.doc.text, entity.start_char, entity.end_char
         ):
             return False
@@ -312,9 +314,16 @@ class SensitivityClassifier:
         return not (opens and after in _OBJECT_WORDS)
 
     def _is_allowed(self, text: str, result: RecognizerResult) -> bool:
-        if result.entity_type == PERSON and self._public.named_at(text, result.start, result.end):
+        if result.entity_type == PERSON and self._is_public(text, result.start, result.end):
             return True
         value = text[result.start : result.end].lower()
         return any(
             value == term or value.endswith(("@" + term, "." + term)) for term in self._allowed
+        )
+
+    def _is_public(self, text: str, start: int, end: int) -> bool:
+        """A public figure's name with nothing beside it that makes this one a private
+        person: "Patient David Beckham, 54" is someone's record, not football."""
+        return self._public.named_at(text, start, end) and not self._subjects.marked(
+            text, start, end
         )

@@ -96,6 +96,9 @@ def test_a_public_person_with_health_context_stays_public(classifiers: Classifie
     for text in (
         "Write a paragraph on Stephen Hawking's ALS for a school science project.",
         "What did Ronald Reagan's doctors say about his Alzheimer's disease?",
+        # Nothing beside the name makes the person a patient (subjects.py).
+        "What illness did Bob Marley die of?",
+        "Why did Stephen Hawking use a wheelchair?",
     ):
         signal = classifiers.sensitivity.classify([Segment("user", text)])
         assert "PERSON" not in signal.entities, text

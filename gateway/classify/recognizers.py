@@ -28,6 +28,7 @@ from gateway.classify.medication import MedicationRecognizer
 from gateway.classify.names import GivenNameRecognizer, given_name_recognizer
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.secrets import secret_recognizers
+from gateway.classify.subjects import named_subjects
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
@@ -107,7 +108,12 @@ def policy_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
 
 
 def all_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
-    found = [*predefined_recognizers(), *secret_recognizers(), *policy_recognizers(options)]
+    found = [
+        *predefined_recognizers(),
+        *secret_recognizers(),
+        *policy_recognizers(options),
+        named_subjects(options.data_subject_roles),
+    ]
     for recognizer in found:
         if isinstance(recognizer, PatternRecognizer):
             # Most prompts hold no digit: the patterns that need one skip them.

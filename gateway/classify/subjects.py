@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from presidio_analyzer import Pattern, PatternRecognizer
+
 WINDOW = 120
 
 Kind = Literal["role", "relation", "identifier", "record"]
@@ -178,6 +180,44 @@ class DataSubjects:
 
     def marked(self, text: str, start: int, end: int) -> bool:
         return self.marker(text, start, end) is not None
+
+
+# Capitalised words that follow a role word and name a thing, not a person:
+# "Customer Service", "Student Loans", "Patient Zero", "Member States".
+_NOT_NAMES = (
+    "Service|Services|Support|Success|Care|Portal|Account|Accounts|Record|Records|Number"
+    "|Numbers|ID|Handbook|Union|Council|Zero|Experience|Satisfaction|Relations|Data"
+    "|Information|Secret|Key|Benefits|Assistance|Advocate|Advocacy|Loan|Loans|Finance"
+    "|Visa|Visas|States|State|Agreement|Charter|Management|Relationship|Journey|Feedback"
+    "|Survey|Insights|Engagement|Identity|Login|Database|Directory|List|Lists|Guide"
+    "|Policy|Policies|Affairs|Association|Body|Center|Centre|Hub|Office|Team|Teams"
+    "|Safety|Rights|Protection|Manual|Registration|Enrollment|Enrolment|Application"
+    "|Applications|Tracker|App|Access|Area|Zone|Mode|Day|Week|Month|Year|Edition|Version"
+    "|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March"
+    "|April|May|June|July|August|September|October|November|December"
+)
+# "Singh", "O'Neill", "McDonald", "Adebayo-Cole", "D'Angelo".
+_NAME_WORD = r"[A-Z](?:'[A-Z])?[a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?"
+NAMED_SUBJECT_SCORE = 0.7
+
+
+def named_subjects(roles: Iterable[str]) -> PatternRecognizer:
+    """A capitalised name right after a data-subject role ("Patient Arijit Singh",
+    "employee: Dana Whitfield", "our tenant, Mr Ortiz") is a person, whether or not
+    spaCy's NER or the given-name list knows the name: the role says someone is
+    named. Reported as PERSON, so the combinations apply as to any name."""
+    words = _alternation(form for role in roles for form in (role, _plural(role)))
+    regex = (
+        rf"(?i:\b(?:{words}))(?:[ \t]*[:#,\-\u2013\u2014][ \t]*|[ \t]+(?i:(?:named|called)[ \t]+)?)"
+        # Presidio compiles patterns case-insensitively: the name is matched as written.
+        rf"(?-i:(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[ \t]+)?(?!(?:{_NOT_NAMES})\b){_NAME_WORD}"
+        rf"(?:[ \t]+(?!(?:{_NOT_NAMES})\b){_NAME_WORD}){{0,2}})"
+    )
+    return PatternRecognizer(
+        supported_entity="PERSON",
+        name="NamedDataSubjectRecognizer",
+        patterns=[Pattern("role and name", regex, NAMED_SUBJECT_SCORE)],
+    )
 
 
 def window(text: str, start: int, end: int) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from gateway.classify.public import FIGURES_RESOURCE, PublicFigures
 from gateway.classify.registry import Classifiers
 from gateway.classify.sensitivity import SensitivityClassifier
 from gateway.classify.signals import Level
-from gateway.classify.subjects import WINDOW, DataSubjects, Kind, window
+from gateway.classify.subjects import WINDOW, DataSubjects, Kind, named_subjects, window
 from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import load_classifier_options, load_policy
 from tests.conftest import DEFAULT_POLICY
@@ -307,3 +307,34 @@ def test_a_record_about_a_public_figure_routes_like_one_about_anyone(
 
     probe()
     assert len(ran) == PER_ROLE
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Patient Arijit Singh has been diagnosed with diabetes.", "Arijit Singh"),
+        ("employee: Dana Whitfield got a final written warning", "Dana Whitfield"),
+        ("Our tenant, Mr Ortiz, is three months in arrears.", "Mr Ortiz"),
+        ("The claimant named Oyelaran Adebayo-Cole appealed.", "Oyelaran Adebayo-Cole"),
+        ("Nurse Ngozi O'Neill reported the incident.", "Ngozi O'Neill"),
+    ],
+)
+def test_a_name_after_a_role_is_a_person_whatever_the_name(text: str, name: str) -> None:
+    recognizer = named_subjects(DATA_SUBJECT_ROLES)
+    found = recognizer.analyze(text, ["PERSON"])
+    assert [text[r.start : r.end].endswith(name) for r in found] == [True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Customer Service handles refunds.",
+        "The Student Loans Company sets the rate.",
+        "Member States agreed on the budget.",
+        "Patient Zero was never found.",
+        "the patient has been discharged",
+        "Our customers in Osaka want invoices.",
+    ],
+)
+def test_a_role_before_a_thing_or_a_lower_case_word_names_no_one(text: str) -> None:
+    assert named_subjects(DATA_SUBJECT_ROLES).analyze(text, ["PERSON"]) == []

@@ -26,6 +26,7 @@ from gateway.classify.recognizers import (
     predefined_recognizers,
 )
 from gateway.classify.secrets import secret_recognizers
+from gateway.classify.subjects import named_subjects
 from gateway.policy.loader import load_classifier_options
 from tests.conftest import DEFAULT_POLICY
 
@@ -128,7 +129,12 @@ def gated_and_plain() -> list[tuple[Any, Any]]:
     """Each recognizer as all_recognizers builds it, beside the same one ungated."""
     options = load_classifier_options(DEFAULT_POLICY).sensitivity
     gated = all_recognizers(options)
-    plain = [*predefined_recognizers(), *secret_recognizers(), *policy_recognizers(options)]
+    plain = [
+        *predefined_recognizers(),
+        *secret_recognizers(),
+        *policy_recognizers(options),
+        named_subjects(options.data_subject_roles),
+    ]
     pairs = []
     for with_gate, without in zip(gated, plain, strict=True):
         if isinstance(without, StrictPhoneRecognizer):

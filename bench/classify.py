@@ -224,29 +224,36 @@ def _no_decoding(text: str) -> Decoding:
 
 
 def decoding_case(ours: Classifiers, runs: int) -> None:
-    """What decoded views cost: a whole classification of prompts with nothing to
-    decode, with the decoders on and off, alternating in rounds on the same texts (the
-    "off" column is the classifier before decoded views); then prompts that hold an
-    encoded value, and the decoders alone on adversarial megabyte-sized inputs."""
-    print("\ndecoded views (sensitivity + complexity, cache cleared), P50 / P99 ms:")
-    print(f"{'input':<40}{'decoding on':>16}{'off':>16}{'on/off P50':>12}")
+    """What reading encoded text costs (issue 28: decoded views, credentials named by
+    their key, names after a role): a whole classification with those on and off,
+    alternating in rounds on the same texts, so that the "off" column is the
+    classifier before them, measured beside it. With the real encoder and with an
+    instant one (the embedding is most of a miss, and noisy). Then prompts that hold
+    an encoded value, and the decoders alone on adversarial megabyte-sized inputs."""
+    print("\nreading encoded text (sensitivity + complexity, cache cleared), P50 / P99 ms:")
+    print(f"{'input':<44}{'on':>16}{'off':>16}{'on/off P50':>12}")
     encoded = "Here is the pod's secret: " + base64.b64encode(b"SSN 536-22-8741").decode()
     cases = [
-        ("200-character prompt", [prompt(200, seed) for seed in range(3)]),
-        ("200-character prompt, non-ASCII", [prompt(200, seed, NON_ASCII) for seed in range(3)]),
-        ("2,000-character prompt", [prompt(2_000, seed) for seed in range(3)]),
-        ("200 characters with base64", [prompt(170, seed) + " " + encoded for seed in range(3)]),
+        ("200-character prompt", [prompt(200, seed) for seed in range(3)], False),
+        ("200-character prompt, instant encoder", [prompt(200, seed) for seed in range(3)], True),
+        ("200-character prompt, non-ASCII", [prompt(200, s, NON_ASCII) for s in range(3)], False),
+        ("2,000-character prompt", [prompt(2_000, seed) for seed in range(3)], False),
+        ("200 characters with base64", [prompt(170, s) + " " + encoded for s in range(3)], False),
     ]
-    for label, texts in cases:
+    model = ours.embeddings.model
+    for label, texts, instant in cases:
+        if instant:
+            ours.embeddings.model = _Instant(model.embed_one(texts[0]))  # type: ignore[assignment]
         on: list[float] = []
         off: list[float] = []
         for _ in range(4):  # rounds, so that drift in the machine's load hits both
-            for samples, decoder in ((on, decode), (off, _no_decoding)):
-                sensitivity.decode = decoder  # type: ignore[assignment]
+            for samples, enabled in ((on, True), (off, False)):
+                _issue_28(ours, enabled)
                 samples += [t for text in texts for t in timed(_fresh(ours, text), runs // 4)]
-        sensitivity.decode = decode  # type: ignore[assignment]
+        _issue_28(ours, True)
+        ours.embeddings.model = model
         print(
-            f"{label:<40}{f'{p(on, 50):.2f} / {p(on, 99):.2f}':>16}"
+            f"{label:<44}{f'{p(on, 50):.2f} / {p(on, 99):.2f}':>16}"
             f"{f'{p(off, 50):.2f} / {p(off, 99):.2f}':>16}{p(on, 50) / p(off, 50):>11.3f}x"
         )
     print("the decoders alone on 1 MB adversarial inputs (ms per KB):")
@@ -255,6 +262,21 @@ def decoding_case(ours: Classifiers, runs: int) -> None:
         decode(text)
         elapsed = (time.perf_counter() - started) * 1000
         print(f"  {label:<38}{elapsed / (len(text) / 1000):>8.3f}")
+
+
+_ISSUE_28_RECOGNIZERS = ("CredentialRecognizer", "NamedDataSubjectRecognizer")
+
+
+def _issue_28(ours: Classifiers, enabled: bool) -> None:
+    """Switches decoded views and issue 28's two recognizers on or off, in place."""
+    sensitivity.decode = decode if enabled else _no_decoding  # type: ignore[assignment]
+    registry = ours.sensitivity._analyzer.registry
+    kept = getattr(registry, "_issue_28_kept", None)
+    if kept is None:
+        kept = [r for r in registry.recognizers if r.name in _ISSUE_28_RECOGNIZERS]
+        registry._issue_28_kept = kept  # type: ignore[attr-defined]
+    others = [r for r in registry.recognizers if r.name not in _ISSUE_28_RECOGNIZERS]
+    registry.recognizers = others + (kept if enabled else [])
 
 
 def _fresh(ours: Classifiers, text: str) -> Callable[[], object]:

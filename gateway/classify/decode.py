@@ -44,6 +44,7 @@ _MIN_BINARY_ENTROPY = 4.0  # bits per character: random base64 is near 6, prose 
 
 # A base64 or base64url run, maybe continued over line breaks (MIME wraps at 76).
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{8,}(?:\r?\n[A-Za-z0-9+/_-]{4,}){0,4096}={0,2}")
+_BINARY = re.compile(r"[A-Za-z0-9+/_-]{32,}(?:\r?\n[A-Za-z0-9+/_-]{4,}){0,4096}={0,2}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _TOKEN = re.compile(r"\S+")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -169,6 +170,8 @@ def _replaced(text: str, runs: list[Run]) -> str:
 
 def _base64(text: str) -> Iterator[tuple[int, int, str]]:
     for match in _BASE64.finditer(text):
+        if _a_word(match.group()):
+            continue
         decoded = _base64_text(match.group())
         if decoded is not None:
             yield match.start(), match.end(), decoded
@@ -180,6 +183,12 @@ def _base64(text: str) -> Iterator[tuple[int, int, str]]:
                 if line_text is not None:
                     yield offset, offset + len(line.rstrip("\r")), line_text
                 offset += len(line) + 1
+
+
+def _a_word(run: str) -> bool:
+    """Letters in one case, or capitalised: a word of the text, not base64 (whose
+    letters mix cases, and which holds a digit in almost every run of 8 or more)."""
+    return run.isalpha() and (run.islower() or run.isupper() or run[1:].islower())
 
 
 def _base64_bytes(run: str) -> bytes | None:
@@ -217,7 +226,7 @@ def _count_binary(text: str) -> int:
     count = 0
     if len(text) < _MIN_BINARY:
         return 0
-    for match in _BASE64.finditer(text):
+    for match in _BINARY.finditer(text):
         run = "".join(match.group().split()).rstrip("=")
         if len(run) < _MIN_BINARY or run.count("/") > len(run) // 16 + 1:
             continue
@@ -303,6 +312,9 @@ def _quoted_printable(text: str) -> Iterator[tuple[int, int, str]]:
 def _spoken_matches(text: str) -> Iterator[re.Match[str]]:
     """`_SPOKEN.finditer`, tried only where a word that can begin it starts (the
     regex alone tries every position against every number word)."""
+    # A run needs three number words: most texts hold fewer, told by one C-level pass.
+    if sum(map(_FIRST_WORDS.__contains__, _WORD.findall(text.lower()))) < 3:
+        return
     searched_to = 0
     for word in _WORD.finditer(text):
         if word.start() < searched_to or word.group().lower() not in _FIRST_WORDS:

@@ -27,9 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+
+from gateway.classify.gates import gate_word_alternation
 
 WINDOW = 120
 
@@ -199,6 +201,7 @@ _NOT_NAMES = (
 # "Singh", "O'Neill", "McDonald", "Adebayo-Cole", "D'Angelo".
 _NAME_WORD = r"[A-Z](?:'[A-Z])?[a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?"
 NAMED_SUBJECT_SCORE = 0.7
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def named_subjects(roles: Iterable[str]) -> PatternRecognizer:
@@ -206,18 +209,43 @@ def named_subjects(roles: Iterable[str]) -> PatternRecognizer:
     "employee: Dana Whitfield", "our tenant, Mr Ortiz") is a person, whether or not
     spaCy's NER or the given-name list knows the name: the role says someone is
     named. Reported as PERSON, so the combinations apply as to any name."""
-    words = _alternation(form for role in roles for form in (role, _plural(role)))
+    forms = [form for role in roles for form in (role, _plural(role))]
+    words = _alternation(forms)
     regex = (
         rf"(?i:\b(?:{words}))(?:[ \t]*[:#,\-\u2013\u2014][ \t]*|[ \t]+(?i:(?:named|called)[ \t]+)?)"
         # Presidio compiles patterns case-insensitively: the name is matched as written.
         rf"(?-i:(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[ \t]+)?(?!(?:{_NOT_NAMES})\b){_NAME_WORD}"
         rf"(?:[ \t]+(?!(?:{_NOT_NAMES})\b){_NAME_WORD}){{0,2}})"
     )
-    return PatternRecognizer(
+    recognizer = NamedSubjectRecognizer(
+        frozenset(w.lower() for form in forms for w in _LETTERS.findall(form)[:1]),
         supported_entity="PERSON",
         name="NamedDataSubjectRecognizer",
         patterns=[Pattern("role and name", regex, NAMED_SUBJECT_SCORE)],
     )
+    # Every match starts at a role word: only those words' starts are tried.
+    gate_word_alternation(recognizer, forms)
+    return recognizer
+
+
+class NamedSubjectRecognizer(PatternRecognizer):
+    """Skips, in one C-level pass, a text in which no role word begins: most prompts."""
+
+    def __init__(self, first_words: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._first_words = first_words
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: Any = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        if self._first_words.isdisjoint(_LETTERS.findall(text.lower())):
+            return []
+        found: list[RecognizerResult] = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return found
 
 
 def window(text: str, start: int, end: int) -> tuple[str, str]:

@@ -140,7 +140,7 @@ def create_app(
         edge_load = EdgeLoad(backends["edge"], settings.backends.edge.load_poll_s)
         given_exporters = exporters or Exporters()
         tracing = Tracing(settings.telemetry.tracing, given_exporters.spans)
-        pipeline = Pipeline(backends, policies, edge_load, tracing)
+        pipeline = Pipeline(backends, policies, edge_load, tracing, settings.classification)
         app.state.pipeline = pipeline
         recording = await _start_recording(settings, pipeline, edge_load, tracing, given_exporters)
         app.state.recording = recording

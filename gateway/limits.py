@@ -62,6 +62,7 @@ class _Bucket:
 class _Account:
     requests: _Bucket
     tokens: _Bucket
+    chars: _Bucket
     in_flight: int = 0
     on_edge: int = 0
 
@@ -100,6 +101,31 @@ class Limiter:
             account = self._account(_key(limits, principal), quota)
             self._refill(account, quota, self._clock())
             self._check_requests(quota, account)
+
+    def charge_classification(
+        self, limits: Limits, principal: Principal | None, chars: int
+    ) -> None:
+        """Takes `chars` classified characters from the principal's allowance before
+        they are classified, or refuses (a 429, like any other quota). A request larger
+        than a whole minute's allowance waits for a full bucket and takes all of it."""
+        quota = _quota(limits, principal)
+        cap = quota.classified_chars_per_minute
+        if cap is None:
+            return
+        with self._lock:
+            account = self._account(_key(limits, principal), quota)
+            self._refill(account, quota, self._clock())
+            cost = min(chars, cap)
+            if account.chars.level < cost:
+                wait = account.chars.wait_for(cost, cap)
+                self._refuse(
+                    "classification",
+                    f"more than {cap} characters classified per minute",
+                    wait,
+                    quota,
+                    account,
+                )
+            account.chars.level -= cost
 
     def admit(self, limits: Limits, principal: Principal | None, tokens: int) -> Lease:
         """Takes one request and `tokens` from the principal's quota, or refuses."""
@@ -164,6 +190,7 @@ class Limiter:
             account = _Account(
                 _Bucket(float(quota.requests_per_minute or 0), now),
                 _Bucket(float(quota.tokens_per_minute or 0), now),
+                _Bucket(float(quota.classified_chars_per_minute or 0), now),
             )
             self._accounts[key] = account
         return account
@@ -180,6 +207,8 @@ class Limiter:
             account.requests.refill(quota.requests_per_minute, now)
         if quota.tokens_per_minute is not None:
             account.tokens.refill(quota.tokens_per_minute, now)
+        if quota.classified_chars_per_minute is not None:
+            account.chars.refill(quota.classified_chars_per_minute, now)
 
     def _check_requests(self, quota: Quota, account: _Account) -> None:
         """Concurrency, then the request rate: the refusals that need no token count."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.fields import forwarded
 from gateway.backends.sse import cut_short
 from gateway.backends.upstream import Upstream, UpstreamStream
+from gateway.classify.budget import OVERSIZED, TIMEOUT, Budget
 from gateway.classify.extract import SEAM, classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import Level
@@ -49,10 +51,12 @@ from gateway.schemas import (
     CompletionRequest,
     EmbeddingRequest,
 )
-from gateway.settings import TracingSettings
+from gateway.settings import ClassificationSettings, TracingSettings
 from gateway.telemetry.stream_meter import StreamMeter
 from gateway.telemetry.tracing import Tracing
 
+logger = logging.getLogger(__name__)
+OVERRUNS = frozenset({OVERSIZED, TIMEOUT})
 Body = ChatCompletionRequest | CompletionRequest | ResponsesRequest | EmbeddingRequest
 RESPONSES = "/v1/responses"
 CHAT = "/v1/chat/completions"
@@ -100,6 +104,10 @@ class Plan:
     facts: RequestFacts | None = None
     evaluated: Decision | None = None
     limits: Limits = field(default_factory=Limits)
+    # Characters classified for this request (0 when the caches answered), and the
+    # budget limits it ran into.
+    classified_chars: int = 0
+    overruns: frozenset[str] = frozenset()
 
     def redacts(self, route: Route) -> bool:
         """Only what leaves for the cloud is redacted; a fallback to the edge is not."""
@@ -113,15 +121,21 @@ class Pipeline:
         policies: PolicyStore[Classifiers],
         edge_load: EdgeLoad | None = None,
         tracing: Tracing | None = None,
+        classification: ClassificationSettings | None = None,
     ) -> None:
         self._backends = backends
         self.policies = policies
         self._edge_load = edge_load
         self.tracing = tracing or Tracing(TracingSettings())
         self.limiter = Limiter()
-        # spaCy and Presidio are not documented thread-safe: one worker thread runs
-        # them, off the event loop.
-        self._classify_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
+        settings = classification or ClassificationSettings()
+        self._budget = Budget(settings.max_chars, settings.timeout_s, settings.max_messages)
+        # Off the event loop, on more than one thread: a long classification (within
+        # its budget) must not hold up everyone else's. The classifiers keep their
+        # per-request state (the deadline) per thread; their caches take locks.
+        self._classify_pool = ThreadPoolExecutor(
+            max_workers=settings.workers, thread_name_prefix="classify"
+        )
 
     async def handle(self, context: RequestContext, body: Body) -> Reply:
         """Runs one completion request and records what became of it. Raises the
@@ -136,6 +150,8 @@ class Pipeline:
         plan = await self.plan(context.decision_id, body, principal)
         record.decision, record.evaluated, record.facts = plan.decision, plan.evaluated, plan.facts
         record.classification_s = plan.classification_s
+        record.classified_chars = plan.classified_chars
+        record.classification_overruns = plan.overruns
         record.redacted_prompt = plan.redacted_prompt
         # Every request counts against its caller's quota, one the policy denies too.
         lease = self._admit(plan, principal)
@@ -198,11 +214,26 @@ class Pipeline:
             # A repeated prompt is answered by the caches on the loop; only a miss
             # pays the hop to the classification thread.
             signals = active.built.cached(found)
+            chars = 0
             if signals is None:
+                # Classification is work done for the caller: it counts against the
+                # caller's allowance, so an abusive caller exhausts its own.
+                chars = min(sum(len(s.text) for s in found), self._budget.max_chars)
+                self.limiter.charge_classification(active.policy.limits, principal, chars)
                 signals = await loop.run_in_executor(
-                    self._classify_pool, active.built.classify_segments, found
+                    self._classify_pool, active.built.classify_segments, found, self._budget
                 )
             classification_s = time.perf_counter() - started
+        overruns = signals.sensitivity.unreadable & OVERRUNS
+        if overruns:
+            # Never the text: which limit, for which decision, and how much there was.
+            logger.warning(
+                "classification over budget (%s): decision %s, %d characters in %d texts",
+                ", ".join(sorted(overruns)),
+                decision_id,
+                sum(len(s.text) for s in found),
+                len(found),
+            )
         facts = RequestFacts(
             model=body.model,
             prompt_tokens=estimated_tokens(found),
@@ -223,7 +254,9 @@ class Pipeline:
             span.set_attribute("hybridgate.route", decision.route)
             span.set_attribute("hybridgate.rule", decision.rule)
         redacted_prompt = None
-        if active.policy.audit.redacted_prompts:
+        # Past its budget a text is not read whole, so it cannot be redacted whole:
+        # such a request's event carries no prompt.
+        if active.policy.audit.redacted_prompts and not overruns:
             redaction = Redaction(active.built.sensitivity.spans)
             redacted_prompt = await loop.run_in_executor(
                 self._classify_pool,
@@ -240,6 +273,8 @@ class Pipeline:
             facts,
             evaluated,
             active.policy.limits,
+            chars,
+            overruns,
         )
 
     def _admit(self, plan: Plan, principal: Principal | None) -> Lease:

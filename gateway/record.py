@@ -41,6 +41,8 @@ class RequestRecord:
     fell_back: str | None = None
     redacted: bool = False
     classification_s: float | None = None
+    classified_chars: int = 0
+    classification_overruns: frozenset[str] = frozenset()  # oversized, timeout
     queue_s: float | None = None
     ttft_s: float | None = None
     generation_s: float | None = None  # first to last token

@@ -36,12 +36,29 @@ class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
-    # Keys of the dev issuer live here (and, later, the audit log).
+    # Keys of the dev issuer and, by default, the audit log live here.
     state_dir: Path = Path(".hybridgate")
     # On SIGTERM, requests in flight get this long to finish while new ones get a 503
     # draining; streams still open then end with an error event and [DONE]. Keep it
     # below the orchestrator's grace period (Kubernetes: terminationGracePeriodSeconds).
     drain_timeout_s: float = Field(default=25.0, ge=0)
+
+
+class ClassificationSettings(BaseModel):
+    """What one request's classification may cost. Past a limit the request is not
+    refused: what was not read is unclassified content (`oversized`, `timeout`), which
+    the policy keeps from the cloud unless a rule names it in `allow_unclassified`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Characters read per request, every text place together; the rest is not read.
+    max_chars: int = Field(default=400_000, ge=1_000)
+    # Seconds a request's classification may take; then it stops with what it read.
+    timeout_s: float = Field(default=5.0, gt=0)
+    # Texts read one by one; past this, earlier messages are read joined together.
+    max_messages: int = Field(default=256, ge=16)
+    # Threads that classify, so that one long classification does not hold up others.
+    workers: int = Field(default=2, ge=1, le=16)
 
 
 class PolicySettings(BaseModel):
@@ -233,6 +250,7 @@ class GatewaySettings(BaseModel):
     auth: AuthSettings = AuthSettings()
     backends: BackendsSettings = BackendsSettings()
     policy: PolicySettings = PolicySettings()
+    classification: ClassificationSettings = ClassificationSettings()
     audit: AuditSettings = AuditSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     # Extra CA bundle for outbound TLS (identity provider, backends), from the

@@ -111,6 +111,13 @@ class ComplexityClassifier:
         self._cache.put(pending.key, signal)
         return signal
 
+    def partial(self, pending: PendingScore) -> ComplexitySignal:
+        """The signal from the cues alone, when there is no time left for the
+        embedding; not cached, so the next request scores the text in full."""
+        if pending.signal is not None:
+            return pending.signal
+        return self._score(pending.text, pending.contributions or {}, embedded=False)
+
     def embedding_texts(self, segments: Sequence[Segment]) -> list[str]:
         """What `classify` will embed: the newest request's normalized reading, unless
         it was scored before or the model reads no embedding."""
@@ -135,9 +142,11 @@ class ComplexityClassifier:
             if name in self._model.weights
         }
 
-    def _score(self, text: str, contributions: dict[str, float]) -> ComplexitySignal:
+    def _score(
+        self, text: str, contributions: dict[str, float], embedded: bool = True
+    ) -> ComplexitySignal:
         contributions = dict(contributions)
-        if self._embeddings is not None and self._embedding.size:
+        if embedded and self._embeddings is not None and self._embedding.size:
             # The reading the sensitivity classifier embeds too: one embedding a message.
             vector = self._embeddings.of(readings(text)[-1].text).whole
             contributions[SEMANTIC] = float(self._embedding @ vector)

@@ -9,6 +9,7 @@ is a separate pipeline, run only when a person's name could change the level.
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 import spacy
@@ -50,6 +51,7 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     """Loads the installed model package (never downloads) with only NER enabled."""
     package: Any = importlib.import_module(model)
     nlp: Language = package.load(exclude=_DISABLED)
+    nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
     return nlp
 
 
@@ -82,3 +84,35 @@ class TrimmedSpacyEngine(SpacyNlpEngine):
 
     def load(self) -> None:
         self.nlp = {"en": self._pipeline}  # type: ignore[assignment]
+
+
+class BoundedTokenizer:
+    """spaCy's tokenizer, fed long unbroken runs in pieces. It splits prefixes and
+    suffixes off a token one at a time, searching the rest again each time: a token of
+    n emoji or punctuation marks costs n squared (200,000 emoji: minutes). Every
+    character after MAX_RUN of a longer run is read as a space: the text keeps its
+    length, so every token keeps its offsets, and such a run is no word anyway."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        if _LONG_RUN.search(text) is not None:
+            text = _LONG_RUN.sub(_broken, text)
+        doc: Doc = self._tokenizer(text)
+        return doc
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (vocab, rules, serialization) is the wrapped tokenizer's.
+        return getattr(self._tokenizer, name)
+
+
+MAX_RUN = 256
+_LONG_RUN = re.compile(rf"\S{{{MAX_RUN + 1},}}")
+
+
+def _broken(run: re.Match[str]) -> str:
+    chars = list(run.group())
+    for i in range(MAX_RUN, len(chars), MAX_RUN + 1):
+        chars[i] = " "
+    return "".join(chars)

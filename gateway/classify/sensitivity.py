@@ -16,6 +16,14 @@ from presidio_analyzer import RecognizerResult
 from spacy.tokens import Span
 
 from common.embedding import MiniLM
+from gateway.classify.budget import (
+    CHUNK_CHARS,
+    Deadline,
+    DeadlineClock,
+    Overrun,
+    bind_deadline,
+    chunks,
+)
 from gateway.classify.cache import LruCache, content_key
 from gateway.classify.context import SemanticContextRecognizer
 from gateway.classify.decode import DecodedReading, decode, decoded_reading
@@ -95,6 +103,11 @@ class SensitivityClassifier:
         self._embeddings = embeddings
         self._ner = load_pipeline(options.spacy_model)
         recognizers = all_recognizers(options)
+        self._deadlines = DeadlineClock()
+        for recognizer in recognizers:
+            # Every pattern searches within the request's deadline, and says so when
+            # it runs out instead of skipping the pattern as Presidio does.
+            bind_deadline(recognizer, self._deadlines)
         registry = CachedRegistry(recognizers=recognizers, supported_languages=["en"])
         engine = TrimmedSpacyEngine(tokenizer_pipeline(self._ner))
         self._analyzer = LeanAnalyzerEngine(
@@ -116,12 +129,30 @@ class SensitivityClassifier:
         ]
         self.cache: LruCache[Findings] = LruCache(options.cache_size)
 
-    def classify(self, segments: Iterable[Segment]) -> SensitivitySignal:
+    def classify(
+        self, segments: Iterable[Segment], deadline: Deadline | None = None
+    ) -> SensitivitySignal:
+        """The signal for the texts; past `deadline`, the signal of what was read by
+        then, with `timeout` among its unreadable kinds."""
         texts = [segment.text for segment in segments]
-        found = [self.findings(text) for text in texts]
-        if self._names_could_matter(found):
-            found = [self._with_names(text, f) for text, f in zip(texts, found, strict=True)]
+        found: list[Findings] = []
+        with self._deadlines.running(deadline):
+            try:
+                for text in texts:
+                    self._check()
+                    found.append(self.findings(text))
+                if self._names_could_matter(found):
+                    found = [
+                        self._with_names(text, f) for text, f in zip(texts, found, strict=True)
+                    ]
+            except Overrun as overrun:
+                return self._signal(found, frozenset({overrun.reason}))
         return self._signal(found)
+
+    def _check(self) -> None:
+        deadline = self._deadlines.current
+        if deadline is not None:
+            deadline.check()
 
     def embedding_texts(self, segments: Iterable[Segment]) -> list[str]:
         """What `classify` will embed: the normalized reading of each message it has
@@ -147,7 +178,9 @@ class SensitivityClassifier:
             return None
         return self._signal(found)
 
-    def _signal(self, found: Sequence[Findings]) -> SensitivitySignal:
+    def _signal(
+        self, found: Sequence[Findings], unread: frozenset[str] = frozenset()
+    ) -> SensitivitySignal:
         counts: Counter[str] = Counter()
         scores: dict[str, float] = {}
         decoded: dict[str, tuple[str, ...]] = {}
@@ -164,7 +197,7 @@ class SensitivityClassifier:
             entities=dict(counts),
             score=score,
             decoded=decoded,
-            unreadable=frozenset({"binary"}) if any(f.binary for f in found) else frozenset(),
+            unreadable=unread | frozenset({"binary"} if any(f.binary for f in found) else ()),
         )
 
     def findings(self, text: str) -> Findings:
@@ -172,7 +205,16 @@ class SensitivityClassifier:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        findings = self._analyze(text)
+        if len(text) > CHUNK_CHARS:
+            # spaCy reads at most a million characters, and the deadline is checked
+            # between chunks: a long text is read in overlapping windows.
+            parts = []
+            for _, chunk in chunks(text, CHUNK_CHARS):
+                self._check()
+                parts.append(self.findings(chunk))
+            findings = _merged(parts)
+        else:
+            findings = self._analyze(text)
         self.cache.put(key, findings)
         return findings
 
@@ -185,15 +227,10 @@ class SensitivityClassifier:
     def _with_names(self, text: str, findings: Findings) -> Findings:
         if findings.names_checked:
             return findings
-        first = normalize(text)
-        views = [first.text]
-        decoded = decoded_reading(first, decode(first.text))
-        if decoded is not None:
-            views.append(decoded.view.text)
-        # Each reading's people, as often as the reading that saw more.
-        people = max(
-            sum(1 for entity in self._ner(view).ents if self._is_person(entity)) for view in views
-        )
+        people = 0
+        for _, chunk in chunks(text, CHUNK_CHARS):
+            self._check()
+            people += self._people(chunk)
         counts, scores = dict(findings.counts), dict(findings.scores)
         if people:
             counts[PERSON] = counts.get(PERSON, 0) + people
@@ -202,10 +239,28 @@ class SensitivityClassifier:
         self.cache.put(content_key(text), checked)
         return checked
 
+    def _people(self, text: str) -> int:
+        """The people NER finds in a text's normalized and decoded readings, as many as
+        the reading that saw more."""
+        first = normalize(text)
+        views = [first.text]
+        decoded = decoded_reading(first, decode(first.text))
+        if decoded is not None:
+            views.append(decoded.view.text)
+        return max(
+            sum(1 for entity in self._ner(view).ents if self._is_person(entity)) for view in views
+        )
+
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Where each finding is in `text` (found in its normalized readings, mapped
         back), for redaction. Never cached: the positions identify the values, which
         must not outlive the request."""
+        if len(text) > CHUNK_CHARS:
+            return [
+                (offset + start, offset + end, kind)
+                for offset, chunk in chunks(text, CHUNK_CHARS)
+                for start, end, kind in self.spans(chunk)
+            ]
         found: list[tuple[int, int, str]] = []
         seen = readings(text)
         decoded = decoded_reading(seen[0], decode(seen[0].text))
@@ -327,3 +382,24 @@ class SensitivityClassifier:
         return self._public.named_at(text, start, end) and not self._subjects.marked(
             text, start, end
         )
+
+
+def _merged(parts: Sequence[Findings]) -> Findings:
+    """One text's findings from its chunks'."""
+    counts: Counter[str] = Counter()
+    scores: dict[str, float] = {}
+    decoded: dict[str, tuple[str, ...]] = {}
+    for part in parts:
+        counts.update(part.counts)
+        for name, score in part.scores.items():
+            scores[name] = max(score, scores.get(name, 0.0))
+        for name, encodings in part.decoded.items():
+            seen = decoded.get(name, ())
+            decoded[name] = seen + tuple(e for e in encodings if e not in seen)
+    return Findings(
+        dict(counts),
+        scores,
+        names_checked=all(p.names_checked for p in parts),
+        decoded=decoded,
+        binary=sum(p.binary for p in parts),
+    )

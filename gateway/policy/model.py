@@ -102,6 +102,10 @@ class Quota(BaseModel):
     # Estimated prompt tokens plus max_tokens (the most the request can produce).
     tokens_per_minute: int | None = Field(default=None, ge=1)
     concurrent: int | None = Field(default=None, ge=1)
+    # Characters of prompt text classified (cache misses only): the gateway's own work
+    # for the caller, so that one caller's huge or many prompts exhaust its allowance
+    # rather than the classification threads everyone shares.
+    classified_chars_per_minute: int | None = Field(default=None, ge=1_000)
 
 
 class RoleQuota(Quota):

@@ -78,6 +78,18 @@ class Metrics:
             buckets=FAST_BUCKETS,
             registry=r,
         )
+        self.classified_chars = Counter(
+            "hybridgate_classified_chars",
+            "Characters of prompt text classified (cache misses; within the budget).",
+            registry=r,
+        )
+        self.classification_overruns = Counter(
+            "hybridgate_classification_overruns",
+            "Requests whose classification ran past its budget, by the limit it hit"
+            " (oversized: characters; timeout: seconds).",
+            ["reason"],
+            registry=r,
+        )
         self.ttft = Histogram(
             "hybridgate_time_to_first_token_seconds",
             "Request arrival to the first generated token (streams).",
@@ -223,6 +235,10 @@ class Metrics:
             self.spillovers.inc()
         if record.classification_s is not None:
             self.classification.observe(record.classification_s)
+        if record.classified_chars:
+            self.classified_chars.inc(record.classified_chars)
+        for reason in record.classification_overruns:
+            self.classification_overruns.labels(reason).inc()
         if record.total_s is not None:
             self.latency.labels(route).observe(record.total_s)
         if record.backend is None:

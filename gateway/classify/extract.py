@@ -33,7 +33,16 @@ PART_KINDS = {
     "file": "file",
     "input_file": "file",
 }
-UNCLASSIFIED_KINDS = ("token_ids", "image", "audio", "file", "binary", "other")
+UNCLASSIFIED_KINDS = (
+    "token_ids",
+    "image",
+    "audio",
+    "file",
+    "binary",
+    "oversized",
+    "timeout",
+    "other",
+)
 CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions
 SEAM = "seam"
 SEAM_CHARS = 64  # longer than any identifier, key or address worth finding

@@ -19,7 +19,9 @@ from gateway.schemas import VirtualModel
 
 # Content no recognizer can read (see gateway.classify.extract): it reaches the cloud
 # only through a rule that names its kind.
-UnclassifiedKind = Literal["token_ids", "image", "audio", "file", "binary", "other"]
+UnclassifiedKind = Literal[
+    "token_ids", "image", "audio", "file", "binary", "oversized", "timeout", "other"
+]
 # The leaf tests a condition may hold, in order; each is a field of Condition below.
 LEAF_TESTS = tuple(LEAVES)
 

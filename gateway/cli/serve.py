@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # gateway's 401, not a bare 400.
 SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
 GATEWAY_SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "uvloop", "http": "httptools"}
+GIL_SWITCH_S = 0.001
 
 
 def _run_server(server: Any) -> int:
@@ -75,6 +76,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = with_overrides(settings, "server", given(args, "host", "port"))
     load_policy(settings.policy.file)  # refuse to start on a bad policy, with file:line
     server = settings.server
+    # Classification threads run Python for up to their budget; the event loop must
+    # not wait a whole default switch interval (5 ms) for the GIL at each turn, or
+    # every other caller's request pays for one caller's long prompt.
+    sys.setswitchinterval(GIL_SWITCH_S)
     return _run_app(
         lambda drain: create_app(settings, drain=drain),
         server.host,

@@ -153,7 +153,8 @@ class MiniLM:
         ]
         # Vectors are cached per message: past MAX_PARTS, neighbouring sentences share
         # one, so a message of hundreds of short sentences cannot hold hundreds.
-        step = -(-len(masks) // MAX_PARTS)
+        # At least 1: when no sentence is long enough there are no masks, and no parts.
+        step = max(1, -(-len(masks) // MAX_PARTS))
         groups = [np.logical_or.reduce(masks[at : at + step]) for at in range(0, len(masks), step)]
         parts = [_unit(pieces[group].mean(axis=0)) for group in groups]
         stacked = np.stack(parts) if parts else np.zeros((0, DIMENSIONS), dtype=np.float32)

@@ -3,6 +3,7 @@ so one handler maps every failure to OpenAI error JSON:
 
     OpenAIError (common.errors)
      ├── InvalidRequest 400 · ModelNotFound 404 · QueueFull 429 · ClientDisconnected 499
+     │    └── InvalidText       400  a string that is not Unicode (a lone surrogate)
      ├── InvalidToken           401 + WWW-Authenticate (MissingToken: no credentials at all)
      ├── InsufficientScope      403 + WWW-Authenticate
      ├── PolicyDenied           403  a policy rule refuses the request
@@ -30,6 +31,7 @@ __all__ = [
     "ClientDisconnected",
     "InsufficientScope",
     "InvalidRequest",
+    "InvalidText",
     "InvalidToken",
     "MissingToken",
     "ModelNotFound",
@@ -39,6 +41,12 @@ __all__ = [
     "UpstreamRejected",
     "install_error_handlers",
 ]
+
+
+class InvalidText(InvalidRequest):
+    """A string of the body that UTF-8 cannot encode (a lone surrogate); `param` names it."""
+
+    code = "invalid_text"
 
 
 class PayloadTooLarge(OpenAIError):

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
 from gateway.api.deps import AdminDep, PipelineDep
+from gateway.api.text_check import READABLE
 from gateway.audit.files import discover
 from gateway.audit.log import read_principal_key
 from gateway.audit.query import iter_events, parse_since
@@ -46,7 +47,10 @@ async def policy_status(pipeline: PipelineDep, caller: AdminDep) -> dict[str, An
 
 @router.post("/admin/policy/replay")
 async def policy_replay(
-    body: ReplayRequest, request: Request, pipeline: PipelineDep, caller: AdminDep
+    body: Annotated[ReplayRequest, READABLE],
+    request: Request,
+    pipeline: PipelineDep,
+    caller: AdminDep,
 ) -> dict[str, Any]:
     settings: GatewaySettings = request.app.state.settings
     # classifiers_from in the candidate is read relative to the active policy.

@@ -13,7 +13,9 @@ Only a request the fast path would answer exactly as FastAPI does takes it. Anyt
 else goes to the FastAPI app with the body replayed, so its answer is FastAPI's own:
 - a body that fails validation (malformed JSON, a schema error): FastAPI's JSON decode
   and validation errors, and its order of checks (malformed JSON before the token,
-  the token before a schema error), stay the one source of those 400s;
+  the token before a schema error), stay the one source of those 400s; so is a lone
+  UTF-16 surrogate, which pydantic-core's parser refuses and which FastAPI's routes
+  refuse by name (`gateway.api.text_check`): a body the fast path takes holds none;
 - no Content-Type, or one other than application/json (FastAPI validates the raw
   bytes then, and refuses them);
 - a non-empty `root_path`, where Starlette matches routes on the path below it.

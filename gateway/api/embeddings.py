@@ -3,11 +3,14 @@ input is embedded on the edge only."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from gateway.api.deps import CallerDep
 from gateway.api.direct import EMBEDDING, answer
+from gateway.api.text_check import READABLE
 from gateway.schemas import EmbeddingRequest
 
 router = APIRouter()
@@ -15,7 +18,7 @@ router = APIRouter()
 
 @router.post("/v1/embeddings", response_model=None)
 async def embeddings(
-    body: EmbeddingRequest, request: Request, caller: CallerDep
+    body: Annotated[EmbeddingRequest, READABLE], request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
     # The schema allows no `stream: true`, so the reply is always whole; token ids
     # are refused (gateway.api.direct.require_text).

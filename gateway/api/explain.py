@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
 from gateway.api.deps import ExplainerDep, PipelineDep
+from gateway.api.text_check import READABLE
 from gateway.schemas import ChatCompletionRequest
 
 router = APIRouter()
@@ -14,7 +15,10 @@ router = APIRouter()
 
 @router.post("/v1/route/explain")
 async def explain(
-    body: ChatCompletionRequest, request: Request, pipeline: PipelineDep, caller: ExplainerDep
+    body: Annotated[ChatCompletionRequest, READABLE],
+    request: Request,
+    pipeline: PipelineDep,
+    caller: ExplainerDep,
 ) -> dict[str, Any]:
     decision = (await pipeline.plan(request.state.decision_id, body, caller.principal)).decision
     request.state.policy_revision = decision.policy_revision

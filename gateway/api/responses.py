@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from gateway.api.deps import CallerDep
 from gateway.api.direct import RESPONSES, answer
+from gateway.api.text_check import READABLE
 from gateway.responses.schema import ResponsesRequest
 
 router = APIRouter()
@@ -14,7 +17,7 @@ router = APIRouter()
 
 @router.post("/v1/responses", response_model=None)
 async def responses(
-    body: ResponsesRequest, request: Request, caller: CallerDep
+    body: Annotated[ResponsesRequest, READABLE], request: Request, caller: CallerDep
 ) -> JSONResponse | StreamingResponse:
     # Refuses what needs stored state (gateway.responses.schema.check_supported).
     return await answer(RESPONSES, request, caller, body)

@@ -77,6 +77,12 @@ def test_a_sentence_too_short_to_mean_much_gets_no_vector(model: MiniLM) -> None
     assert vectors.parts.shape == (1, DIMENSIONS)
 
 
+def test_sentences_all_too_short_give_no_parts(model: MiniLM) -> None:
+    # Two sentences, neither long enough: no parts, not a division into zero groups.
+    vectors = model.embed_text("hello\n0")
+    assert vectors.parts.shape == (0, DIMENSIONS)
+
+
 def test_sentences_past_the_first_window_are_read(model: MiniLM) -> None:
     filler = "The committee met on Tuesday and reviewed the plans for the new library. " * 30
     last = "My aunt has been in hospital for weeks getting treatment."

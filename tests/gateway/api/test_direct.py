@@ -206,6 +206,61 @@ def test_refusals_are_the_same(
     assert_same_audit(gateways)
 
 
+def _escaped(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=True).encode()
+
+
+def _said(content: Any) -> dict[str, Any]:
+    return CHAT | {"messages": [*CHAT["messages"], {"role": "user", "content": content}]}
+
+
+CHAT_URL = "/v1/chat/completions"
+TOOL = {"type": "function", "function": {"name": "f", "description": "\udbff"}}
+ITEMS = [{"role": "user", "content": "hi"}] * 2 + [{"role": "user", "content": "\udfff"}]
+
+
+@pytest.mark.parametrize(
+    ("url", "content", "param"),
+    [
+        (CHAT_URL, _escaped(_said("\ud800")), "messages[1].content"),
+        (CHAT_URL, _escaped(_said("a\ude00\ud83d")), "messages[1].content"),
+        (
+            CHAT_URL,
+            _escaped(_said([{"type": "text", "text": "\udc00"}])),
+            "messages[1].content[0].text",
+        ),
+        (CHAT_URL, _escaped(CHAT | {"tools": [TOOL]}), "tools[0].function.description"),
+        (CHAT_URL, _escaped(CHAT | {"metadata": {"k\ud800": "v"}}), "metadata.k\\ud800"),
+        # Surrogate bytes: not UTF-8 (pydantic-core refuses them), read by Python's json.
+        (
+            CHAT_URL,
+            json.dumps(_said("x")).encode().replace(b'"x"', b'"\xed\xa0\x80"'),
+            "messages[1].content",
+        ),
+        # With a schema error besides: the walk comes before the schema.
+        (CHAT_URL, _escaped(_said("\ud800") | {"temperature": 3}), "messages[1].content"),
+        ("/v1/completions", _escaped({"model": "auto", "prompt": "\ud800"}), "prompt"),
+        ("/v1/responses", _escaped({"model": "auto", "input": ITEMS}), "input[2].content"),
+        ("/v1/embeddings", _escaped({"model": "auto", "input": ["ok", "\ud800"]}), "input[1]"),
+    ],
+)
+def test_a_lone_surrogate_is_the_same_400_naming_the_field(
+    gateways: tuple[Gateway, Gateway], url: str, content: bytes, param: str
+) -> None:
+    ours, _ = send_both(
+        gateways, "POST", url, content=content, headers={"content-type": "application/json"}
+    )
+    assert ours.status_code == 400
+    error = ours.json()["error"]
+    assert (error["type"], error["code"], error["param"]) == (
+        "invalid_request_error",
+        "invalid_text",
+        param,
+    )
+    assert_same_audit(gateways)
+    assert [e["error_code"] for e in gateways[0].audit()] == ["invalid_text"]
+
+
 @pytest.mark.parametrize(
     "content",
     [
@@ -217,6 +272,12 @@ def test_refusals_are_the_same(
         b'{"model": "auto", "messages": [{"role": "user", "content": "\\u00e9\\ud83d\\ude00"}]}',
         b'{"model": "auto", "messages": [{"role": "user", "content": "\\ud800"}]}',
         b'{"model": "auto", "messages": [{"role": "user", "content": "a\tb"}]}',
+        # Valid Unicode however odd: served alike (classification strips what is invisible).
+        b'{"model": "auto", "messages": [{"role": "user", "content": "a\\u0000b\\uffff\\ufdd0"}]}',
+        b'{"model": "auto", "messages": [{"role": "user", "content": "e'
+        + b"\\u0301" * 200
+        + b'"}]}',
+        '{"model": "auto", "messages": [{"role": "user", "content": "\u202e\u05e9\x7f"}]}'.encode(),
         b'\xef\xbb\xbf{"model": "auto", "messages": [{"role": "user", "content": "hi"}]}',
         b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "n": 1.0}',
         b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "n": "2"}',
@@ -280,6 +341,9 @@ def test_tokens_are_checked_the_same(gateways: tuple[Gateway, Gateway]) -> None:
     json_type = {"content-type": "application/json"}
     assert without_token(content=b"{", headers=json_type)[0].status_code == 400
     assert without_token(json={"model": "auto"})[0].status_code == 401
+    # A lone surrogate is refused where the schema is: after the token.
+    unreadable = _escaped(_said("\ud800"))
+    assert without_token(content=unreadable, headers=json_type)[0].status_code == 401
     wrong, _ = send_both(
         gateways, "POST", "/v1/chat/completions", json=CHAT, headers={"Authorization": "Bearer x"}
     )

@@ -270,6 +270,12 @@ def test_the_admin_endpoint_replays_without_activating(admin_client: TestClient,
     bad = admin_client.post("/admin/policy/replay", json={"policy": "rules: [1"}, headers=admin)
     assert bad.status_code == 400
     assert bad.json()["error"]["param"] == "policy"
+    # A lone surrogate is refused by name, not a 500 from the YAML reader.
+    unreadable = json.dumps({"policy": "rules: []\n# \ud800"}).encode()
+    headers = admin | {"content-type": "application/json"}
+    bad = admin_client.post("/admin/policy/replay", content=unreadable, headers=headers)
+    assert bad.status_code == 400
+    assert (bad.json()["error"]["param"], bad.json()["error"]["code"]) == ("policy", "invalid_text")
     user = {"Authorization": f"Bearer {dev_token(log)}"}
     refused = admin_client.post("/admin/policy/replay", json={"policy": EXPOSING}, headers=user)
     assert refused.status_code == 403

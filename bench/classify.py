@@ -8,8 +8,10 @@ text, which takes the normalization path), a whole chat body with a tool schema 
 by the body walker, and the newest turn of a 20-turn conversation against classifying
 that one message alone. What decoded views cost (decoding on and off, alternating,
 on prompts with nothing to decode and with an encoded value) and the decoders alone
-on adversarial inputs. Separately, what the semantic signal (one all-MiniLM-L6-v2
-sentence embedding per new message) adds on a 200-character prompt. Prints P50/P99
+on adversarial inputs; the classification time per KB of adversarial text (long runs
+of one character, separators, emoji, mixed scripts, deep nesting, thousands of
+messages) beside ordinary text, and the worst case. Separately, what the semantic
+signal (one all-MiniLM-L6-v2 sentence embedding per new message) adds on a 200-character prompt. Prints P50/P99
 and ratios. Then sensitivity recall on the
 held-out split of gateway/classify/data/eval, as shipped and with every prompt
 disguised (zero-width characters, fullwidth forms, look-alike letters, other digits),
@@ -303,6 +305,54 @@ def _adversarial() -> dict[str, str]:
     }
 
 
+# Greek, Cyrillic, CJK, an emoji, Latin and Arabic-Indic digits in one word.
+MIXED = "\u03a9\u043c\u0438\u0440\u65e5\u672c\U0001f600abc\u0661\u0662\u0663 "
+
+
+def adversarial_case(ours: Classifiers) -> None:
+    """Classification time per KB of adversarial text beside ordinary text of the same
+    size, each a fresh classification under the default budget: the worst case and its
+    ratio to ordinary text (a budget overrun, when one happens, is named)."""
+    size = 100_000
+    ordinary = prompt(size, 7)
+    cases = {
+        "ordinary text": [Segment("user", ordinary)],
+        "one character repeated": [Segment("user", "a" * size)],
+        "repeated separators": [Segment("user", ".-" * (size // 2))],
+        "emoji flood": [Segment("user", "\U0001f600" * (size // 2))],
+        "mixed scripts": [Segment("user", (MIXED * (size // len(MIXED)))[:size])],
+        "letters, @, b.": [Segment("user", "a" * (size // 2) + "@" + "b." * (size // 4))],
+        "nested brackets": [Segment("user", "[{(" * (size // 6) + ")}]" * (size // 6))],
+        "2,000 messages": [Segment("user", f"note {i}: " + "x" * 45) for i in range(size // 50)],
+        "number words": [Segment("user", "one two " * (size // 8))],
+    }
+    print(f"\nadversarial text, {size // 1000} KB each, whole classification (ms per KB):")
+    per_kb = {}
+    for label, found in cases.items():
+        started = time.perf_counter()
+        signals = _fresh_segments(ours, found)()
+        elapsed = (time.perf_counter() - started) * 1000
+        chars = sum(len(s.text) for s in found)
+        per_kb[label] = elapsed / (chars / 1000)
+        over = sorted(signals.sensitivity.unreadable & {"oversized", "timeout"})  # type: ignore[attr-defined]
+        note = f"  (over budget: {', '.join(over)})" if over else ""
+        print(f"  {label:<28}{per_kb[label]:>8.2f}{note}")
+    worst = max(per_kb, key=lambda k: per_kb[k])
+    print(
+        f"worst: {worst}, {per_kb[worst]:.2f} ms per KB,"
+        f" x{per_kb[worst] / per_kb['ordinary text']:.2f} of ordinary text"
+    )
+
+
+def _fresh_segments(ours: Classifiers, found: list[Segment]) -> Callable[[], object]:
+    def call() -> object:
+        ours.sensitivity.cache = type(ours.sensitivity.cache)(4096)
+        ours.embeddings.cache = type(ours.embeddings.cache)(4096)
+        return ours.classify_segments(found)
+
+    return call
+
+
 def recall_case(ours: Classifiers) -> None:
     rows = load_set(SENSITIVITY_SET, "heldout")
     disguised = [{**row, "text": _disguise(row["text"], i)} for i, row in enumerate(rows)]
@@ -369,6 +419,7 @@ def main() -> None:
 
     semantic_case(ours, stock, runs)
     decoding_case(ours, runs)
+    adversarial_case(ours)
     conversation_case(ours, runs)
     body_case(ours, runs)
     recall_case(ours)

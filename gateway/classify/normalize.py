@@ -54,7 +54,9 @@ _LOOKALIKE_CLASS = "[" + re.escape("".join(_DIGIT_LOOKALIKES)) + "]"
 # Quotes, brackets and separators that can stick to the first or last character of a
 # letter-spaced run ('"A K I A ... O P"}' in tool-call arguments) without ending it.
 _STICKY = "\"'`()[]{}<>,;:"
-_STICKY_CLASS = "[" + re.escape(_STICKY) + "]*"
+# At most three: unbounded, a long run of brackets made the search below quadratic
+# (two stars over the same characters, and nothing after them that can match).
+_STICKY_CLASS = "[" + re.escape(_STICKY) + "]{0,3}"
 # ASCII text needs the character walk only when one of these is in it.
 _ASCII_SUSPECT = re.compile(
     rf"(?<!\S){_STICKY_CLASS}\S{_STICKY_CLASS}"

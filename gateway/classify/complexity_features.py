@@ -85,7 +85,9 @@ def features(text: str) -> dict[str, float]:
         1.0 if ("```" in text or re.search(r"[{};]\s*$|def |=>", text, re.M)) else 0.0
     )
     found["shape:list_items"] = (
-        min(len(re.findall(r"^\s*(?:[-*•]|\d+[.)])\s", text, re.M)), 10) / 10.0
+        # [ \t]*, not \s*: with MULTILINE, \s* ran from every line start over every
+        # later line break, quadratic in a run of blank lines.
+        min(len(re.findall(r"^[ \t]*(?:[-*•]|\d+[.)])\s", text, re.M)), 10) / 10.0
     )
     found["shape:unique_word_ratio"] = len(set(words)) / max(len(words), 1)
     # No bag of words: on held-out prompts it generalised worse than the cues alone

@@ -68,6 +68,7 @@ _SUFFIXES = frozenset(["jr", "sr", "junior", "senior"])
 _POSSESSIVE = re.compile(r"['\u2019][sS]?$")
 _NOT_NAME = re.compile(r"[^\w\s-]")
 _LAST_WORD = re.compile(r"(\w+)[ \t]+$")
+_TITLE_REACH = 40  # longer than any title and the spaces after it
 _ROMAN = re.compile(r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})")
 
 
@@ -153,7 +154,9 @@ class PublicFigures:
         name = text[start:end]
         if name in self:
             return True
-        before = _LAST_WORD.search(text, 0, start)
+        # The word just before the name: searched in the few characters before it, not
+        # from the text's start (once per name, that was quadratic in a list of names).
+        before = _LAST_WORD.search(text, max(0, start - _TITLE_REACH), start)
         if before is None or before.group(1).casefold() not in _TITLES:
             return False
         title = before.group(1)

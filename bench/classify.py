@@ -11,8 +11,8 @@ on prompts with nothing to decode and with an encoded value) and the decoders al
 on adversarial inputs; the classification time per KB of adversarial text (long runs
 of one character, separators, emoji, mixed scripts, deep nesting, thousands of
 messages) beside ordinary text, and the worst case. Separately, what the semantic
-signal (one all-MiniLM-L6-v2 sentence embedding per new message) adds on a 200-character prompt. Prints P50/P99
-and ratios. Then sensitivity recall on the
+signal (one all-MiniLM-L6-v2 sentence embedding per new message) adds on a
+200-character prompt. Prints P50/P99 and ratios. Then sensitivity recall on the
 held-out split of gateway/classify/data/eval, as shipped and with every prompt
 disguised (zero-width characters, fullwidth forms, look-alike letters, other digits),
 with normalization and with it switched off.

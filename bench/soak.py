@@ -13,6 +13,7 @@ requests answered, `audit verify` across the restarts, and the well-behaved call
 P99 before and after the abusive one starts.
 
     .venv/bin/python -m bench.soak [--duration 600] [--users 3] [--abuser-threads 6]
+                                   [--abuse simple|pathological]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import httpx
 import yaml
 
 from bench.common import free_port, percentile
+from bench.pathological import pathological_bodies
 from gateway.auth.config import DevAuthSettings
 from gateway.auth.dev import load_or_create_key, mint_dev_token
 from gateway.cli.child import Child
@@ -97,6 +99,9 @@ class Soak:
     users: int
     abuser_threads: int
     state: Path
+    # What the abusive caller sends: simple prompts far above its quota, or the
+    # pathological bodies of bench/pathological.py.
+    abuse: str = "simple"
     results: list[Result] = field(default_factory=list)
     planted: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
@@ -220,7 +225,33 @@ def _stream_error(text: str) -> str | None:
     return None
 
 
+def abuse_pathologically(soak: Soak, stack: Stack, token: str, seed: int) -> None:
+    """The abusive caller with pathological bodies: each must be answered (a 4xx or a
+    200 from the edge), and the others' latency must not suffer."""
+    rng = random.Random(seed)
+    bodies = list(pathological_bodies().items())
+    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+    with httpx.Client(timeout=120) as client:
+        while not soak.stop.is_set():
+            name, raw = rng.choice(bodies)
+            sent = time.monotonic()
+            try:
+                response = client.post(
+                    f"{stack.gateway_url}/v1/chat/completions", content=raw, headers=headers
+                )
+                status, route = response.status_code, response.headers.get("x-hybridgate-route")
+                error = _error(response.text) if status >= 400 else None
+            except httpx.HTTPError as exc:
+                status, route, error = None, None, type(exc).__name__
+            latency = time.monotonic() - sent
+            soak.record(Result(soak.now(), "abuser", name, status, route, error, latency), None)
+            time.sleep(0.5 if status is None else ABUSER_PAUSE_S)
+
+
 def caller(soak: Soak, stack: Stack, user: str, token: str, abusive: bool, seed: int) -> None:
+    if abusive and soak.abuse == "pathological":
+        abuse_pathologically(soak, stack, token, seed)
+        return
     rng = random.Random(seed)
     with httpx.Client(timeout=120) as client:
         while not soak.stop.is_set():
@@ -267,10 +298,12 @@ def sample_rss(soak: Soak, stack: Stack, label: str) -> None:
         soak.rss.setdefault(name, []).append((label, rss_kib(stack.pid(name))))
 
 
-def run(duration_s: float, users: int, abuser_threads: int, state: Path) -> dict[str, Any]:
+def run(
+    duration_s: float, users: int, abuser_threads: int, state: Path, abuse: str = "simple"
+) -> dict[str, Any]:
     record = state / "cloud-received.jsonl"
     stack = Stack(state, record)
-    soak = Soak(duration_s, users, abuser_threads, state)
+    soak = Soak(duration_s, users, abuser_threads, state, abuse)
     for name in ("edge", "cloud", "gateway"):
         stack.start(name)
     threads: list[threading.Thread] = []
@@ -448,6 +481,10 @@ def report(soak: Soak, stack: Stack, record: Path) -> dict[str, Any]:
             "requests": len(abuser),
             "limited_429": sum(1 for r in abuser if r.status == 429),
             "answered_200": sum(1 for r in abuser if r.status == 200),
+            "answered_4xx": sum(1 for r in abuser if r.status and 400 <= r.status < 500),
+            "server_errors": sum(1 for r in abuser if r.status and r.status >= 500),
+            "unanswered": sum(1 for r in abuser if r.status is None),
+            "slowest_s": round(max((r.latency_s for r in abuser), default=0.0), 2),
         },
         "others_p99_ms": {
             "before_abuser": round(percentile(before, 99) * 1000) if before else None,
@@ -462,10 +499,16 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=3)
     parser.add_argument("--abuser-threads", type=int, default=6)
     parser.add_argument("--state", type=Path, default=None, help="kept after the run")
+    parser.add_argument(
+        "--abuse",
+        choices=("simple", "pathological"),
+        default="simple",
+        help="what the abusive caller sends (pathological: bench/pathological.py's bodies)",
+    )
     args = parser.parse_args()
     state = args.state or Path(tempfile.mkdtemp(prefix="hybridgate-soak-"))
     state.mkdir(parents=True, exist_ok=True)
-    result = run(args.duration, args.users, args.abuser_threads, state)
+    result = run(args.duration, args.users, args.abuser_threads, state, args.abuse)
     print(json.dumps(result, indent=2))
     print(f"state kept in {state}")
 

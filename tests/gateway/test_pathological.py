@@ -1,23 +1,23 @@
 """One request must never stop the gateway. A real gateway process (real classifiers,
 a fake upstream for both backends) gets well-formed but pathological bodies from one
 caller: a prompt near the 4 MiB body limit, ten thousand messages, a flood of emoji, a
-long run of one letter then `@` then a long run of `b.`, a lone surrogate, deep
-nesting. Each is answered (a 4xx in OpenAI's shape, or a 200 from the edge), none
-hangs, and meanwhile another caller's fresh simple prompts keep their ordinary
-latency: the test compares that caller's median with and without the abuse."""
+long run of one letter then `@` then a long run of `b.`, nested brackets, a lone
+surrogate, deep nesting (bench/pathological.py). Each is answered (a 4xx in OpenAI's
+shape, or a 200 from the edge), none hangs, and meanwhile another caller's fresh
+simple prompts keep their ordinary latency: the test compares that caller's median
+with and without the abuse."""
 
 from __future__ import annotations
 
-import json
 import statistics
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
+from bench.pathological import pathological_bodies
 from tests.fakes.upstream import FaultyUpstream, faulty_upstream
 from tests.processes import Service, dev_token, start_gateway
 
@@ -27,34 +27,6 @@ SIMPLE_ROUNDS = 25
 # The simple caller's median may grow with the abuse (two cores, the GIL), but not by
 # more than this factor: before the budget, it did not get an answer at all.
 SLOWDOWN = 4.0
-
-
-def pathological() -> dict[str, bytes]:
-    """Each body as raw JSON (escapes as a client writes them: a lone surrogate travels
-    as `\\ud800`), all under the 4 MiB body limit."""
-
-    def chat(content: Any) -> bytes:
-        body = {"model": "auto", "messages": [{"role": "user", "content": content}]}
-        return json.dumps(body).encode()
-
-    deep = '{"x": [' * 5_000 + '"deep"' + "]}" * 5_000
-    return {
-        "3.9 MB prompt": chat("All work and no play makes a dull afternoon. " * 85_000),
-        "10,000 messages": json.dumps(
-            {
-                "model": "auto",
-                "messages": [{"role": "user", "content": f"note {i}"} for i in range(10_000)],
-            }
-        ).encode(),
-        "200,000 emoji": chat("\U0001f600" * 200_000),
-        "letters, @, b.": chat("a" * 100_000 + "@" + "b." * 100_000),
-        "lone surrogate": chat("broken \ud800 text"),
-        "deep nesting": (
-            '{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "metadata": '
-            + deep
-            + "}"
-        ).encode(),
-    }
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +85,7 @@ def test_pathological_requests_are_answered_and_do_not_stop_other_callers(
 
     def abuse() -> None:
         headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
-        bodies = pathological()
+        bodies = pathological_bodies()
         with httpx.Client(timeout=HANG_S) as client:
             while not stop.is_set():
                 for name, raw in bodies.items():
@@ -137,10 +109,10 @@ def test_pathological_requests_are_answered_and_do_not_stop_other_callers(
         abused = simple_medians(service, token, "Chile")
     finally:
         stop.set()
-        abuser.join(timeout=HANG_S * len(pathological()))
+        abuser.join(timeout=HANG_S * len(pathological_bodies()))
     assert not abuser.is_alive()
     assert failures == []
-    assert set(answers) == set(pathological()), answers
+    assert set(answers) == set(pathological_bodies()), answers
     assert all(status < 500 for status in answers.values()), answers
     assert answers["lone surrogate"] == 400
     print(f"\nsimple caller median: alone {alone * 1e3:.1f} ms, abused {abused * 1e3:.1f} ms")

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Prompts with encoded text for the sensitivity evaluation (issue 28), dev only.
 
 Harmless ones guard against false positives from decoding (image data, hashes,
@@ -27,7 +28,7 @@ def _entities(text: str) -> str:
 
 
 def _spoken(digits: str) -> str:
-    words = "zero one two three four five six seven eight nine".split()
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
     groups = digits.split("-")
     return ", ".join(" ".join(words[int(d)] for d in group) for group in groups)
 
@@ -67,7 +68,7 @@ def encoded_sensitive_dev() -> list[str]:
         f"Summarise this record from the export: {_b64('Patient Tomas Brennan, DOB 03/14/1972, diagnosed with HIV in 2019.')}",
         f"Why does the webhook fail for GET /api/users?email={quote('priya.raman84@outlook.com', safe='')}&active=1 ?",
         f"Contact on file: {_entities('kwame.asante77@gmail.com')} — draft a reminder to him.",
-        f"From: =?utf-8?Q?Jos=C3=A9?= <jose.garcia=40hotmail.com>\nSubject: my payslip\n\nPlease look into it.",
+        "From: =?utf-8?Q?Jos=C3=A9?= <jose.garcia=40hotmail.com>\nSubject: my payslip\n\nPlease look into it.",
         f"Speech-to-text of the caller: my social security number is {_spoken('412-55-9031')}, please update it.",
         f"Transcript: the card is {_spoken('4532-0151-1283-0366')}, expiring next June.",
         'Log line: {"note": "\\u0053SN 412-55-9031 belongs to Aoife Gallagher"}',

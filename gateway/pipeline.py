@@ -29,9 +29,9 @@ from gateway.backends.fields import forwarded
 from gateway.backends.sse import cut_short
 from gateway.backends.upstream import Upstream, UpstreamStream
 from gateway.classify.budget import OVERSIZED, TIMEOUT, Budget
-from gateway.classify.extract import SEAM, classified, estimated_tokens, unclassified_kinds
+from gateway.classify.extract import SEAM, Segment, classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
-from gateway.classify.signals import Level
+from gateway.classify.signals import Level, Signals
 from gateway.context import RequestContext
 from gateway.errors import BackendUnavailable, BadGateway, ModelNotFound, PolicyDenied
 from gateway.limits import Lease, Limiter
@@ -211,18 +211,7 @@ class Pipeline:
         loop = asyncio.get_running_loop()
         with self.tracing.span("classify", decision_id):
             started = time.perf_counter()
-            # A repeated prompt is answered by the caches on the loop; only a miss
-            # pays the hop to the classification thread.
-            signals = active.built.cached(found)
-            chars = 0
-            if signals is None:
-                # Classification is work done for the caller: it counts against the
-                # caller's allowance, so an abusive caller exhausts its own.
-                chars = min(sum(len(s.text) for s in found), self._budget.max_chars)
-                self.limiter.charge_classification(active.policy.limits, principal, chars)
-                signals = await loop.run_in_executor(
-                    self._classify_pool, active.built.classify_segments, found, self._budget
-                )
+            signals, chars = await self._classify(active, found, principal)
             classification_s = time.perf_counter() - started
         overruns = signals.sensitivity.unreadable & OVERRUNS
         if overruns:
@@ -276,6 +265,25 @@ class Pipeline:
             chars,
             overruns,
         )
+
+    async def _classify(
+        self, active: LoadedPolicy[Classifiers], found: list[Segment], principal: Principal | None
+    ) -> tuple[Signals, int]:
+        """The signals, and the characters classified for them (0 from the caches)."""
+        # A repeated prompt is answered by the caches on the loop; only a miss pays the
+        # hop to a classification thread.
+        signals = active.built.cached(found)
+        if signals is not None:
+            return signals, 0
+        # Classification is work done for the caller: it counts against the caller's
+        # allowance, so an abusive caller exhausts its own.
+        chars = min(sum(len(s.text) for s in found), self._budget.max_chars)
+        self.limiter.charge_classification(active.policy.limits, principal, chars)
+        loop = asyncio.get_running_loop()
+        signals = await loop.run_in_executor(
+            self._classify_pool, active.built.classify_segments, found, self._budget
+        )
+        return signals, chars
 
     def _admit(self, plan: Plan, principal: Principal | None) -> Lease:
         """The principal's quota for this request, or a 429 (`RateLimited`)."""

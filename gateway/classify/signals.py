@@ -40,6 +40,8 @@ class SensitivitySignal:
     # Kinds of unclassified content found inside the texts ("binary": base64 that
     # decodes to bytes): the policy treats them like an image part.
     unreadable: frozenset[str] = frozenset()
+    # The languages behind the `language` kind (ISO 639-1 codes, or a script's name).
+    languages: frozenset[str] = frozenset()
 
     def as_json(self) -> dict[str, Any]:
         found: dict[str, Any] = {
@@ -49,6 +51,8 @@ class SensitivitySignal:
         }
         if self.decoded:
             found["decoded"] = {k: list(v) for k, v in sorted(self.decoded.items())}
+        if self.languages:
+            found["unread_languages"] = sorted(self.languages)
         return found
 
 

@@ -20,7 +20,15 @@ from gateway.schemas import VirtualModel
 # Content no recognizer can read (see gateway.classify.extract): it reaches the cloud
 # only through a rule that names its kind.
 UnclassifiedKind = Literal[
-    "token_ids", "image", "audio", "file", "binary", "oversized", "timeout", "other"
+    "token_ids",
+    "image",
+    "audio",
+    "file",
+    "binary",
+    "oversized",
+    "timeout",
+    "language",
+    "other",
 ]
 # The leaf tests a condition may hold, in order; each is a field of Condition below.
 LEAF_TESTS = tuple(LEAVES)

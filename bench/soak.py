@@ -485,6 +485,7 @@ def report(soak: Soak, stack: Stack, record: Path) -> dict[str, Any]:
             "server_errors": sum(1 for r in abuser if r.status and r.status >= 500),
             "unanswered": sum(1 for r in abuser if r.status is None),
             "slowest_s": round(max((r.latency_s for r in abuser), default=0.0), 2),
+            "by_body": dict(Counter(f"{r.kind}: {r.status}" for r in abuser).most_common()),
         },
         "others_p99_ms": {
             "before_abuser": round(percentile(before, 99) * 1000) if before else None,

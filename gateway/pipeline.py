@@ -33,7 +33,13 @@ from gateway.classify.extract import SEAM, Segment, classified, estimated_tokens
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import Level, Signals
 from gateway.context import RequestContext
-from gateway.errors import BackendUnavailable, BadGateway, ModelNotFound, PolicyDenied
+from gateway.errors import (
+    BackendUnavailable,
+    BadGateway,
+    ModelNotFound,
+    PayloadTooLarge,
+    PolicyDenied,
+)
 from gateway.limits import Lease, Limiter
 from gateway.policy.decision import Decision, Route
 from gateway.policy.engine import RequestFacts, evaluate
@@ -157,6 +163,14 @@ class Pipeline:
         lease = self._admit(plan, principal)
         record.on_finish.append(lease.release)
         route = self._require_allowed(plan.decision)
+        if route == "edge" and OVERSIZED in plan.overruns:
+            # Text past the character cap was not read, so the cloud may not have it;
+            # the edge would spend its cores tokenizing it only to refuse it as longer
+            # than its context, while every other caller's edge work waits.
+            raise PayloadTooLarge(
+                "the prompt is longer than the gateway classifies"
+                f" ({self._budget.max_chars} characters: classification.max_chars)"
+            )
         try:
             return await self._send(context, plan, route, body, lease)
         except (BackendUnavailable, BadGateway):

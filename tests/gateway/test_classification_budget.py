@@ -37,10 +37,15 @@ def test_a_value_past_the_character_cap_never_reaches_the_cloud(
     asked = small_budget.chat(messages=[{"role": "user", "content": prompt}])
     assert asked.status_code == 403
     assert "oversized" in asked.json()["error"]["message"]
+    # Bound for the edge, it is refused there too: the edge would only spend its cores
+    # on text longer than its context.
     automatic = small_budget.chat(model="auto", messages=[{"role": "user", "content": prompt}])
-    assert automatic.status_code == 200
-    assert automatic.headers["x-hybridgate-route"] == "edge"
+    assert automatic.status_code == 413
+    error = automatic.json()["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "request_too_large")
+    assert "classification.max_chars" in error["message"]
     assert small_budget.cloud.bodies == []
+    assert small_budget.edge.bodies == []
     decisions = [e for e in audit_events(tmp_path) if e.get("kind") == "decision"]
     assert all("oversized" in e["inputs"]["unclassified"] for e in decisions)  # type: ignore[index]
     assert SSN not in (tmp_path / "audit" / "audit.jsonl").read_text()

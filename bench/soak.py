@@ -47,7 +47,15 @@ POLICY = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 # abusive one does not.
 SOAK_LIMITS = {
     "key": "user",
-    "default": {"requests_per_minute": 240, "concurrent": 2},
+    # The default policy's classification allowance, and a token quota: a prompt of
+    # hundreds of thousands of characters within the classification budget still costs
+    # the edge seconds of prompt evaluation, which every other caller waits for.
+    "default": {
+        "requests_per_minute": 240,
+        "concurrent": 2,
+        "tokens_per_minute": 100_000,
+        "classified_chars_per_minute": 2_000_000,
+    },
     "edge": {"concurrent": 8, "max_share": 0.5},
 }
 COMPLEX = (

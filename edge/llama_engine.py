@@ -50,6 +50,7 @@ class LlamaEngine:
             raise RuntimeError(f"llama.cpp could not load {model_path}")
         self._vocab = llama_cpp.llama_model_get_vocab(self._model)
         self._n_vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
+        self._longest_token = self._longest_token_bytes()
         self._ctx = llama_cpp.llama_init_from_model(self._model, self._context_params(n_threads))
         if not self._ctx:
             raise RuntimeError("llama.cpp could not create a context")
@@ -102,9 +103,27 @@ class LlamaEngine:
         text: bytes = llama_cpp.llama_vocab_get_text(self._vocab, token)
         return text.decode("utf-8")
 
+    def _longest_token_bytes(self) -> int:
+        """The most bytes of text one token stands for: its vocabulary text is at least
+        as long (a byte-level BPE writes a byte as one or two)."""
+        return max(
+            len(llama_cpp.llama_vocab_get_text(self._vocab, token) or b"")
+            for token in range(self._n_vocab)
+        )
+
     def prepare(self, prompt: Prompt, options: SamplingOptions) -> PreparedPrompt:
         text, template_stops = self._render(prompt)
-        tokens = self._tokenize(text.encode("utf-8"), add_bos=isinstance(prompt, str))
+        encoded = text.encode("utf-8")
+        if len(encoded) > self.n_ctx * self._longest_token:
+            # No tokenization can fit it: refused before tokenizing, which costs the
+            # engine's thread seconds on hundreds of kilobytes while every slot waits.
+            raise ContextLengthExceeded(
+                f"This model's maximum context length is {self.n_ctx} tokens. However,"
+                f" the prompt is {len(encoded)} bytes, more than {self.n_ctx} tokens of at"
+                f" most {self._longest_token} bytes each can hold.",
+                param="messages" if isinstance(prompt, list) else "prompt",
+            )
+        tokens = self._tokenize(encoded, add_bos=isinstance(prompt, str))
         room = self.n_ctx - len(tokens)
         if room <= 0 or (options.max_tokens is not None and options.max_tokens > room):
             asked = len(tokens) + (options.max_tokens or 0)

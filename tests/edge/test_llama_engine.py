@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from common.errors import ContextLengthExceeded
 from edge.engine import Delta, Finished, PreparedPrompt, Prompt, SamplingOptions
 from edge.llama_engine import LlamaEngine
 from edge.models import default_model_path
@@ -159,3 +160,17 @@ def test_stop_max_tokens_and_prompt_accounting(engine: LlamaEngine) -> None:
     _, end = run_alone(engine, COUNTING, SamplingOptions(max_tokens=3, temperature=0))
     assert (end.finish_reason, end.completion_tokens) == ("length", 3)
     assert end.prompt_tokens == len(prepared.tokens)
+
+
+def test_a_prompt_no_context_can_hold_is_refused_before_it_is_tokenized(
+    engine: LlamaEngine,
+) -> None:
+    # Hundreds of kilobytes of one pattern: tokenizing them would hold the engine's
+    # thread for seconds; they could never fit 2,048 tokens anyway.
+    with pytest.raises(ContextLengthExceeded) as refused:
+        engine.prepare("b." * 200_000, GREEDY)
+    assert "bytes" in str(refused.value)
+    # A prompt just over the context, but short in bytes, is still measured in tokens.
+    with pytest.raises(ContextLengthExceeded) as tokens:
+        engine.prepare("word " * 3_000, GREEDY)
+    assert "in the prompt" in str(tokens.value)

@@ -95,12 +95,24 @@ class Limiter:
         nothing: these need no token count, so the pipeline asks before classifying and
         an abusive caller's refusals cost no classification. `admit` checks again."""
         quota = _quota(limits, principal)
-        if quota.concurrent is None and quota.requests_per_minute is None:
+        chars = quota.classified_chars_per_minute
+        if quota.concurrent is None and quota.requests_per_minute is None and chars is None:
             return
         with self._lock:
             account = self._account(_key(limits, principal), quota)
             self._refill(account, quota, self._clock())
             self._check_requests(quota, account)
+            if chars is not None and account.chars.level < 1:
+                # Its classification allowance is spent: refused before its body is
+                # walked and hashed, which for a huge one costs the event loop too.
+                wait = account.chars.wait_for(1, chars)
+                self._refuse(
+                    "classification",
+                    f"more than {chars} characters classified per minute",
+                    wait,
+                    quota,
+                    account,
+                )
 
     def charge_classification(
         self, limits: Limits, principal: Principal | None, chars: int

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from presidio_analyzer import RecognizerResult
 from spacy.tokens import Span
@@ -29,6 +29,7 @@ from gateway.classify.context import SemanticContextRecognizer
 from gateway.classify.decode import DecodedReading, decode, decoded_reading
 from gateway.classify.engine import CachedRegistry, LeanAnalyzerEngine
 from gateway.classify.extract import Segment
+from gateway.classify.findings import Findings, merged
 from gateway.classify.language import Languages
 from gateway.classify.levels import sensitivity_level
 from gateway.classify.names import all_given_names
@@ -76,20 +77,6 @@ _OBJECT_WORDS = frozenset(
         "them",
     }
 )
-
-
-@dataclass(frozen=True)
-class Findings:
-    """What one message holds: entity type -> count and best score. No matched text."""
-
-    counts: dict[str, int]
-    scores: dict[str, float]
-    names_checked: bool = False  # whether NER has looked for people in it
-    # Entity type -> the encodings it was found through (in a decoded view only).
-    decoded: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    binary: int = 0  # base64 runs that decode to bytes, not text: unreadable
-    # Languages in it the classifiers do not cover (ISO 639-1 codes or scripts).
-    languages: frozenset[str] = frozenset()
 
 
 class SensitivityClassifier:
@@ -221,7 +208,7 @@ class SensitivityClassifier:
             for _, chunk in chunks(text, CHUNK_CHARS):
                 self._check()
                 parts.append(self.findings(chunk))
-            findings = _merged(parts)
+            findings = merged(parts)
         else:
             findings = self._analyze(text)
         self.cache.put(key, findings)
@@ -396,25 +383,3 @@ class SensitivityClassifier:
         return self._public.named_at(text, start, end) and not self._subjects.marked(
             text, start, end
         )
-
-
-def _merged(parts: Sequence[Findings]) -> Findings:
-    """One text's findings from its chunks'."""
-    counts: Counter[str] = Counter()
-    scores: dict[str, float] = {}
-    decoded: dict[str, tuple[str, ...]] = {}
-    for part in parts:
-        counts.update(part.counts)
-        for name, score in part.scores.items():
-            scores[name] = max(score, scores.get(name, 0.0))
-        for name, encodings in part.decoded.items():
-            seen = decoded.get(name, ())
-            decoded[name] = seen + tuple(e for e in encodings if e not in seen)
-    return Findings(
-        dict(counts),
-        scores,
-        names_checked=all(p.names_checked for p in parts),
-        decoded=decoded,
-        binary=sum(p.binary for p in parts),
-        languages=frozenset().union(*(p.languages for p in parts)),
-    )

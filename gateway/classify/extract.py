@@ -33,17 +33,6 @@ PART_KINDS = {
     "file": "file",
     "input_file": "file",
 }
-UNCLASSIFIED_KINDS = (
-    "token_ids",
-    "image",
-    "audio",
-    "file",
-    "binary",
-    "oversized",
-    "timeout",
-    "language",
-    "other",
-)
 CHARS_PER_TOKEN = 4  # a rough estimate, good enough for size conditions
 SEAM = "seam"
 SEAM_CHARS = 64  # longer than any identifier, key or address worth finding

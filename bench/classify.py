@@ -41,6 +41,8 @@ from gateway.classify import sensitivity
 from gateway.classify.decode import Decoding, decode
 from gateway.classify.evaluate import evaluate_sensitivity, load_set
 from gateway.classify.extract import Segment, segments
+from gateway.classify.lexicons import LexiconRecognizer
+from gateway.classify.national_ids import ChecksumRecognizer
 from gateway.classify.normalize import Normalized, readings
 from gateway.classify.registry import Classifiers
 from gateway.policy.loader import load_classifier_options
@@ -266,6 +268,45 @@ def decoding_case(ours: Classifiers, runs: int) -> None:
         print(f"  {label:<38}{elapsed / (len(text) / 1000):>8.3f}")
 
 
+def languages_case(ours: Classifiers, runs: int) -> None:
+    """What covering German and French costs an English prompt (issue 30): the policy's
+    classifier against the same one reading English only (languages [en], without the
+    German and French lists and the national-id recognizers), alternating in rounds on
+    the same texts. Language detection runs in both: it is what makes an unread
+    language unclassified, and was there before the other languages were covered."""
+    options = load_classifier_options(POLICY)
+    english = options.model_copy(
+        update={
+            "sensitivity": options.sensitivity.model_copy(update={"languages": ["en"]}),
+        }
+    )
+    before = Classifiers(english)
+    registry = before.sensitivity._analyzer.registry
+    registry.recognizers = [
+        r for r in registry.recognizers if not isinstance(r, ChecksumRecognizer | LexiconRecognizer)
+    ]
+    print("\nEnglish prompts, languages [en, de, fr] against [en] (cache cleared), P50 / P99 ms:")
+    print(f"{'input':<44}{'en, de, fr':>16}{'en only':>16}{'ratio P50':>12}")
+    cases = [
+        ("200-character prompt", [prompt(200, seed) for seed in range(3)]),
+        ("200-character prompt, NER runs", [prompt(200, s, HEALTH) for s in range(3)]),
+        ("2,000-character prompt", [prompt(2_000, seed) for seed in range(3)]),
+    ]
+    for label, texts in cases:
+        after_samples: list[float] = []
+        before_samples: list[float] = []
+        for _ in range(4):  # rounds, so that drift in the machine's load hits both
+            for samples, classifiers in ((after_samples, ours), (before_samples, before)):
+                samples += [
+                    t for text in texts for t in timed(_fresh(classifiers, text), runs // 4)
+                ]
+        print(
+            f"{label:<44}{f'{p(after_samples, 50):.2f} / {p(after_samples, 99):.2f}':>16}"
+            f"{f'{p(before_samples, 50):.2f} / {p(before_samples, 99):.2f}':>16}"
+            f"{p(after_samples, 50) / p(before_samples, 50):>11.3f}x"
+        )
+
+
 _ISSUE_28_RECOGNIZERS = ("CredentialRecognizer", "NamedDataSubjectRecognizer")
 
 
@@ -419,6 +460,7 @@ def main() -> None:
 
     semantic_case(ours, stock, runs)
     decoding_case(ours, runs)
+    languages_case(ours, runs)
     adversarial_case(ours)
     conversation_case(ours, runs)
     body_case(ours, runs)

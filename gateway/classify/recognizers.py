@@ -25,8 +25,10 @@ from presidio_analyzer.predefined_recognizers import (
 from tldextract import TLDExtract
 
 from gateway.classify.gates import gate_digits, gate_word_alternation, has_digit
+from gateway.classify.lexicons import lexicon_recognizers
 from gateway.classify.medication import MedicationRecognizer
 from gateway.classify.names import GivenNameRecognizer, given_name_recognizer
+from gateway.classify.national_ids import national_id_recognizers
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.secrets import secret_recognizers
 from gateway.classify.subjects import named_subjects
@@ -119,6 +121,7 @@ def predefined_recognizers() -> list[EntityRecognizer]:
         given_name_recognizer(),
         GivenNameRecognizer(),
         MedicationRecognizer(),
+        *national_id_recognizers(),
     ]
 
 
@@ -153,6 +156,9 @@ def all_recognizers(options: SensitivityOptions) -> list[EntityRecognizer]:
         *secret_recognizers(),
         *policy_recognizers(options),
         named_subjects(options.data_subject_roles),
+        # The other covered languages' health, HR and money terms and references to
+        # people: English's are the policy's own lists above.
+        *lexicon_recognizers(options.languages),
     ]
     for recognizer in found:
         if isinstance(recognizer, PatternRecognizer):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from presidio_analyzer import RecognizerResult
+from spacy.language import Language
 from spacy.tokens import Span
 
 from common.embedding import MiniLM
@@ -33,7 +34,13 @@ from gateway.classify.findings import Findings, merged
 from gateway.classify.language import Languages
 from gateway.classify.levels import sensitivity_level
 from gateway.classify.names import all_given_names
-from gateway.classify.nlp import TrimmedSpacyEngine, load_pipeline, tokenizer_pipeline
+from gateway.classify.nlp import (
+    NAME_MODELS,
+    PERSON_LABELS,
+    TrimmedSpacyEngine,
+    load_pipeline,
+    tokenizer_pipeline,
+)
 from gateway.classify.normalize import Normalized, normalize, readings
 from gateway.classify.options import SensitivityOptions
 from gateway.classify.public import PublicFigures
@@ -92,6 +99,12 @@ class SensitivityClassifier:
             self._context = SemanticContextRecognizer(embeddings.model, options.semantic_context)
         self._embeddings = embeddings
         self._ner = load_pipeline(options.spacy_model)
+        # The other covered languages' name pipelines, where there is one.
+        self._ner_by_language = {
+            code: load_pipeline(NAME_MODELS[code])
+            for code in options.languages
+            if code in NAME_MODELS
+        }
         recognizers = all_recognizers(options)
         self._deadlines = DeadlineClock()
         for recognizer in recognizers:
@@ -243,9 +256,22 @@ class SensitivityClassifier:
         decoded = decoded_reading(first, decode(first.text))
         if decoded is not None:
             views.append(decoded.view.text)
-        return max(
-            sum(1 for entity in self._ner(view).ents if self._is_person(entity)) for view in views
-        )
+        return max(self._count_people(view) for view in views)
+
+    def _count_people(self, text: str) -> int:
+        ner = self._ner_for(text)
+        if ner is None:
+            return 0
+        return sum(1 for entity in ner(text).ents if self._is_person(entity))
+
+    def _ner_for(self, text: str) -> Language | None:
+        """The name pipeline for the language `text` is in: its own, English's for
+        English or a text CLD2 cannot place, none for a covered language without one
+        (its names come from the given-name lists)."""
+        language = self._languages.written_in(text)
+        if language is None or language == "en":
+            return self._ner
+        return self._ner_by_language.get(language)
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Where each finding is in `text` (found in its normalized readings, mapped
@@ -282,9 +308,11 @@ class SensitivityClassifier:
             and not self._is_allowed(seen, r)
         ]
         # Names matter most in redaction, so NER always runs here.
-        found += [
-            (e.start_char, e.end_char, PERSON) for e in self._ner(seen).ents if self._is_person(e)
-        ]
+        ner = self._ner_for(seen)
+        if ner is not None:
+            found += [
+                (e.start_char, e.end_char, PERSON) for e in ner(seen).ents if self._is_person(e)
+            ]
         return found
 
     def _analyze(self, original: str) -> Findings:
@@ -358,7 +386,7 @@ class SensitivityClassifier:
         spaCy's small model reads a capitalised word opening a sentence as a name
         ("Summarise why...", "Describe the..."). A name there is followed by what the
         person does ("Priya has"); a verb, by its object or a question word."""
-        if entity.label_ != PERSON or self._is_public(
+        if entity.label_ not in PERSON_LABELS or self._is_public(
             entity.doc.text, entity.start_char, entity.end_char
         ):
             return False

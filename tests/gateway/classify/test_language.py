@@ -62,3 +62,23 @@ def test_english_code_names_and_a_few_foreign_words_are_read(text: str) -> None:
 def test_a_covered_language_is_read() -> None:
     text = "Meine Mutter wurde gestern mit Brustkrebs diagnostiziert und beginnt bald."
     assert Languages(["en", "de"]).unread(text) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Meine Mutter wurde gestern mit Brustkrebs diagnostiziert und beginnt bald.", "de"),
+        ("Notre salariée Julie Martin est en arrêt maladie depuis trois semaines.", "fr"),
+        ("My colleague has been off sick for three weeks after her operation.", "en"),
+    ],
+)
+def test_the_language_a_text_is_written_in_chooses_its_name_pipeline(
+    text: str, language: str
+) -> None:
+    assert Languages(["en", "de", "fr"]).written_in(text) == language
+
+
+def test_a_text_in_no_covered_language_has_no_pipeline_of_its_own() -> None:
+    covered = Languages(["en", "de", "fr"])
+    assert covered.written_in("Mi madre tiene cáncer y empieza la quimioterapia mañana.") is None
+    assert covered.written_in("42") is None

@@ -28,6 +28,10 @@ def test_shipped_policy_loads() -> None:
         ("classifiers: {complexity: {threshold: 1.5}}", "threshold"),
         ("classifiers: {sensitivity: {combinations: [{all: [PERSON], level: public}]}}", "all"),
         ("classifiers: {sensitivity: {bogus: 1}}", "bogus"),
+        # A language nothing reads may not be declared covered: its text would pass as
+        # public.
+        ("classifiers: {sensitivity: {languages: [en, es]}}", "cannot read"),
+        ("classifiers: {sensitivity: {languages: [English]}}", "ISO 639-1"),
     ],
 )
 def test_bad_options_are_refused_with_their_path(

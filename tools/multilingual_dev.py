@@ -603,6 +603,443 @@ SENSITIVITY: dict[str, list[tuple[str, bool, str]]] = {
             False,
             "places_dates_companies",
         ),
+        # --- second batch (de): written later, apart from the lists, to measure and widen them ---
+        (
+            "Unser Azubi in der Logistik, der Tim, hat sich gestern beim Abladen die Hand gebrochen – Arbeitsunfall. Was muss ich jetzt an die BG melden und bis wann?",
+            True,
+            "health",
+        ),
+        (
+            "Frau K. aus Zimmer 12 bekommt seit Montag 2x täglich 5 mg Haloperidol und ist trotzdem total unruhig. Kann ich dem Stationsarzt was anderes vorschlagen?",
+            True,
+            "health",
+        ),
+        (
+            "mein freund trinkt seit der trennung jeden abend ne flasche wein und ist morgens total zittrig. wie spreche ich ihn drauf an ohne dass er dicht macht",
+            True,
+            "health",
+        ),
+        (
+            "Meine Frau ist in der 28. Woche und hat jetzt Schwangerschaftsdiabetes. Was darf sie abends noch essen?",
+            True,
+            "health",
+        ),
+        (
+            "Mein Schwiegervater liegt seit letzter Woche im Spital in Winterthur wegen einer Lungenentzündung. Hilf mir bitte, ein Mail an die Verwandten zu schreiben.",
+            True,
+            "health",
+        ),
+        (
+            "Ich bin Klassenlehrerin, eine Schülerin von mir (Lea, 8b) ritzt sich, das hab ich gestern im Sportunterricht gesehen. Wie gehe ich mit den Eltern ins Gespräch?",
+            True,
+            "health",
+        ),
+        (
+            "Servus, mei Oma hat an Oberschenkelhalsbruch und kommt nächste Woche auf Reha. Welche Fragen soll ich dem Primar stellen?",
+            True,
+            "health",
+        ),
+        (
+            "Mein Sohn (9) hat ADHS und bekommt seit den Sommerferien Medikinet 10 mg. Seitdem isst er mittags fast nix mehr. Ist das normal?",
+            True,
+            "health",
+        ),
+        (
+            "Herr Özdemir aus der Instandhaltung hat mir erzählt, dass er seit dem Unfall einen GdB von 50 hat. Muss ich das an die Personalabteilung weitergeben?",
+            True,
+            "health",
+        ),
+        (
+            "meine mitbewohnerin hat seit wochen panikattacken und geht nicht mehr zur uni. sie will keine therapie. was kann ich tun?",
+            True,
+            "health",
+        ),
+        (
+            "Kannst du die AU-Bescheinigung für Sabine Krüger umformulieren? Sie ist vom 12. bis 23. krankgeschrieben, Diagnose F32.1.",
+            True,
+            "health",
+        ),
+        (
+            "My neighbour asked me to help with this: ihr Mann hat seit der Chemo kaum noch Appetit und wiegt nur noch 58 kg. Welche Trinknahrung hilft da?",
+            True,
+            "health",
+        ),
+        (
+            "Mein Bruder ist heroinabhängig und hat jetzt einen Platz im Methadonprogramm bekommen. Wie kann ich ihn unterstützen, ohne ihm Geld zu geben?",
+            True,
+            "health",
+        ),
+        (
+            "Die neue Kollegin am Empfang hat mir anvertraut, dass sie letzte Woche eine Fehlgeburt hatte. Wie sage ich ihr sensibel, dass sie sich ruhig ein paar Tage freinehmen kann?",
+            True,
+            "health",
+        ),
+        (
+            "Unsere Mieterin im 2. OG, Frau Albrecht, ist dement und lässt ständig den Herd an. Wen kann ich da einschalten?",
+            True,
+            "health",
+        ),
+        (
+            "Mein Papa nimmt Marcumar und hat jetzt einen INR von 4,8 – der Hausarzt ist im Urlaub. Sollen wir in die Notaufnahme?",
+            True,
+            "health",
+        ),
+        (
+            "Patient M. S., 54 J., Z. n. Herzinfarkt 2021, klagt seit 3 Tagen über Atemnot bei Belastung. Bitte formuliere eine Überweisung an die Kardiologie.",
+            True,
+            "health",
+        ),
+        (
+            "hey, meine kleine is seit gestern mit 39,5 fieber im bett und hat nen ausschlag am bauch. kinderarzt hat zu. soll ich in die notaufnahme?",
+            True,
+            "health",
+        ),
+        (
+            "Der Lukas aus meinem Team ist in einer Klinik für Essstörungen und kommt frühestens in 8 Wochen zurück. Wie plane ich die Vertretung, ohne den Grund zu nennen?",
+            True,
+            "health",
+        ),
+        (
+            "mein schwiegervater hatte letzte woche ne bypass op, ab wann darf er wieder rad fahren?",
+            True,
+            "health",
+        ),
+        (
+            "Ich muss Herrn Bauer aus dem Vertrieb morgen eine Abmahnung wegen wiederholter Unpünktlichkeit übergeben. Schreib mir einen Gesprächsleitfaden.",
+            True,
+            "hr",
+        ),
+        (
+            "Meine Teamleiterin hat mir heute gesagt, dass ich die Probezeit nicht bestanden habe und zum 31. gehen muss. Hab ich Anspruch auf irgendwas?",
+            True,
+            "hr",
+        ),
+        (
+            "Die Azubine aus der Buchhaltung hat sich bei mir über sexuelle Belästigung durch ihren Ausbilder beschwert. Wie dokumentiere ich das richtig?",
+            True,
+            "hr",
+        ),
+        (
+            "Für das Jahresgespräch mit Frau Y. aus dem Marketing: Zielerreichung nur 60 %, keine Gehaltserhöhung dieses Jahr. Formuliere das bitte wertschätzend.",
+            True,
+            "hr",
+        ),
+        (
+            "Mein Chef will mir nur 3 % mehr geben, obwohl ich seit zwei Jahren die Arbeit von zwei Leuten mache. Wie verhandle ich auf 58.000 brutto?",
+            True,
+            "hr",
+        ),
+        (
+            "Wir kündigen dem Lagerarbeiter Dennis Hartmann betriebsbedingt zum Quartalsende. Bitte ein Kündigungsschreiben entwerfen.",
+            True,
+            "hr",
+        ),
+        (
+            "Unser Werkstudent hat mehrfach seine Arbeitszeiten falsch eingetragen. Reicht das für eine fristlose Kündigung?",
+            True,
+            "hr",
+        ),
+        (
+            "Kollegin S. geht nächstes Jahr eh in Rente, wir wollen ihr eine Abfindung von 40.000 anbieten, damit sie schon im Frühjahr aufhört. Wie formuliere ich das?",
+            True,
+            "hr",
+        ),
+        (
+            "Mein Mitarbeiter hat im Personalgespräch angekündigt, dass er zur Konkurrenz wechselt, wenn er die Beförderung nicht kriegt. Was soll ich tun?",
+            True,
+            "hr",
+        ),
+        (
+            "Die Zielvereinbarung meiner Stellvertreterin sieht 15 % Bonus vor, sie hat aber nur zwei von fünf Zielen erreicht. Wie viel Bonus ist fair?",
+            True,
+            "hr",
+        ),
+        (
+            "Schreib eine Stellungnahme an den Betriebsrat: Frau Lorenz aus der IT soll während ihrer Elternzeit in eine andere Abteilung versetzt werden.",
+            True,
+            "hr",
+        ),
+        (
+            "Ich bin Schichtleiter und hab mitbekommen, dass zwei Leute den Neuen in der Spätschicht ständig mobben. Wie spreche ich das an?",
+            True,
+            "hr",
+        ),
+        (
+            "Die Bewerberin Nina Fuchs hat im Vorstellungsgespräch gesagt, dass sie schwanger ist. Dürfen wir das bei der Entscheidung berücksichtigen?",
+            True,
+            "hr",
+        ),
+        (
+            "Unsere Filialleiterin in Linz wird ab Juli auf 20 Wochenstunden reduziert und verliert ihre Zulage. Hilf mir, das Schreiben an sie zu formulieren.",
+            True,
+            "hr",
+        ),
+        (
+            "Mein Mieter Herr Nowak ist jetzt drei Monatsmieten im Rückstand, insgesamt 2.850 €. Wie formuliere ich eine letzte Mahnung vor der Kündigung?",
+            True,
+            "financial",
+        ),
+        (
+            "Bei meinem Schwager stand heute der Gerichtsvollzieher vor der Tür, es geht um 14.000 € Schulden bei der Sparkasse. Was passiert jetzt?",
+            True,
+            "financial",
+        ),
+        (
+            "Mein Ex zahlt seit vier Monaten keinen Unterhalt für unsere Tochter. Wie gehe ich über das Jugendamt vor?",
+            True,
+            "financial",
+        ),
+        (
+            "meine mama hat in online-casinos fast 30k verzockt und will es meinem vater nicht sagen. wie kriegen wir das geregelt?",
+            True,
+            "financial",
+        ),
+        (
+            "Gegen die Kollegin aus der Kantine läuft eine Lohnpfändung, der Beschluss vom Amtsgericht kam heute in der Personalabteilung an. Was müssen wir beachten?",
+            True,
+            "financial",
+        ),
+        (
+            "Mein Onkel hat mir 80.000 Euro vererbt, aber meine Cousine ficht das Testament an. Wie stehen meine Chancen?",
+            True,
+            "financial",
+        ),
+        (
+            "Bitte überweis die 1.240 € an Jana Wolff, IBAN DE25 6657 9958 5869 3834 16, Verwendungszweck Nebenkosten 2024.",
+            True,
+            "financial",
+        ),
+        (
+            "Unser Nachbar Herr Dietrich hat Privatinsolvenz angemeldet und schuldet uns noch 3.500 Euro für den Zaun. Sehen wir das Geld je wieder?",
+            True,
+            "financial",
+        ),
+        (
+            "Der ältere Herr aus Wohnung 4 hat beim Finanzamt Steuerschulden von 22.000 Euro und bittet mich, ihm einen Brief wegen Ratenzahlung zu schreiben.",
+            True,
+            "financial",
+        ),
+        (
+            "Mein Vater (78) hat für einen Betrüger am Telefon einen Kredit über 25.000 € aufgenommen. Kann man den widerrufen?",
+            True,
+            "financial",
+        ),
+        (
+            "Grüezi, mein Sohn hat Betreibungen über 9'400 Franken am Hals und findet deshalb keine Wohnung. Wie kommt er aus dem Betreibungsregister raus?",
+            True,
+            "financial",
+        ),
+        (
+            "Frau Pichler überweist die Miete für Top 7 immer zu spät, jetzt fehlen schon 1.900 Euro. Was darf ich als Vermieter in Wien machen?",
+            True,
+            "financial",
+        ),
+        (
+            "Unsere Vermieterin will die Kaution auf das Konto meines Mannes zurückzahlen, AT13 7141 8670 1010 7313. Formulier bitte eine kurze Bestätigung.",
+            True,
+            "financial",
+        ),
+        (
+            "Kontoverbindung für die Rückerstattung: CH85 8049 6428 8386 1380 1, lautend auf Beat Keller. Schreib eine kurze Mail an die Versicherung.",
+            True,
+            "financial",
+        ),
+        (
+            "Kannst du mir einen Brief an meine neue Nachbarin aufsetzen? Adresse: Lena Brandt, Kastanienallee 14, 10435 Berlin.",
+            True,
+            "contact",
+        ),
+        (
+            "Schick die Einladung bitte an den Jürgen, seine private Handynummer ist 0171 4482913, nicht die vom Büro.",
+            True,
+            "contact",
+        ),
+        (
+            "Meine Schwester zieht um, neue Anschrift: Gartenweg 7, 8010 Graz. Schreib ihr eine Karte mit den besten Wünschen.",
+            True,
+            "contact",
+        ),
+        (
+            "Frau Dr. Hennig möchte nicht mehr über die Praxis, sondern privat kontaktiert werden: s.hennig@posteo.de, +49 160 92833741.",
+            True,
+            "contact",
+        ),
+        (
+            "der neue hausmeister wohnt in der Lindenstraße 3 im Hinterhaus, hilf mir eine Beschwerde wegen dem Lärm zu schreiben",
+            True,
+            "contact",
+        ),
+        (
+            "Bitte trag als Lieferempfänger ein: Familie Gruber, Hauptplatz 9, 4020 Linz, Tel. 0664 1234567.",
+            True,
+            "contact",
+        ),
+        (
+            "Min Kolleg us em Büro, de Reto, het mir sini Natelnummer gä: 079 412 88 31. Schriib em bitte es churzes SMS, dass es morn später wird.",
+            True,
+            "contact",
+        ),
+        (
+            "Für die Lohnabrechnung von Anna Meier: Steuer-ID 54 826 591 758, Steuerklasse 1. Bitte trag das ins Formular ein.",
+            True,
+            "national_id",
+        ),
+        (
+            "Meine Steueridentifikationsnummer ist 23796551541 – wo genau trage ich die in ELSTER ein?",
+            True,
+            "national_id",
+        ),
+        (
+            "hier die daten vom neuen azubi: Max Richter, geb. 14.02.2006, IdNr 43279705678, Krankenkasse TK.",
+            True,
+            "national_id",
+        ),
+        (
+            "Das WLAN-Passwort bei meinen Eltern ist Sonnenblume#1962, schreib mir eine Anleitung für Oma, wie sie das Tablet verbindet.",
+            True,
+            "secret",
+        ),
+        (
+            "Hier der Zugang für die Buchhaltungssoftware: Benutzer m.vogel, Kennwort Herbst2024!, kannst du prüfen, warum der Login scheitert?",
+            True,
+            "secret",
+        ),
+        (
+            "Der API-Key fürs Shopsystem lautet sk_live_4f9Qx82LmZ7TpR3wK1vN – warum bekomme ich trotzdem einen 401?",
+            True,
+            "secret",
+        ),
+        (
+            "Fasse die Ergebnisse der Pilotphase von Project Nightjar für den Vorstand zusammen, die Zahlen sind noch intern.",
+            True,
+            "confidential_term",
+        ),
+        (
+            "Ein Patient mit Diabetes Typ 2 und einem HbA1c von 8,2 % – welche Therapie empfiehlt die Leitlinie als nächstes?",
+            False,
+            "general_task",
+        ),
+        (
+            "Was ist der Unterschied zwischen einer Abmahnung und einer Ermahnung im Arbeitsrecht?",
+            False,
+            "general_task",
+        ),
+        (
+            "Wie lange ist man nach einer Knie-OP normalerweise krankgeschrieben?",
+            False,
+            "general_task",
+        ),
+        (
+            "Welche Rechte hat ein Mieter, wenn der Vermieter die Kaution nicht zurückzahlt?",
+            False,
+            "general_task",
+        ),
+        (
+            "Erklär mir die Düsseldorfer Tabelle: wie viel Unterhalt zahlt man bei 3.000 € netto für ein Kind von 8 Jahren?",
+            False,
+            "general_task",
+        ),
+        (
+            "Wie funktioniert eine Privatinsolvenz in Deutschland und wie lange dauert es bis zur Restschuldbefreiung?",
+            False,
+            "general_task",
+        ),
+        (
+            "Warum hat Olaf Scholz im Dezember 2024 die Vertrauensfrage gestellt?",
+            False,
+            "public_person",
+        ),
+        ("Wie alt war Konrad Adenauer, als er Bundeskanzler wurde?", False, "public_person"),
+        ("Woran lag es eigentlich, dass Beethoven taub wurde?", False, "public_person"),
+        (
+            "In Kafkas „Die Verwandlung“: warum wendet sich die Familie am Ende von Gregor Samsa ab?",
+            False,
+            "general_task",
+        ),
+        (
+            "Schreib eine Kurzgeschichte über eine Landärztin in Tirol, die eine rätselhafte Krankheit im Dorf untersucht.",
+            False,
+            "general_task",
+        ),
+        (
+            "Ist die Steuer-ID 48165738299 überhaupt gültig? Die Prüfziffer kommt mir komisch vor.",
+            False,
+            "lookalike",
+        ),
+        (
+            "Ist DE85 2120 2086 4154 9635 54 eine gültige IBAN? Ich glaube, da ist ein Zahlendreher drin.",
+            False,
+            "lookalike",
+        ),
+        (
+            "Die Hotline der Techniker Krankenkasse ist 0800 285 85 85 – wann ist die erreichbar?",
+            False,
+            "places_dates_companies",
+        ),
+        (
+            "Wie kündige ich mein Fitnessstudio-Abo fristgerecht? Schreib mir eine Vorlage.",
+            False,
+            "general_task",
+        ),
+        (
+            "Formuliere eine Stellenanzeige für eine Pflegefachkraft (m/w/d) in Vollzeit im Nachtdienst.",
+            False,
+            "general_task",
+        ),
+        ("Was verdient eine Erzieherin im TVöD in Stufe 3 ungefähr?", False, "general_task"),
+        ("Welche Nebenwirkungen hat Ibuprofen 600 bei längerer Einnahme?", False, "general_task"),
+        (
+            "Wie erklärt man Kindern im Grundschulalter, was eine Depression ist?",
+            False,
+            "general_task",
+        ),
+        ("Was sind typische Anzeichen für Schwangerschaftsdiabetes?", False, "general_task"),
+        (
+            "gib mir tipps fürs erste gehaltsgespräch als berufseinsteiger in der IT",
+            False,
+            "general_task",
+        ),
+        ("Wie hoch ist der Grundfreibetrag bei der Einkommensteuer 2025?", False, "general_task"),
+        (
+            "Ist der Hauptsitz von Siemens in München wirklich in der Werner-von-Siemens-Straße 1?",
+            False,
+            "places_dates_companies",
+        ),
+        (
+            "Was bedeutet ein GdB von 50 und welche Nachteilsausgleiche bekommt man damit?",
+            False,
+            "general_task",
+        ),
+        (
+            "Wie läuft eine Betreibung in der Schweiz ab, wenn man eine Rechnung nicht zahlt?",
+            False,
+            "general_task",
+        ),
+        (
+            "Was ist eine Lohnpfändung und wie viel vom Gehalt bleibt pfändungsfrei?",
+            False,
+            "general_task",
+        ),
+        (
+            "Was schreibt Angela Merkel in ihrer Autobiografie über ihre Kindheit in der Uckermark?",
+            False,
+            "public_person",
+        ),
+        (
+            "Erklär den Unterschied zwischen Burnout und Depression in einfachen Worten.",
+            False,
+            "general_task",
+        ),
+        (
+            "Wie beantragt ein Arbeitgeber Kurzarbeitergeld bei der Agentur für Arbeit?",
+            False,
+            "general_task",
+        ),
+        (
+            "Was kostet ein Zugticket von Wien nach Salzburg mit der ÖBB, wenn man spontan fährt?",
+            False,
+            "places_dates_companies",
+        ),
     ],
     "fr": [
         # --- health ---------------------------------------------------------------
@@ -1140,6 +1577,435 @@ SENSITIVITY: dict[str, list[tuple[str, bool, str]]] = {
         ),
         (
             "Strasbourg en décembre pour le marché de Noël, ça vaut vraiment le coup ?",
+            False,
+            "places_dates_companies",
+        ),
+        # --- second batch (fr): written later, apart from the lists, to measure and widen them ---
+        (
+            "Le stagiaire du service compta s'est entaillé la main avec le massicot ce matin. C'est un accident du travail ? Qu'est-ce que je dois déclarer ?",
+            True,
+            "health",
+        ),
+        (
+            "Mme D. (chambre 214) est sous lithium 400 mg matin et soir et sa lithiémie est à 1,3. On continue ou on appelle le psychiatre de garde ?",
+            True,
+            "health",
+        ),
+        (
+            "mon coloc boit une bouteille de whisky tous les soirs depuis sa rupture, comment je lui en parle sans qu'il se ferme",
+            True,
+            "health",
+        ),
+        (
+            "Ma copine est enceinte de 10 semaines et elle saigne depuis hier soir. Est-ce qu'on doit aller aux urgences ?",
+            True,
+            "health",
+        ),
+        (
+            "Ma belle-mère a été hospitalisée sous contrainte après une crise maniaque. Comment on fait pour lui rendre visite ?",
+            True,
+            "health",
+        ),
+        (
+            "Je suis prof de CM2 et une de mes élèves, Inès, vient d'être diagnostiquée diabétique de type 1. Comment organiser le PAI avec ses parents ?",
+            True,
+            "health",
+        ),
+        (
+            "Mon chum fait des crises d'épilepsie depuis son accident de char pis il a pu le droit de conduire. Comment l'aider à se trouver une job?",
+            True,
+            "health",
+        ),
+        (
+            "Mon fils de 7 ans est autiste et sa nouvelle maîtresse ne veut pas de l'AESH en classe. Quels sont nos droits ?",
+            True,
+            "health",
+        ),
+        (
+            "M. Lefebvre, du service logistique, m'a confié qu'il a une reconnaissance de travailleur handicapé depuis son AVC. Je dois en informer les RH ?",
+            True,
+            "health",
+        ),
+        (
+            "ma soeur fait des crises d'angoisse tous les soirs et refuse d'aller voir un psy, je sais plus quoi faire",
+            True,
+            "health",
+        ),
+        (
+            "Peux-tu reformuler l'arrêt de travail de Julien Mercier ? Il est arrêté du 3 au 17 pour une lombalgie aiguë, prolongation probable.",
+            True,
+            "health",
+        ),
+        (
+            "Quick question in French: ma voisine est sous chimio pour un cancer du sein et a perdu 8 kilos, quels compléments lui conseiller ?",
+            True,
+            "health",
+        ),
+        (
+            "Mon frère est sous Subutex depuis six mois et il veut tout arrêter d'un coup. C'est dangereux ?",
+            True,
+            "health",
+        ),
+        (
+            "La nouvelle de l'accueil m'a dit qu'elle avait fait une fausse couche la semaine dernière. Comment lui dire qu'elle peut prendre quelques jours sans la mettre mal à l'aise ?",
+            True,
+            "health",
+        ),
+        (
+            "Notre locataire du 3e, Mme Girard, a un début d'Alzheimer et oublie de fermer le gaz. Qui dois-je prévenir ?",
+            True,
+            "health",
+        ),
+        (
+            "Mon père est sous Previscan et son INR est à 5,2, son médecin est en vacances. On va aux urgences ?",
+            True,
+            "health",
+        ),
+        (
+            "Patiente R. T., 67 ans, BPCO stade III, exacerbation depuis 48 h, SpO2 88 % en air ambiant. Rédige un courrier pour le pneumologue.",
+            True,
+            "health",
+        ),
+        (
+            "ma petite a 39,8 de fievre depuis ce matin et des plaques rouges sur le ventre, le pediatre est ferme, on fait quoi ?",
+            True,
+            "health",
+        ),
+        (
+            "Thomas, de mon équipe, est en clinique pour une dépression sévère et ne reviendra pas avant deux mois. Comment annoncer son absence sans dire pourquoi ?",
+            True,
+            "health",
+        ),
+        (
+            "mon beau-père s'est fait opérer d'un triple pontage la semaine dernière, il peut reprendre le vélo quand ?",
+            True,
+            "health",
+        ),
+        (
+            "Mon grand-père a chuté dans l'escalier et s'est cassé le col du fémur, il sort de l'hôpital vendredi. Comment aménager sa maison ?",
+            True,
+            "health",
+        ),
+        (
+            "Je dois remettre demain un avertissement à M. Roux, du service commercial, pour des retards répétés. Écris-moi une trame d'entretien.",
+            True,
+            "hr",
+        ),
+        (
+            "Ma manager m'a annoncé aujourd'hui qu'elle mettait fin à ma période d'essai. J'ai droit à quoi ?",
+            True,
+            "hr",
+        ),
+        (
+            "L'alternante du service paie s'est plainte auprès de moi de harcèlement sexuel de la part de son tuteur. Comment je consigne ça ?",
+            True,
+            "hr",
+        ),
+        (
+            "Pour l'entretien annuel de Mme V. (marketing) : objectifs atteints à 60 %, pas d'augmentation cette année. Aide-moi à le formuler avec tact.",
+            True,
+            "hr",
+        ),
+        (
+            "Mon boss veut me donner 2 % d'augmentation alors que je fais le boulot de deux personnes. Comment négocier à 52 k brut ?",
+            True,
+            "hr",
+        ),
+        (
+            "On licencie le magasinier Kevin Fontaine pour motif économique à la fin du trimestre. Rédige la lettre de licenciement.",
+            True,
+            "hr",
+        ),
+        (
+            "Notre apprenti a falsifié ses feuilles d'heures plusieurs fois. Est-ce que ça justifie un licenciement pour faute grave ?",
+            True,
+            "hr",
+        ),
+        (
+            "Ma collègue Sylvie part à la retraite l'an prochain et on voudrait lui proposer une rupture conventionnelle avec 35 000 € d'indemnité. Comment présenter ça ?",
+            True,
+            "hr",
+        ),
+        (
+            "Mon adjointe a une prime d'objectifs de 15 % mais elle n'a atteint que deux objectifs sur cinq. Quel montant serait juste ?",
+            True,
+            "hr",
+        ),
+        (
+            "Rédige une note au CSE : Mme Caron, de l'informatique, serait mutée dans un autre service pendant son congé parental.",
+            True,
+            "hr",
+        ),
+        (
+            "Je suis chef d'équipe et deux gars de l'équipe de nuit harcèlent le nouveau depuis des semaines. Comment intervenir ?",
+            True,
+            "hr",
+        ),
+        (
+            "La candidate Élodie Marchand nous a dit en entretien qu'elle était enceinte. On a le droit d'en tenir compte ?",
+            True,
+            "hr",
+        ),
+        (
+            "Ma collègue de Liège passe à mi-temps médical et perd sa prime de fin d'année, c'est légal en Belgique ?",
+            True,
+            "hr",
+        ),
+        (
+            "Mon superviseur m'a mis sur un plan d'amélioration de la performance après mon évaluation pis y menace de me congédier. J'fais quoi?",
+            True,
+            "hr",
+        ),
+        (
+            "Mon locataire M. Nowak a trois mois de loyers impayés, 2 400 € au total. Comment rédiger une mise en demeure avant la procédure d'expulsion ?",
+            True,
+            "financial",
+        ),
+        (
+            "L'huissier est passé chez mon beau-frère ce matin pour une dette de 12 000 € auprès du Crédit Agricole. Qu'est-ce qui va se passer ?",
+            True,
+            "financial",
+        ),
+        (
+            "Mon ex ne paie plus la pension alimentaire de notre fils depuis cinq mois. Je passe par la CAF ou par un commissaire de justice ?",
+            True,
+            "financial",
+        ),
+        (
+            "ma mere a claqué presque 25k dans les paris sportifs et elle veut pas que mon pere le sache, on fait comment",
+            True,
+            "financial",
+        ),
+        (
+            "Une saisie sur salaire a été notifiée pour la collègue de la cantine, le courrier du tribunal est arrivé aux RH. Qu'est-ce qu'on doit faire ?",
+            True,
+            "financial",
+        ),
+        (
+            "Mon oncle m'a légué 90 000 € mais ma cousine conteste le testament. J'ai mes chances ?",
+            True,
+            "financial",
+        ),
+        (
+            "Fais un virement de 980 € à Camille Bernard, IBAN FR76 3967 7086 1423 0461 5295 607, motif : caution appartement.",
+            True,
+            "financial",
+        ),
+        (
+            "Notre voisin M. Perrin est en surendettement et il nous doit encore 3 200 € pour la clôture. On peut récupérer l'argent ?",
+            True,
+            "financial",
+        ),
+        (
+            "Le monsieur du 2e a une dette de 18 000 € aux impôts et m'a demandé de l'aider à écrire aux finances publiques pour un échéancier.",
+            True,
+            "financial",
+        ),
+        (
+            "Mon père (80 ans) a souscrit un crédit de 20 000 € pour un faux conseiller bancaire. On peut annuler ?",
+            True,
+            "financial",
+        ),
+        (
+            "Mon fils a des poursuites pour 7 800 francs et aucune régie ne veut lui louer un appart à Lausanne. Comment sortir du registre des poursuites ?",
+            True,
+            "financial",
+        ),
+        (
+            "Ma voisine de Namur n'arrive plus à payer son précompte immobilier et son compte BE69 8172 0740 8877 va être saisi. Comment l'aider ?",
+            True,
+            "financial",
+        ),
+        (
+            "Ma blonde pis moi on a 35 000 $ de dettes de cartes de crédit, elle veut faire une proposition de consommateur. C'est quoi les impacts?",
+            True,
+            "financial",
+        ),
+        (
+            "Tu peux m'écrire une lettre pour ma nouvelle voisine ? Adresse : Chloé Lambert, 14 rue des Tanneurs, 69002 Lyon.",
+            True,
+            "contact",
+        ),
+        (
+            "Envoie l'invitation à Nicolas sur son portable perso, c'est le 06 48 27 91 35, pas le numéro du bureau.",
+            True,
+            "contact",
+        ),
+        (
+            "Ma sœur déménage, nouvelle adresse : 7 chemin des Vignes, 1260 Nyon. Écris-lui une carte sympa.",
+            True,
+            "contact",
+        ),
+        (
+            "Le Dr Hamel ne veut plus être contacté via le cabinet mais en privé : a.hamel@free.fr, 07 61 22 84 09.",
+            True,
+            "contact",
+        ),
+        (
+            "le nouveau gardien habite au 3 allée des Peupliers, bâtiment B, aide-moi à écrire une plainte pour le bruit",
+            True,
+            "contact",
+        ),
+        (
+            "Mets comme destinataire : famille Dubois, 9 avenue Foch, 4000 Liège, tél. +32 475 12 34 56.",
+            True,
+            "contact",
+        ),
+        (
+            "Pour la fiche de paie de Sarah Lemoine : numéro de sécu 2 79 04 69 015 887 71. Peux-tu remplir le formulaire ?",
+            True,
+            "national_id",
+        ),
+        (
+            "Mon numéro de sécurité sociale c'est 161111985011809, comment je le mets à jour sur ameli ?",
+            True,
+            "national_id",
+        ),
+        (
+            "voila les infos du nouvel apprenti : Lucas Martin, né le 3 mai 2007, NIR 182053406719072, mutuelle Harmonie.",
+            True,
+            "national_id",
+        ),
+        (
+            "Le mot de passe du wifi chez mes parents c'est Tournesol#1958, écris une explication pour que ma grand-mère connecte sa tablette.",
+            True,
+            "secret",
+        ),
+        (
+            "Voici l'accès au logiciel de compta : identifiant c.morel, mot de passe Automne2024!, tu peux voir pourquoi la connexion échoue ?",
+            True,
+            "secret",
+        ),
+        (
+            "La clé API de la boutique c'est sk_live_8aPq2Lx9RmT4vB7nW3cZ, pourquoi j'ai quand même une erreur 401 ?",
+            True,
+            "secret",
+        ),
+        (
+            "Résume pour le comité de direction les résultats de la phase pilote de Project Bluefin, les chiffres sont encore internes.",
+            True,
+            "confidential_term",
+        ),
+        (
+            "Un patient avec un diabète de type 2 et une HbA1c à 8,2 % : quel traitement recommande la HAS ensuite ?",
+            False,
+            "general_task",
+        ),
+        (
+            "Quelle est la différence entre un avertissement et un blâme en droit du travail ?",
+            False,
+            "general_task",
+        ),
+        (
+            "Combien de temps dure en général un arrêt maladie après une opération du genou ?",
+            False,
+            "general_task",
+        ),
+        (
+            "Quels sont les droits d'un locataire si le propriétaire ne rend pas le dépôt de garantie ?",
+            False,
+            "general_task",
+        ),
+        (
+            "Comment est calculée la pension alimentaire pour un enfant de 8 ans quand on gagne 3 000 € net ?",
+            False,
+            "general_task",
+        ),
+        (
+            "Comment fonctionne une procédure de surendettement auprès de la Banque de France ?",
+            False,
+            "general_task",
+        ),
+        (
+            "Pourquoi le gouvernement de Michel Barnier a-t-il été renversé par une motion de censure ?",
+            False,
+            "public_person",
+        ),
+        (
+            "Quel âge avait Charles de Gaulle quand il est revenu au pouvoir en 1958 ?",
+            False,
+            "public_person",
+        ),
+        ("De quelle maladie souffrait Marcel Proust ?", False, "public_person"),
+        (
+            "Dans « L'Étranger » de Camus, pourquoi Meursault ne pleure-t-il pas à l'enterrement de sa mère ?",
+            False,
+            "general_task",
+        ),
+        (
+            "Écris une nouvelle sur une infirmière qui découvre une épidémie mystérieuse dans un village de Savoie.",
+            False,
+            "general_task",
+        ),
+        (
+            "Vérifie ce numéro de sécu, je crois qu'il est faux : 284037551395073",
+            False,
+            "lookalike",
+        ),
+        (
+            "Est-ce que FR76 2292 5820 0635 6454 2736 258 est un IBAN valide ? Je pense qu'il y a une faute de frappe.",
+            False,
+            "lookalike",
+        ),
+        (
+            "Le service client de la SNCF, c'est bien le 3635 ? Il est ouvert jusqu'à quelle heure ?",
+            False,
+            "places_dates_companies",
+        ),
+        (
+            "Comment résilier mon abonnement à la salle de sport ? Donne-moi un modèle de lettre.",
+            False,
+            "general_task",
+        ),
+        (
+            "Rédige une offre d'emploi pour un(e) aide-soignant(e) en CDI de nuit.",
+            False,
+            "general_task",
+        ),
+        ("Combien gagne une professeure des écoles en début de carrière ?", False, "general_task"),
+        (
+            "Quels sont les effets secondaires de l'ibuprofène 400 pris tous les jours ?",
+            False,
+            "general_task",
+        ),
+        ("Comment expliquer la dépression à des enfants de primaire ?", False, "general_task"),
+        ("Quels sont les symptômes du diabète gestationnel ?", False, "general_task"),
+        (
+            "des conseils pour negocier son salaire quand on est jeune diplome en informatique ?",
+            False,
+            "general_task",
+        ),
+        (
+            "Quel est le montant de la décote pour l'impôt sur le revenu 2025 ?",
+            False,
+            "general_task",
+        ),
+        (
+            "Le siège de L'Oréal est bien au 41 rue Martre à Clichy ?",
+            False,
+            "places_dates_companies",
+        ),
+        ("C'est quoi la RQTH et quels avantages ça donne au travail ?", False, "general_task"),
+        ("Comment marche une poursuite pour dettes en Suisse ?", False, "general_task"),
+        (
+            "Qu'est-ce qu'une saisie sur salaire et quelle part du salaire est insaisissable ?",
+            False,
+            "general_task",
+        ),
+        ("Qu'a raconté Simone Veil sur sa déportation dans « Une vie » ?", False, "public_person"),
+        ("Explique simplement la différence entre burn-out et dépression.", False, "general_task"),
+        (
+            "Comment une entreprise demande-t-elle l'activité partielle pour ses salariés ?",
+            False,
+            "general_task",
+        ),
+        (
+            "C'est quoi l'assurance-emploi au Québec pis comment on fait une demande?",
+            False,
+            "general_task",
+        ),
+        (
+            "Combien coûte un billet de train Bruxelles–Liège en semaine ?",
             False,
             "places_dates_companies",
         ),

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the strings hold French and German quotes, apostrophes and dashes.
 """Credentials named by their key: `DB_PASSWORD=…`, `password: …`, `"pwd": "…"`,
 `--password …`, `<password>…</password>`, `Authorization: Bearer …`, `user:pass@host`.
 
@@ -12,12 +13,26 @@ Cost: every search starts from a key word (found in one pass over the lower-case
 text, and only where a substring test says one may be there) or, for URL user info,
 from a colon just before an `@`; every quantifier is bounded or possessive, so a text
 of megabytes takes time linear in its length.
+
+German and French (covered languages) name credentials too: `Passwort`, `Kennwort`,
+`Zugangsdaten`, `mot de passe`, `mdp`, `code d'accès`, `identifiants`, and a PIN by an
+explicit `PIN`/`code PIN`/`Geheimzahl` (its value 4 to 8 digits). Their keyed forms
+(`passwort=`, `mot_de_passe: `) read as the English ones; in prose the value follows
+a copula after a short gap ("das WLAN-Passwort fürs Büro ist ab Montag X", "le mot de
+passe du wifi c'est X") or the key word itself ("…, mdp X"). There a value must not
+read as a word of the sentence: it holds a symbol, or a digit or an inner capital and
+ends its clause, unless it directly follows "lautet"/"ist:"/"mot de passe :" (then a
+plain word counts too); a word after a preposition or an article ("ist für
+Office365") never does. A name that says what goes there (`DEIN_SCHLUESSEL_HIER`,
+`<Passwort>`, `VOTRE_CLE_ICI`) is a placeholder; a weak real password (`geheim`) is not.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,8 +56,20 @@ _KEY_QUALIFIERS = (
     "api|secret|private|access|account|signing|encryption|master|subscription|client"
     "|auth|app|storage|shared|consumer|sas|hmac|webhook"
 )
+# German and French key words (tried first: `code secret` before `secret`, `pincode`
+# before `pin`). `Passwort` is the English alternation's.
+_NATIVE_KEY_WORDS = (
+    r"pin[ _\-]?(?:code|nummer|nr)|code[ _\-]?pin|geheim(?:zahl|nummer)|pin"
+    r"|zugangs[ _\-]?code|code[ _\-]?d['’ ]?acc[eè]s|code[ _\-]secret"
+    r"|kennwort|mots?[ _\-]?de[ _\-]?passe|mdp"
+    r"|(?:wlan|wifi|wi-fi|netzwerk|api|zugriffs|geheim)[ _\-]?schl(?:ü|ue|u)ssel"
+    r"|cl[ée][ _\-]?(?:d['’])?api"
+    r"|cl[ée][ _\-](?:secr[eè]te|priv[ée]e|wifi|wi-fi|wpa2?|de[ _\-]s[ée]curit[ée])"
+    r"|jeton(?:[ _\-]d['’ ]?acc[eè]s)?|zugangsdaten|anmeldedaten|identifiants"
+)
 _KEY_WORDS = (
-    rf"(?:{_KEY_QUALIFIERS})[_\-. ]?key|conn(?:ection)?[_\-. ]?str(?:ing)?"
+    rf"{_NATIVE_KEY_WORDS}"
+    rf"|(?:{_KEY_QUALIFIERS})[_\-. ]?key|conn(?:ection)?[_\-. ]?str(?:ing)?"
     r"|pass(?:word|wort|wd|phrase|code)?|pwd|pw|secret|token|cred(?:ential)?s|credential"
     r"|dsn|authorization"
 )
@@ -50,15 +77,42 @@ _KEY_WORDS = (
 # regex engine several times as much, and most prompts hold none of these stems.
 _KEY_WORD = re.compile(_KEY_WORDS)
 _KEY_WORD_ANY_CASE = re.compile(_KEY_WORDS, re.IGNORECASE)
-_KEY_STEMS = ("pass", "pw", "secret", "token", "key", "cred", "conn", "dsn", "authoriz")
+_KEY_STEMS = (
+    *("pass", "pw", "secret", "token", "key", "cred", "conn", "dsn", "authoriz"),
+    *("kennw", "mdp", "pin", "geheim", "zugang", "code", "schl", "clé", "cle", "jeton"),
+    *("anmeldedaten", "identifiants"),
+)
 # Words that may follow other letters in a run-together key (`DBPASSWORD`, `authtoken`);
 # the rest must start a component (`bypass`, `monkey` and `oauth` are no keys).
 _JOINABLE = frozenset(
     {"password", "passwd", "passwort", "passphrase", "passcode", "secret", "token"}
-    | {"credential", "credentials", "creds"}
+    | {"credential", "credentials", "creds", "kennwort", "zugangsdaten", "anmeldedaten"}
+    | {"zugangscode", "geheimzahl", "geheimnummer"}
 )
-_SENTENCE_PASSWORDS = frozenset({"password", "passwd", "passwort", "passphrase", "passcode"})
+_SENTENCE_PASSWORDS = frozenset(
+    {"password", "passwd", "passwort", "passphrase", "passcode", "kennwort"}
+    | {"motdepasse", "motsdepasse"}
+)
 _PASSWORD_WORDS = _SENTENCE_PASSWORDS | {"pass", "pwd", "pw"}
+
+# What a key word names, by its letters alone (`_canonical`: `Code d'accès` -> codedacces).
+_PIN_NAME = re.compile(r"pin(?:code|nummer|nr)?|codepin|geheim(?:zahl|nummer)")
+_CODE_NAME = re.compile(r"zugangscode|codedacces|codesecret")
+_NATIVE_PASSWORD_NAME = re.compile(
+    r"passwort|kennwort|motsdepasse|motdepasse|mdp"
+    r"|(?:wlan|wifi|netzwerk)schl(?:u|ue)ssel|cle(?:wifi|wpa2?|desecurite)"
+)
+_NATIVE_CREDENTIALS_NAME = re.compile(r"zugangsdaten|anmeldedaten|identifiants")
+_NATIVE_KEY_NAME = re.compile(
+    r"(?:api|zugriffs|geheim)schl(?:u|ue)ssel|cled?api|clesecrete"
+    r"|jeton(?:dacces)?"
+)
+_NATIVE_PRIVATE_KEY_NAME = re.compile(r"clepriv(?:e|ee)")
+# English key words that German and French prose borrows ("der Token ist …", "le
+# secret est …"); `pass` (a German passport), `pwd`, `dsn` and headers are left out.
+_LOAN_NAME = re.compile(
+    r"password|passwd|passphrase|passcode|secret|token|creds?|credentials?|\w+key"
+)
 _SEPARATOR = re.compile(r"(?P<close>[\"'`]?\]?)[ \t]*(?P<sep>:=|=>|=(?!=)|:(?![:/]))[ \t]*")
 _FLAG_GAP = re.compile(r"[ \t]+(?!-)")
 _XML_VALUE = re.compile(rf"[ \t]*(?P<value>[^<\n]{{1,{MAX_VALUE}}}+)</")
@@ -85,7 +139,8 @@ _QUERY_NEXT = re.compile(r"&[\w.\-]+=")
 _PAIR_NAME = re.compile(r"\bname[\"']?[ \t]*:[ \t]*[\"']?$")
 _PAIR_VALUE = re.compile(r"[\"']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*)[\"']?value[\"']?[ \t]*:[ \t]*")
 _HUMP = re.compile(r"[a-z][A-Z]")
-_PLAIN_KEY = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)?")
+# A key that reads as words (`password`, `api key`, `mot de passe`, `code d'accès`).
+_PLAIN_KEY = re.compile(r"[^\W\d_]+(?:[ '’][^\W\d_]+){0,3}")
 
 # Code, not a literal: a call, an index or an attribute (`os.environ[`, `get_token()`,
 # `self.secret`, `process.env.API_TOKEN`), a variable (`$DB_PASSWORD`, `${VAR}`,
@@ -116,7 +171,86 @@ _NOT_VALUES = frozenset(
     | {"string", "bytes", "secretstr", "securestring", "value", "required", "optional"}
     | {"include", "omit", "same-origin", "inherit", "default", "bearer", "basic", "await"}
     | {"lambda", "function", "self", "this"}
+    # German and French: what a form or a manual writes instead of a value.
+    | {"leer", "keins", "keine", "vide", "aucun", "aucune", "néant", "neant", "vrai", "faux"}
+    | {"erforderlich", "obligatoire", "versteckt", "verborgen", "masqué", "masque"}
+    | {"geschwärzt", "geschwaerzt", "zensiert", "entfernt", "caviardé", "supprimé"}
+    | {"ändern", "aendern", "changer", "wert", "valeur", "zeichenkette", "chaîne"}
 )
+# A name that says what goes there rather than a value: the slot's own name, alone or
+# after a possessive, before "here" (`Passwort`, `IHR_PASSWORT`, `DeinSchlüssel`,
+# `SCHLUESSEL_HIER`, `votre-mot-de-passe`, `ta_cle_ici`). "geheim" is a weak password.
+_SLOT_NAME = re.compile(
+    r"(?:(?:your|dein|deine|ihr|ihre|euer|eure|votre|vos|ton|ta|tes)[_\-. ]?)?"
+    r"(?:(?:api|wlan|wifi|zugangs|netzwerk|geheim|neues|nouveau|nouvelle)[_\-. ]?)?"
+    r"(?:passwort|kennwort|schl(?:ü|ue|u)ssel|geheimnis|zugangsdaten|zugangscode|pin"
+    r"|mots?[_\-. ]?de[_\-. ]?passe|mdp|cl[ée]|jeton|identifiants?|code"
+    r"|password|key|token|secret|benutzer(?:name)?|utilisateur)"
+    r"(?:[_\-. ]?(?:hier|ici|here|ein|eingeben))?"
+)
+# In prose, a value must not read as a word of the sentence. The symbols that make a
+# token unlike one (an apostrophe, a hyphen, a dot or a slash do not: "l'équipe",
+# "Wi-Fi", "m.kraemer", "und/oder").
+_SYMBOLS = frozenset("!#$%&*+=?@^~§€£|\\")
+# Spaces within a line, a few at most: two unbounded runs side by side would let a
+# long run of spaces cost quadratic time.
+_SPACES = r"[^\S\n]{0,8}+"
+_SPACED = r"[^\S\n]{1,8}+"
+_GAP_WORD = r"[^\s.,;:!?=\"«»„“”()\[\]{}<>]{1,24}+"
+_COPULA = (
+    r"c['’]est|c['’][ée]tait|ce[^\S\n]{1,8}sera|est|sont|sera|seront|[ée]tait|reste|devient"
+    r"|ist|sind|war|waren|w[äa]re|bleibt|wird|lautet|lauten|lautete|hei(?:ß|ss)t"
+)
+# After the key: a few words ("fürs Büro", "du wifi invités"), then a copula, perhaps
+# after a comma ("le mot de passe, c'est") or with a colon ("ist:"), or a colon or an
+# equals sign.
+_PROSE = re.compile(
+    rf"(?P<gap>(?:{_SPACED}{_GAP_WORD}){{0,4}}?)"
+    rf"(?:{_SPACES}(?P<sep>[:=])(?![=>])"
+    rf"|(?:{_SPACES},)?{_SPACED}(?P<verb>{_COPULA})(?![\w'’])(?:{_SPACES}(?P<colon>:))?)",
+    re.IGNORECASE,
+)
+_DIRECT_GAP = re.compile(_SPACED)
+_TOKEN = re.compile(rf"{_SPACES}(?P<token>\S{{1,{MAX_VALUE}}}+)")
+_QUOTES = {
+    '"': '"',
+    "'": "'",
+    "`": "`",
+    "„": '“”"',
+    "“": '”"',
+    "«": "»",
+    "‚": "‘’'",
+    "‘": "’'",
+}
+_TRAILING = ".,;:?)]}>…»“”\"'’"
+# The words between the copula and the value that do not end the search.
+_PROSE_GAP_TOKENS = 3
+# Where a value in prose ends its clause: the line's or text's end, punctuation, a
+# dash, a slash between a user and a password, or a conjunction.
+_CLAUSE_END = re.compile(
+    rf"{_SPACES}(?:$|\n|[,;:.!?)\]»“”\"'’–—]|[-/|](?:{_SPACED}|$)"
+    r"|(?:und|oder|aber|sowie|bitte|danke|et|ou|mais|merci|svp|stp|and|or|but|please)"
+    r"(?![\w'’]))",
+    re.IGNORECASE,
+)
+# A word before the value that makes it the object of a preposition or an article's
+# noun, not the value ("ist für Office365", "est dans le fichier config2").
+_FUNCTION_WORDS = frozenset(
+    {"für", "fürs", "fuer", "vom", "von", "mit", "bei", "beim", "an", "am", "auf", "aus"}
+    | {"in", "im", "ins", "zu", "zum", "zur", "über", "ueber", "unter", "nach", "vor"}
+    | {"seit", "ab", "bis", "per", "via", "gegen", "ohne", "um", "wie", "als", "der"}
+    | {"die", "das", "dem", "den", "des", "ein", "eine", "einem", "einen", "einer"}
+    | {"pour", "par", "de", "du", "des", "le", "la", "les", "un", "une", "avec", "sans"}
+    | {"sur", "sous", "dans", "en", "à", "au", "aux", "chez", "depuis", "vers", "comme"}
+    | {"que", "jusqu'à", "jusqu’à", "for", "with", "on", "at", "from", "to", "by", "of"}
+    | {"the", "a", "an", "like", "as"}
+)
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^\W\d_]{2,24}")
+_NUMBERISH = re.compile(r"[\d.,:/%€$+\-]{1,40}")
+# A number run into a word: "12fach", "8stellig".
+_NUMBER_WORD = re.compile(r"\d{1,3}[^\W\d_]{3,64}")
+_PIN_VALUE = re.compile(r"\d{4,8}")
+_PAIR_SECOND = re.compile(rf"{_SPACED}/{_SPACED}(?P<second>\S{{1,{MAX_VALUE}}}+)")
 
 _USERINFO = re.compile(rf":(?P<value>[^\s:/?#@\[\]\"'`<>]{{1,{MAX_VALUE}}}+)@(?=[\w\[])")
 _USER_BEFORE = re.compile(r"(?:[A-Za-z][\w+.\-]{0,20}://)?[^\s:/@\"'`<>()\[\]{}]{1,64}$")
@@ -170,10 +304,15 @@ class CredentialRecognizer(EntityRecognizer):
         for start, end in _key_words(text):
             if start < searched_to:
                 continue  # inside the value found before
-            value = _assigned_value(text, start, end)
-            if value is not None and self._is_literal(text, value):
-                entity = _entity(_name(text[start:end]))
-                found.append(self._result(entity, text, value.start, value.end))
+            name = _name(text[start:end])
+            kind = _kind(name)
+            value = _assigned_value(text, start, end, kind)
+            if (
+                value is not None
+                and self._is_literal(text, value)
+                and (kind != _PIN_KIND or _PIN_VALUE.fullmatch(text, value.start, value.end))
+            ):
+                found.append(self._result(_entity(name), text, value.start, value.end))
                 searched_to = value.end
         return found
 
@@ -203,6 +342,7 @@ class CredentialRecognizer(EntityRecognizer):
             len(lowered) < MIN_LENGTH
             or lowered in _NOT_VALUES
             or lowered.startswith("your")
+            or _SLOT_NAME.fullmatch(lowered) is not None
             or _MASKS.fullmatch(lowered) is not None
             or self._placeholder.search(value) is not None
             or _REFERENCE.fullmatch(value) is not None
@@ -219,7 +359,58 @@ def _name(word: str) -> str:
     return _NAME_SEPARATORS.sub("", word.lower())
 
 
+# What a German or French key word names (None for the English ones, `_LOAN_KIND` for those
+# that German and French prose borrows). `_PIN_KIND` values are 4 to 8 digits; a `_CODE_KIND`'s
+# may be digits or a password's; `_CREDENTIALS_KIND` is a pair of user and password.
+_PIN_KIND = "pin"
+_CODE_KIND = "code"
+_NATIVE_PASSWORD_KIND = "password"
+_CREDENTIALS_KIND = "credentials"
+_NATIVE_KEY_KIND = "key"
+_NATIVE_PRIVATE_KEY_KIND = "private key"
+_LOAN_KIND = "loan"
+_KINDS = (
+    (_PIN_KIND, _PIN_NAME),
+    (_CODE_KIND, _CODE_NAME),
+    (_NATIVE_PASSWORD_KIND, _NATIVE_PASSWORD_NAME),
+    (_CREDENTIALS_KIND, _NATIVE_CREDENTIALS_NAME),
+    (_NATIVE_KEY_KIND, _NATIVE_KEY_NAME),
+    (_NATIVE_PRIVATE_KEY_KIND, _NATIVE_PRIVATE_KEY_NAME),
+    (_LOAN_KIND, _LOAN_NAME),
+)
+_NATIVE_ENTITIES = {
+    _PIN_KIND: PASSWORD,
+    _CODE_KIND: PASSWORD,
+    _NATIVE_PASSWORD_KIND: PASSWORD,
+    _CREDENTIALS_KIND: API_KEY,
+    _NATIVE_KEY_KIND: API_KEY,
+    _NATIVE_PRIVATE_KEY_KIND: PRIVATE_KEY,
+}
+# Whose value may follow the key word itself in prose ("Passwort X", "mdp X").
+_DIRECT_KINDS = frozenset({_PIN_KIND, _CODE_KIND, _NATIVE_PASSWORD_KIND})
+# Whose value may be a single plain word after "lautet", "ist:" or "mot de passe :".
+_WORD_VALUE_KINDS = frozenset({_CODE_KIND, _NATIVE_PASSWORD_KIND})
+_WORD_VALUE_NAMES = frozenset({"mdp"})  # ...but an abbreviation, like `pwd`, needs more
+
+
+def _canonical(name: str) -> str:
+    """A key word's letters and digits without accents: `coded'accès` -> codedacces."""
+    folded = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in folded if c.isalnum())
+
+
+def _kind(name: str) -> str | None:
+    canonical = _canonical(name)
+    for kind, pattern in _KINDS:
+        if pattern.fullmatch(canonical) is not None:
+            return kind
+    return None
+
+
 def _entity(name: str) -> str:
+    native = _NATIVE_ENTITIES.get(_kind(name) or "")
+    if native is not None:
+        return native
     if name.endswith("key"):
         return PRIVATE_KEY if name.startswith("private") else API_KEY
     if name.startswith("conn") or name == "dsn":
@@ -241,9 +432,12 @@ def _key_words(text: str) -> Iterator[tuple[int, int]]:
         yield word.span()
 
 
-def _assigned_value(text: str, word_start: int, word_end: int) -> _Value | None:
+def _assigned_value(
+    text: str, word_start: int, word_end: int, kind: str | None = None
+) -> _Value | None:
     """The value assigned to the key that the word at `word_start` ends, or None when
-    the word is not the last component of a key, or nothing is assigned to it."""
+    the word is not the last component of a key, or nothing is assigned to it. `kind`
+    (`_kind`) lets a German or French sentence name it too."""
     name = _name(text[word_start:word_end])
     if not _starts_component(text, word_start, name):
         return None
@@ -264,7 +458,161 @@ def _assigned_value(text: str, word_start: int, word_end: int) -> _Value | None:
     if value is None and _PAIR_NAME.search(text, max(0, start - 16), start) is not None:
         pair = _PAIR_VALUE.match(text, end)
         value = None if pair is None else _parse_value(text, pair.end(), name)
+    if value is None and kind is not None:
+        value = _prose_value(text, end, name, kind)
     return value
+
+
+def _prose_value(text: str, end: int, name: str, kind: str) -> _Value | None:
+    """The value that a German or French sentence gives the key word ending at `end`:
+    after a copula ("ist ab Montag X", "c'est X"), a colon after a few words ("für den
+    Deploy-Job: X"), or the word itself ("Passwort X")."""
+    prose = _PROSE.match(text, end)
+    if prose is not None and (prose.group("sep") is None or kind != _LOAN_KIND):
+        verb = (prose.group("verb") or "").lower()
+        explicit = (
+            prose.group("colon") is not None
+            or verb.startswith("laut")
+            or (prose.group("sep") == ":" and not prose.group("gap"))
+        )
+        words = explicit and kind in _WORD_VALUE_KINDS and name not in _WORD_VALUE_NAMES
+        value = _value_after(text, prose.end(), kind, words, _PROSE_GAP_TOKENS)
+        if value is not None:
+            return _with_second(text, value) if kind == _CREDENTIALS_KIND else value
+    if kind in _DIRECT_KINDS:
+        gap = _DIRECT_GAP.match(text, end)
+        if gap is not None and not text.startswith(tuple(_QUOTES), gap.end()):
+            return _value_after(text, gap.end(), kind, words=False, gap_tokens=0)
+    return None
+
+
+def _with_second(text: str, value: _Value) -> _Value:
+    """Credentials given as a pair ("AKIA… / x8raw…", "admin / Geheim1!"): both."""
+    pair = _PAIR_SECOND.match(text, value.end)
+    if value.quoted or pair is None:
+        return value
+    second = pair.group("second").rstrip(_TRAILING)
+    if _shape(second) not in (_STRONG, _MEDIUM):
+        return value
+    return _Value(value.start, pair.start("second") + len(second), quoted=False)
+
+
+def _value_after(
+    text: str, position: int, kind: str, words: bool, gap_tokens: int
+) -> _Value | None:
+    """The first token from `position` on (past at most `gap_tokens` words of the
+    sentence) that reads as the value, or None when something else comes first.
+    `words`: a plain word right at `position` is a value too."""
+    before = ""
+    for index in range(gap_tokens + 1):
+        token = _TOKEN.match(text, position)
+        if token is None:
+            return None
+        start, end = token.span("token")
+        quoted = text[start] in _QUOTES
+        if quoted:
+            span = _quoted(text, start)
+            if span is None:
+                return None
+            value_start, value_end, after = span
+        else:
+            value_start, after = start, start + len(token.group("token").rstrip(_TRAILING))
+            value_end = after
+        shape = _shape(text[value_start:value_end])
+        candidate = shape in (_STRONG, _MEDIUM, _DIGITS)
+        if candidate and before in _FUNCTION_WORDS:
+            return None  # "für Office365", "dans config2.yml": no value
+        if candidate or (shape == _WORD and words and index == 0):
+            if _accepts(text, kind, shape, index, value_start, value_end, after):
+                return _Value(value_start, value_end, quoted=quoted)
+            if candidate:
+                return None  # a value unlike this key's ends the search
+        if quoted or shape not in (_WORD, _GAP):
+            return None
+        if text[end - 1] in ",;:!?" or (shape == _WORD and text[end - 1] == "."):
+            return None  # the clause ends (a date's or an ordinal's dot does not end it)
+        before = text[start:end].lower()
+        position = end
+    return None
+
+
+def _accepts(
+    text: str, kind: str, shape: str, index: int, start: int, end: int, after: int
+) -> bool:
+    """Whether a token in prose (`start`-`end`, its quotes and stop up to `after`) is
+    the value of a key of `kind`."""
+    ends_clause = _CLAUSE_END.match(text, after) is not None
+    if kind == _PIN_KIND or (kind == _CODE_KIND and shape == _DIGITS):
+        # "PIN 1234", "ist ab Montag 4711,", but not "ist 2019 geändert worden"
+        return ends_clause and _PIN_VALUE.fullmatch(text, start, end) is not None
+    if shape == _STRONG:
+        return True
+    if shape in (_DIGITS, _WORD):  # a number or a plain word: only right after the verb
+        return index == 0 and ends_clause
+    return ends_clause
+
+
+def _quoted(text: str, start: int) -> tuple[int, int, int] | None:
+    """The span of a quoted value in prose, less spaces inside the quotes, and where its
+    closing quote ends; None when the quote does not close on its line."""
+    closers = _QUOTES[text[start]]
+    inner = start + 1
+    limit = min(len(text), inner + MAX_VALUE)
+    found = [text.find(closer, inner, limit) for closer in closers]
+    close = min((i for i in found if i >= 0), default=-1)
+    line_end = text.find("\n", inner, limit)
+    if close < 0 or 0 <= line_end < close:
+        return None
+    content = text[inner:close]
+    value_start = inner + len(content) - len(content.lstrip())
+    value_end = inner + len(content.rstrip())
+    return (value_start, value_end, close + 1) if value_end > value_start else None
+
+
+def _is_compound(core: str, digits: bool, symbols: bool) -> bool:
+    """A compound word of the sentence rather than a value: a number run into a word
+    ("12fach"), or anything hyphened to a last word ("8-stellig", "WPA2-verschlüsselt",
+    "FRITZ!Box-Standard"), unless it holds both a digit and a symbol."""
+    if digits and symbols:
+        return False
+    head, hyphen, last = core.rpartition("-")
+    if hyphen and head and len(last) >= 3 and last.isalpha():
+        return True
+    return not symbols and _NUMBER_WORD.fullmatch(core) is not None
+
+
+# How a token in prose reads (`_shape`).
+_STRONG = "strong"  # letters and a symbol: Kaffeeklatsch#77
+_MEDIUM = "medium"  # letters and digits or an inner capital: Sonnenblume2023, hunTer
+_DIGITS = "digits"  # 1234
+_WORD = "word"  # a word of the sentence, a compound of a number and a word
+_GAP = "gap"  # a date, a time, an amount, an address: 1.4., 10:30, 100%, a@b.de
+_OTHER = "other"  # a URL, a dash, punctuation
+
+
+def _shape(token: str) -> str:
+    core = token.rstrip("!")
+    if not core or "://" in core:
+        return _OTHER
+    if _EMAIL.fullmatch(core) is not None:
+        return _GAP  # a user's address: "admin@firma.de / Geheim1!"
+    letters = any(c.isalpha() for c in core)
+    digits = any(c.isdigit() for c in core)
+    symbols = any(c in _SYMBOLS for c in core)
+    # A trailing "!" belongs to a password ("Croissant2025!"), not to a word ("sicher!").
+    symbols = symbols or (len(core) < len(token) and (digits or symbols))
+    if not letters:
+        if core.isdigit():
+            return _DIGITS
+        numeric = digits and _NUMBERISH.fullmatch(core) is not None
+        return _GAP if numeric or core in ("/", "|") else _OTHER
+    if _is_compound(core, digits, symbols):
+        return _WORD
+    if symbols:
+        return _STRONG
+    if digits or any(a.islower() and b.isupper() for a, b in itertools.pairwise(core)):
+        return _MEDIUM
+    return _WORD
 
 
 def _separated_value(text: str, start: int, end: int, key: str, name: str) -> _Value | None:

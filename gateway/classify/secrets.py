@@ -15,7 +15,12 @@ from gateway.classify.credentials import CredentialRecognizer, entropy
 
 _PLACEHOLDER = re.compile(
     r"example|xxxx|your[_-]|<[^>]*>|\*{3}|\.\.\.|changeme|placeholder|redacted|dummy|\$\{"
-    r"|:(?:password|passwd|pass|secret|pwd)@",
+    r"|:(?:password|passwd|pass|secret|pwd)@"
+    # German and French: "DEIN_SCHLUESSEL_HIER", "IHR-PASSWORT", "VOTRE_CLE_ICI",
+    # "ton_mdp", "Beispiel", "exemple", "Platzhalter", "bitte_aendern", "a_changer".
+    r"|(?<![a-z0-9])(?:dein|deine|ihr|ihre|euer|eure|votre|vos|ton|ta|tes)[_-]"
+    r"|[_-](?:hier|ici)(?![a-z0-9])|beispiel|exemple|platzhalter|aendern|ändern"
+    r"|(?<![a-z0-9])[aà][_-]changer",
     re.IGNORECASE,
 )
 

@@ -202,6 +202,214 @@ def test_placeholders_code_other_keys_and_prose_are_not_credentials(
     assert found(recognizer, text) == []
 
 
+# German and French: the keyed forms, a copula after a short gap, the key word itself.
+GERMAN_FRENCH_POSITIVES = [
+    # Keyed, as in a config file or a form.
+    ("passwort=Sonnenschein1", PASSWORD, "Sonnenschein1"),
+    ("kennwort: hunter22", PASSWORD, "hunter22"),
+    ("mot_de_passe=Soleil2024", PASSWORD, "Soleil2024"),
+    ("MOT_DE_PASSE='Soleil2024'", PASSWORD, "Soleil2024"),
+    ("mdp=Soleil2024", PASSWORD, "Soleil2024"),
+    ('{"passwort": "Geheim123"}', PASSWORD, "Geheim123"),
+    ("<kennwort>Sonne2024</kennwort>", PASSWORD, "Sonne2024"),
+    ("WLAN-Schlüssel: Xy7abc9Q", PASSWORD, "Xy7abc9Q"),
+    ("Benutzername: admin, Kennwort: Tulpe2024", PASSWORD, "Tulpe2024"),
+    # After an explicit label any value counts, a dictionary word too.
+    ("Passwort: Sonnenschein", PASSWORD, "Sonnenschein"),
+    ("Passwort: Sonnenschein \u2013 bitte weitergeben", PASSWORD, "Sonnenschein"),
+    ("Das Passwort ist: Sonnenschein", PASSWORD, "Sonnenschein"),
+    ("Das Passwort lautet Sonnenschein.", PASSWORD, "Sonnenschein"),
+    ("mot de passe : soleil", PASSWORD, "soleil"),
+    ("mot de passe\u00a0: soleil", PASSWORD, "soleil"),
+    ("le mot de passe est : soleil", PASSWORD, "soleil"),
+    ("Das Passwort lautet „Sonne Mond Sterne“.", PASSWORD, "Sonne Mond Sterne"),
+    # "geheim" is a weak password, not a placeholder.
+    ("Passwort: geheim", PASSWORD, "geheim"),
+    ("Das Passwort lautet geheim.", PASSWORD, "geheim"),
+    # In a sentence: a copula, perhaps after a few words, perhaps followed by a few.
+    (
+        "Das WLAN-Passwort fürs Büro ist ab Montag Kaffeeklatsch#77 \u2013 schreib eine Rundmail.",
+        PASSWORD,
+        "Kaffeeklatsch#77",
+    ),
+    ("Das Passwort für den Router lautet Tulpe2024", PASSWORD, "Tulpe2024"),
+    ("Das Passwort ist übrigens Tulpe2024.", PASSWORD, "Tulpe2024"),
+    ("Das neue Kennwort wird ab morgen Herbst2025! sein", PASSWORD, "Herbst2025!"),
+    ("Mein Passwort war früher Hund123, jetzt ist es Katze456", PASSWORD, "Hund123"),
+    ("Mein Passwort ist hunter2", PASSWORD, "hunter2"),
+    ("Das Passwort ist 12345678.", PASSWORD, "12345678"),
+    ("Das Passwort ist 'Sommer2024!'", PASSWORD, "Sommer2024!"),
+    ("Mein neues Passwort: Sommer2024!", PASSWORD, "Sommer2024!"),
+    ("Der Netzwerkschlüssel ist Xy7!abc9", PASSWORD, "Xy7!abc9"),
+    (
+        "Le nouveau mot de passe du wifi invités c'est Croissant2025! \u2013 écris un mail.",
+        PASSWORD,
+        "Croissant2025!",
+    ),
+    ("Le mot de passe, c'est Azerty123", PASSWORD, "Azerty123"),
+    ("mon mdp c'est soleil123", PASSWORD, "soleil123"),
+    ("Mot de passe temporaire : Azerty123!", PASSWORD, "Azerty123!"),
+    ("Le mot de passe du wifi\u00a0: Croissant2025!", PASSWORD, "Croissant2025!"),
+    ("Le mot de passe est « Soleil2024 »", PASSWORD, "Soleil2024"),
+    ("La clé wifi c'est Abcd1234", PASSWORD, "Abcd1234"),
+    ("Le code d'accès de l'immeuble est 4B27A.", PASSWORD, "4B27A"),
+    ("Le code d'accès est 1234", PASSWORD, "1234"),
+    ("Der Zugangscode lautet 8812.", PASSWORD, "8812"),
+    # The key word itself, then the value.
+    (
+        "Login fürs Portal ist Benutzer m.kraemer, Passwort Sonnenblume2023! \u2013 schreib uns.",
+        PASSWORD,
+        "Sonnenblume2023!",
+    ),
+    (
+        "Identifiants du portail : login f.morin, mdp Bretagne#1987. Rédige une procédure.",
+        PASSWORD,
+        "Bretagne#1987",
+    ),
+    ("Zugangsdaten: Benutzer admin, Passwort Geheim123!", PASSWORD, "Geheim123!"),
+    # A PIN: only by its name, and only 4 to 8 digits.
+    ("le code PIN est 1234", PASSWORD, "1234"),
+    ("Meine PIN lautet 4711.", PASSWORD, "4711"),
+    ("Die PIN für mein Handy ist 9876.", PASSWORD, "9876"),
+    ("Meine PIN ist 4711, kannst du sie dir merken?", PASSWORD, "4711"),
+    ("Die Geheimzahl meiner EC-Karte ist 5821.", PASSWORD, "5821"),
+    ("Geheimzahl 82731", PASSWORD, "82731"),
+    ("PIN-Code: 4711", PASSWORD, "4711"),
+    ("Code PIN : 0000", PASSWORD, "0000"),
+    # Credentials as a pair, and the English words that German and French borrow.
+    (
+        "Hier die AWS-Zugangsdaten für den Deploy-Job: AKIAAK4LFIGSABMS / x8rawBisReT0b94Qe.",
+        API_KEY,
+        "AKIAAK4LFIGSABMS / x8rawBisReT0b94Qe",
+    ),
+    ("Die Zugangsdaten lauten admin / Geheim123!", API_KEY, "Geheim123!"),
+    ("Die Zugangsdaten sind max@firma.de / Geheim1!", API_KEY, "Geheim1!"),
+    ("Voici mes identifiants : jdupont / Soleil2024!", API_KEY, "Soleil2024!"),
+    ("La clé API est sk_abc123def456", API_KEY, "sk_abc123def456"),
+    ("Der Token ist abc123def456XYZ.", API_KEY, "abc123def456XYZ"),
+    ("Le secret est Abc123xyz!", API_KEY, "Abc123xyz!"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "value"), GERMAN_FRENCH_POSITIVES)
+def test_a_credential_named_in_german_or_french_is_found(
+    recognizer: CredentialRecognizer, text: str, entity: str, value: str
+) -> None:
+    assert found(recognizer, text) == [(entity, value)]
+
+
+GERMAN_FRENCH_PLACEHOLDERS = [
+    "export API_KEY=DEIN_SCHLUESSEL_HIER",
+    "Die API-Doku sagt: export API_KEY=DEIN_SCHLUESSEL_HIER. Wo bekomme ich den her?",
+    "passwort: <Passwort>",
+    "In der Anleitung steht 'passwort: <Passwort>'. Muss ich die Klammern eintippen?",
+    "passwort: IHR_PASSWORT",
+    "Kennwort: DeinPasswort",
+    "kennwort=dein-kennwort",
+    "api_key: VOTRE_CLE_ICI",
+    "token = SCHLUESSEL_HIER",
+    "mot de passe : <mot de passe>",
+    "mot_de_passe=<votre_mot_de_passe>",
+    "mdp: ton_mdp",
+    "Passwort: xxx",
+    "Passwort: xxxxxxxx",
+    "Passwort: Passwort",
+    "mot de passe : mot de passe",
+    "Kennwort: Beispiel123",
+    "mot_de_passe=exemple",
+    "Passwort: Platzhalter",
+    "passwort=bitte_aendern",
+    "mot_de_passe: a_changer",
+    "Passwort: leer",
+    "mot de passe : vide",
+    "Das Passwort lautet <Passwort>.",
+    "Le mot de passe est VOTRE_MOT_DE_PASSE.",
+    "PIN: ****",
+]
+
+
+@pytest.mark.parametrize("text", GERMAN_FRENCH_PLACEHOLDERS)
+def test_german_and_french_placeholders_are_not_credentials(
+    recognizer: CredentialRecognizer, text: str
+) -> None:
+    assert found(recognizer, text) == []
+
+
+GERMAN_FRENCH_SENTENCES = [
+    # Questions and advice.
+    "Wie erstelle ich ein sicheres Passwort, das ich mir trotzdem merken kann?",
+    "Comment choisir un bon mot de passe pour sa box internet ?",
+    "Was ist ein sicheres Passwort?",
+    "Welches Passwort ist sicherer: Sommer2024! oder Winter2023?",
+    "Ist 'Sommer2024!' ein gutes Passwort?",
+    "Le mot de passe c'est quoi déjà ?",
+    "Quel est le mot de passe par défaut d'une Livebox ?",
+    "Passwort vergessen, was tun?",
+    "mot de passe oublié",
+    "Kennwort ändern unter Windows 10",
+    # A copula followed by the sentence's own words, numbers and names.
+    "Mein Passwort ist abgelaufen, wie setze ich es zurück?",
+    "Das Passwort ist geheim.",
+    "Das Passwort ist zu kurz, es hat nur 6 Zeichen.",
+    "Das Passwort ist mindestens 12 Zeichen lang.",
+    "Das Passwort ist 8-stellig.",
+    "Das Passwort ist seit 2019 unverändert.",
+    "Das Passwort ist 2024 abgelaufen.",
+    "Das Passwort ist seit dem 01.04.2025 ungültig.",
+    "Das Passwort ist das Geburtsdatum, also 12.03.1985.",
+    "Das Passwort ist für Office365 und Teams gültig.",
+    "Das Passwort für Windows 11 ist bei mir das gleiche wie für Outlook.",
+    "Das Passwort ist bei 1Password gespeichert.",
+    "Das Passwort ist im KeePass2 gespeichert.",
+    "Das Passwort ist SHA256 gehasht.",
+    "Das Passwort ist 100% sicher.",
+    "Das Passwort lautet wie folgt:",
+    "Das Passwort lautet bei allen Geräten gleich.",
+    "Das Passwort ist und bleibt geheim.",
+    "Passwort ist ab Montag Pflicht.",
+    "Das WLAN-Passwort ist WPA2-verschlüsselt.",
+    "Das WLAN-Passwort ist WPA2 verschlüsselt.",
+    "Das WLAN-Passwort ist FRITZ!Box-Standard.",
+    "Das WLAN-Passwort ist auf der Fritzbox 7590 aufgedruckt.",
+    "Das Passwort wurde an max@firma.de geschickt.",
+    "Die Zugangsdaten sind in der Datei credentials.json",
+    "Die Zugangsdaten sind im Passwortmanager hinterlegt.",
+    "Der API-Schlüssel ist ungültig.",
+    "Der Token ist nach 3600 Sekunden abgelaufen.",
+    "Mein Pass ist C01X00T47.",  # a passport, not a password
+    "Le mot de passe est incorrect.",
+    "Mon mot de passe est trop faible selon le site, pourquoi ?",
+    "Le mot de passe est trop court (8 caractères).",
+    "Le mot de passe est le même que pour Gmail.",
+    "Le mot de passe est dans le fichier config2.yml",
+    "Le mot de passe est haché avec SHA-256.",
+    "Le mot de passe, c'est important.",
+    "Le mot de passe par défaut est admin.",
+    "Mes identifiants sont mon numéro client et ma date de naissance.",
+    "Le code d'accès est valable 24h.",
+    "La clé API est expirée depuis hier.",
+    "mot de passe : voir ci-dessous",
+    # PIN: only 4 to 8 digits that end the clause.
+    "Die PIN ist falsch.",
+    "Die PIN ist 4-stellig.",
+    "Die PIN ist 2019 geändert worden.",
+    "Ich habe die PIN dreimal falsch eingegeben.",
+    "Der PIN-Code ist auf der Rückseite.",
+    "Le code PIN est bloqué après 3 essais.",
+    "Die Geheimzahl ist vierstellig.",
+    "PIN: abcd",
+    "pin: 13",
+    "Spinnaker: 12345",
+]
+
+
+@pytest.mark.parametrize("text", GERMAN_FRENCH_SENTENCES)
+def test_german_and_french_sentences_about_credentials_are_not_credentials(
+    recognizer: CredentialRecognizer, text: str
+) -> None:
+    assert found(recognizer, text) == []
+
+
 def test_randomness_raises_the_score_and_is_never_required(
     recognizer: CredentialRecognizer,
 ) -> None:
@@ -243,6 +451,19 @@ def test_the_secret_recognizers_include_it() -> None:
         "password: " + "a " * 100_000,
         "password:" + " " * 200_000,
         ("x" * 60 + ":" + "y" * 600 + "@") * 300,
+        "Passwort ist '" * 15_000,
+        "Das Passwort ist ab " * 12_000,
+        "le mot de passe c'est " * 10_000,
+        "Passwort " + "fürs Büro " * 20_000,
+        ("Passwort ist " + "a" * 600 + " ") * 300,
+        "Zugangsdaten sind Ab1 / " * 10_000,
+        "Das Passwort lautet „" + "x " * 100_000,
+        "mdp " * 50_000,
+        "code pin " * 50_000,
+        "mot de passe\u00a0:\u00a0" * 15_000,
+        "Passwort" + " " * 200_000 + "x",
+        "Passwort ist" + " " * 200_000 + "x",
+        "Zugangsdaten sind Ab1" + " " * 200_000 + "/",
     ],
 )
 def test_large_inputs_take_linear_time(recognizer: CredentialRecognizer, text: str) -> None:
@@ -279,6 +500,36 @@ def test_a_named_credential_is_restricted(classifiers: Classifiers, text: str) -
     ],
 )
 def test_prose_and_placeholders_stay_public(classifiers: Classifiers, text: str) -> None:
+    signal = classifiers.sensitivity.classify([Segment("user", text)])
+    assert signal.level == Level.PUBLIC
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Das WLAN-Passwort fürs Büro ist ab Montag Kaffeeklatsch#77 \u2013 schreib eine Rundmail.",
+        "Le nouveau mot de passe du wifi invités c'est Croissant2025! \u2013 écris un mail.",
+        "Identifiants du portail : login f.morin, mdp Bretagne#1987. Rédige une procédure.",
+        "Meine PIN lautet 4711.",
+    ],
+)
+def test_a_german_or_french_credential_is_restricted(classifiers: Classifiers, text: str) -> None:
+    signal = classifiers.sensitivity.classify([Segment("user", text)])
+    assert signal.level == Level.RESTRICTED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die API-Doku sagt: export API_KEY=DEIN_SCHLUESSEL_HIER. Wo bekomme ich so einen her?",
+        "Dans la doc c'est écrit mot_de_passe=<votre_mot_de_passe>, j'enlève les chevrons ?",
+        "Wie erstelle ich ein sicheres Passwort, das ich mir trotzdem merken kann?",
+        "Le mot de passe est incorrect, que faire ?",
+    ],
+)
+def test_german_and_french_placeholders_and_prose_stay_public(
+    classifiers: Classifiers, text: str
+) -> None:
     signal = classifiers.sensitivity.classify([Segment("user", text)])
     assert signal.level == Level.PUBLIC
 

@@ -778,12 +778,14 @@ def test_text_without_a_digit_is_not_searched(
 # --- the classifier ---------------------------------------------------------------------
 
 
-def test_they_are_registered_and_restricted() -> None:
+def test_they_are_registered_and_kept_on_the_edge() -> None:
     registered = {e for r in predefined_recognizers() for e in r.supported_entities}
     levels = load_classifier_options(DEFAULT_POLICY).sensitivity.entity_levels
     for entity in ENTITIES:
         assert entity in registered
-        assert levels[entity] == "restricted"
+        # A company's VAT number is printed on its invoices: confidential, which the
+        # default policy still keeps on the edge; a person's ids are restricted.
+        assert levels[entity] == ("confidential" if entity == "EU_VAT" else "restricted")
 
 
 @pytest.mark.parametrize(("text", "expected"), SENTENCES)
@@ -801,12 +803,17 @@ def test_the_classifier_reports_them(
     [
         "Please update the payroll record: Steuer-ID 86095742719 for our Munich hire.",
         "Draft a letter to the CPAM about social security number 2 55 08 14 168 025 38.",
-        "Add the supplier with VAT number FR40303265045 to the vendor master data.",
     ],
 )
 def test_english_prompts_with_them_are_restricted(classifiers: Classifiers, text: str) -> None:
     signal = classifiers.sensitivity.classify([Segment("user", text)])
     assert signal.level == Level.RESTRICTED, signal.entities
+
+
+def test_a_vat_number_keeps_its_prompt_on_the_edge(classifiers: Classifiers) -> None:
+    text = "Add the supplier with VAT number FR40303265045 to the vendor master data."
+    signal = classifiers.sensitivity.classify([Segment("user", text)])
+    assert signal.level == Level.CONFIDENTIAL, signal.entities
 
 
 def test_the_classifier_ignores_digits_without_a_name(classifiers: Classifiers) -> None:

@@ -39,6 +39,9 @@ class SensitivityReport:
     false_positive_rate: float
     leaked_ids: tuple[str, ...]
     false_positive_ids: tuple[str, ...]
+    # Prompts in a language the policy does not cover: unclassified (`language`), so
+    # kept from the cloud under the default policy whatever their level.
+    unread: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,11 @@ def evaluate_sensitivity(
 ) -> SensitivityReport:
     leaked: list[str] = []
     false_positives: list[str] = []
+    unread = 0
     sensitive = sum(1 for row in rows if row["sensitive"])
     for row in rows:
         signal = classifiers.sensitivity.classify([Segment("user", row["text"])])
+        unread += bool(signal.languages)
         flagged = signal.level >= SENSITIVE_FROM
         if row["sensitive"] and not flagged:
             leaked.append(row["id"])
@@ -78,6 +83,7 @@ def evaluate_sensitivity(
         false_positive_rate=len(false_positives) / harmless if harmless else 0.0,
         leaked_ids=tuple(leaked),
         false_positive_ids=tuple(false_positives),
+        unread=unread,
     )
 
 
@@ -164,6 +170,11 @@ def _report(
             f"false-positive rate {s.false_positive_rate:.4f}",
             f"  leaked: {', '.join(s.leaked_ids) or '-'}",
             f"  false positives: {', '.join(s.false_positive_ids) or '-'}",
+            *(
+                [f"  in a language the policy does not cover (unclassified): {s.unread}"]
+                if s.unread
+                else []
+            ),
         ]
     c = evaluate_complexity(classifiers, rows, threshold)
     return [

@@ -94,6 +94,8 @@ MARK = "*"
 # Stems with a "*" are filed under their first (or last) letters, this many; a shorter
 # stem would take too many words to be meant.
 STEM_KEY = 3
+# Words an index remembers having looked up, before it starts again.
+_MEMO_WORDS = 50_000
 
 _WORD = re.compile(r"[^\W_]+")
 # What may separate the words of one term: spaces, hyphens and apostrophes, a few.
@@ -141,6 +143,7 @@ class Index:
                     )
                     table[keys[0]] = table.get(keys[0], 0) | bit
         self._exact = exact
+        self._memo: dict[tuple[str, int], tuple[str, int, Phrases, bool]] = {}
         self._prefixes = _filed(prefixes, lambda stem: stem[:STEM_KEY])
         self._suffixes = _filed(suffixes, lambda stem: stem[-STEM_KEY:])
         self._infixes = tuple(infixes.items())
@@ -171,6 +174,22 @@ class Index:
 
     def phrases(self, key: str) -> Phrases:
         return self._phrases.get(key, ())
+
+    def looked_up(self, word: str, starters: int) -> tuple[str, int, Phrases, bool]:
+        """A word as the text has it: its folded key, its lists' bits,
+        the phrases it begins, and whether it begins a term of a `starters` list.
+        Remembered: prompts repeat their words, and the stems are tried per word."""
+        remembered = self._memo.get((word, starters))
+        if remembered is not None:
+            return remembered
+        key = fold(word)
+        bits, phrases = self.bits(key), self.phrases(key)
+        starts = bool(bits & starters) or any(lists & starters for _, lists in phrases)
+        if len(self._memo) >= _MEMO_WORDS:
+            self._memo.clear()  # bounded: a stream of new words must not grow it
+        looked = (key, bits, phrases, starts)
+        self._memo[(word, starters)] = looked
+        return looked
 
 
 def _filed(
@@ -221,11 +240,9 @@ class Reading:
         hit = False
         for word in _WORD.findall(source):
             if word not in seen:
-                key = word if ascii_text else fold(word)
-                bits, phrases = index.bits(key), index.phrases(key)
-                starts = bool(bits & starters) or any(lists & starters for _, lists in phrases)
-                seen[word] = (key, bits, phrases, starts)
-                hit = hit or starts
+                looked = index.looked_up(word, starters)
+                seen[word] = looked
+                hit = hit or looked[3]
         if not hit:
             return  # most texts (English prompts) begin no term: nothing to place
         for number, match in enumerate(_WORD.finditer(source)):

@@ -7,6 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gateway.classify.extract import Segment
+from gateway.classify.registry import Classifiers
+from gateway.classify.signals import Level
+from gateway.policy.loader import load_classifier_options
+from tests.conftest import DEFAULT_POLICY
 from tests.gateway.test_app_leaks import GatewayFactory, make_gateway  # noqa: F401
 
 SPANISH = (
@@ -17,7 +22,12 @@ GERMAN = (
     "Erkläre Schritt für Schritt, wie wir die Migration planen. Meine Kollegin Anna "
     "Schneider ist seit drei Wochen krankgeschrieben, weil sie eine Chemotherapie macht."
 )
-# Harmless and complex, in the two other covered languages.
+FRENCH = (
+    "Explique étape par étape comment planifier la migration. Ma collègue Anne Moreau "
+    "est en arrêt maladie depuis trois semaines parce qu'elle suit une chimiothérapie."
+)
+# Harmless and complex: German, whose lists ship but which the default policy does
+# not cover, and French, which it does.
 GERMAN_HARMLESS = (
     "Entwirf eine verteilte Architektur für ein Buchungssystem mit drei Rechenzentren: "
     "vergleiche Schritt für Schritt die Vor- und Nachteile von synchroner und "
@@ -80,7 +90,7 @@ def test_a_sensitive_prompt_in_a_covered_language_stays_home_because_it_is_sensi
     tmp_path: Path,
 ) -> None:
     gateway = make_gateway()
-    response = gateway.chat(model="auto", messages=[{"role": "user", "content": GERMAN}])
+    response = gateway.chat(model="auto", messages=[{"role": "user", "content": FRENCH}])
     assert response.headers["x-hybridgate-route"] == "edge"
     assert gateway.cloud.bodies == []
     (event,) = decisions(tmp_path)
@@ -88,11 +98,34 @@ def test_a_sensitive_prompt_in_a_covered_language_stays_home_because_it_is_sensi
     assert event["sensitivity"]["level"] in ("confidential", "restricted")  # type: ignore[index]
 
 
-def test_harmless_complex_prompts_in_the_covered_languages_can_reach_the_cloud(
+def test_a_harmless_complex_prompt_in_a_covered_language_can_reach_the_cloud(
     make_gateway: GatewayFactory,  # noqa: F811
 ) -> None:
     gateway = make_gateway()
-    for prompt in (GERMAN_HARMLESS, FRENCH_HARMLESS):
-        response = gateway.chat(model="auto", messages=[{"role": "user", "content": prompt}])
-        assert response.status_code == 200
-        assert response.headers["x-hybridgate-route"] == "cloud", prompt
+    response = gateway.chat(model="auto", messages=[{"role": "user", "content": FRENCH_HARMLESS}])
+    assert response.status_code == 200
+    assert response.headers["x-hybridgate-route"] == "cloud"
+
+
+def test_german_is_not_covered_by_default(
+    make_gateway: GatewayFactory,  # noqa: F811
+) -> None:
+    # Its lists ship, but the default policy does not cover it: even a harmless
+    # prompt stays home.
+    gateway = make_gateway()
+    response = gateway.chat(model="auto", messages=[{"role": "user", "content": GERMAN_HARMLESS}])
+    assert response.headers["x-hybridgate-route"] == "edge"
+
+
+def test_german_is_read_once_the_policy_covers_it(tmp_path: Path) -> None:
+    german = DEFAULT_POLICY.read_text().replace("languages: [en, fr]", "languages: [en, de, fr]")
+    assert "languages: [en, de, fr]" in german
+    policy = tmp_path / "german.yaml"
+    policy.write_text(german)
+    classifiers = Classifiers(load_classifier_options(policy))
+    harmless = classifiers.classify_segments([Segment("user", GERMAN_HARMLESS)])
+    assert harmless.sensitivity.level == Level.PUBLIC
+    assert harmless.sensitivity.unreadable == frozenset()
+    assert harmless.complexity.label == "complex"
+    sensitive = classifiers.classify_segments([Segment("user", GERMAN)])
+    assert sensitive.sensitivity.level >= Level.CONFIDENTIAL

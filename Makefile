@@ -37,7 +37,7 @@ LOCAL_BASE := localhost/hybridgate-base:bookworm
 BUILD_CA ?= $(PIP_CERT)
 
 .PHONY: run test lint unit bench bench-peers clean tools image image-local base-image image-smoke \
-	print-cmake-args
+	print-cmake-args redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,15 +60,32 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
 run: $(VENV)/.installed
 	$(BIN)/hybridgate up
 
-test: $(VENV)/.installed-dev $(TOOLS)/.installed lint
+test: $(VENV)/.installed-dev $(TOOLS)/.installed redis-server lint
 	$(BIN)/python -m pytest
+
+# The shared limit store's tests (tests/gateway/limits) start a real redis-server, the
+# one system package the suite needs: installed from Debian's packages where this runs
+# as root with apt-get (CI), else those tests are skipped and say why. The gateway
+# itself needs none: its default limit store is in memory.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y --no-install-recommends redis-server >/dev/null 2>&1 || \
+			{ apt-get update >/dev/null && \
+				apt-get install -y --no-install-recommends redis-server >/dev/null; } || \
+			echo "note: could not install redis-server; the limit store's tests will skip"; \
+		else \
+			echo "note: redis-server is not installed (installing it needs root and" \
+				"apt-get); the limit store's tests will skip"; \
+		fi; }
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check gateway edge cloud common tests bench tools
 	$(BIN)/ruff format --check gateway edge cloud common tests bench tools
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-dev
+unit: $(VENV)/.installed-dev redis-server
 	$(BIN)/python -m pytest -m "not integration and not e2e"
 
 bench: $(VENV)/.installed-bench $(LITELLM_VENV)/.installed

@@ -15,12 +15,15 @@ rounds; in each:
 Prints, as medians over rounds, the added P50/P99 (gateway minus direct in the same
 round) and requests/s, and the ratios to LiteLLM's against the hot-path targets (the
 floor's ratios say how far down those targets are reachable at all).
+`--limits-store redis` adds two hybridgate targets with every limit of the policy set
+(high enough never to refuse), one counting them in memory and one in a loopback
+redis-server (`limits.store: redis`), and prints what the shared store adds.
 hybridgate validates a dev bearer token (RS256) on every request; LiteLLM checks its
 master key (it refuses to start without one; no database, so no virtual keys).
 Prints figures only; it never passes or fails.
 
     .venv/bin/python -m bench.gateway_overhead [--rounds 3] [--requests 200] [--seconds 4]
-        [--litellm PATH | --no-litellm] [--no-floor]
+        [--litellm PATH | --no-litellm] [--no-floor] [--limits-store redis]
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import bench_token, free_port, percentile
+from bench.limits_store import RedisServer, policy_with_every_limit, store_env
 from bench.rawhttp import RawClient
 from gateway.cli.child import Child
 
@@ -225,6 +229,7 @@ def report(direct: Target, gateways: list[Target], args: argparse.Namespace) -> 
         )
     if any(t.name.startswith("floor") for t in gateways):
         print(FLOOR_NOTE)
+    report_store(direct, gateways)
     peer = next((t for t in gateways if t.name == "litellm"), None)
     if peer is None:
         return
@@ -239,6 +244,23 @@ def report(direct: Target, gateways: list[Target], args: argparse.Namespace) -> 
             f"  {t.name}: repeated +P50 x{rep:.3f} (<= {TARGET_REPEATED}), fresh +P50 "
             f"x{fresh:.3f} (<= {TARGET_FRESH}), c=16 throughput x{rps:.2f} (>= {TARGET_THROUGHPUT})"
         )
+
+
+def report_store(direct: Target, gateways: list[Target]) -> None:
+    """What counting every limit in Redis adds over counting it in memory."""
+    by_name = {t.name: t for t in gateways}
+    memory, shared = by_name.get("hybridgate limits memory"), by_name.get("hybridgate limits redis")
+    if memory is None or shared is None:
+        return
+    print("limits store, redis minus memory (every limit set; loopback redis-server):")
+    for kind in ("repeated", "fresh"):
+        cells = [
+            f"+P{q} {added(shared, direct, kind, q) - added(memory, direct, kind, q):+.3f} ms"
+            for q in (50, 99)
+        ]
+        print(f"  {kind} prompt: " + ", ".join(cells))
+    ratio = statistics.median(shared.rps) / statistics.median(memory.rps)
+    print(f"  c={CONCURRENCY} throughput x{ratio:.2f}")
 
 
 def litellm_child(stub_url: str, port: int, state: Path, litellm: Path, key: str) -> Child:
@@ -278,6 +300,11 @@ def main() -> int:
     parser.add_argument(
         "--no-floor", action="store_true", help="without the floor (bench.floor_proxy)"
     )
+    parser.add_argument(
+        "--limits-store",
+        choices=("redis",),
+        help="also every limit counted in memory and in a loopback Redis, side by side",
+    )
     args = parser.parse_args()
 
     state = Path(tempfile.mkdtemp(prefix="hybridgate-bench-overhead-"))
@@ -293,14 +320,24 @@ def main() -> int:
     direct = Target("stub direct", stub_url, "stub")
     gateways: list[Target] = []
     cli = [sys.executable, "-m", "gateway.cli", "--log-level", "warning"]
-    for name, audit in (("hybridgate audit on", "true"), ("hybridgate audit off", "false")):
-        port, home = free_port(), state / name.split()[-1]
+    variants: list[tuple[str, dict[str, str]]] = [
+        ("hybridgate audit on", {}),
+        ("hybridgate audit off", {"HYBRIDGATE_AUDIT__ENABLED": "false"}),
+    ]
+    redis_server = None
+    if args.limits_store == "redis":
+        redis_server = RedisServer(state)
+        policy = policy_with_every_limit(state)
+        variants.append(("hybridgate limits memory", store_env(policy, None)))
+        variants.append(("hybridgate limits redis", store_env(policy, redis_server.url)))
+    for name, overrides in variants:
+        port, home = free_port(), state / name.replace(" ", "-")
         env = dict(
             os.environ,
             HYBRIDGATE_BACKENDS__EDGE__URL=stub_url,
             HYBRIDGATE_BACKENDS__CLOUD__URL=stub_url,
             HYBRIDGATE_SERVER__STATE_DIR=str(home),
-            HYBRIDGATE_AUDIT__ENABLED=audit,
+            **overrides,
         )
         token = bench_token(home)
         children.append(Child(name, [*cli, "serve", "--port", str(port)], env))
@@ -333,6 +370,8 @@ def main() -> int:
     finally:
         for child in reversed(children):
             child.stop()
+        if redis_server is not None:
+            redis_server.stop()
     report(direct, gateways, args)
     return 0
 

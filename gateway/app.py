@@ -37,6 +37,7 @@ from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.upstream import Upstream
 from gateway.classify.registry import Classifiers
 from gateway.errors import install_error_handlers
+from gateway.limits import build_shares
 from gateway.middleware.front import FrontMiddleware
 from gateway.middleware.record import Recording
 from gateway.pipeline import Pipeline
@@ -90,6 +91,9 @@ async def _start_recording(
     metrics = Metrics()
     metrics.watch(lambda: edge_load.slots, pipeline.breaker_states)
     metrics.watch_refusals(pipeline.limiter.refusals)
+    limiter = pipeline.limiter
+    if limiter.store_state != "memory":
+        metrics.watch_limits_store(lambda: limiter.store_state == "up")
     return Recording(log, metrics, tracing)
 
 
@@ -140,14 +144,21 @@ def create_app(
         edge_load = EdgeLoad(backends["edge"], settings.backends.edge.load_poll_s)
         given_exporters = exporters or Exporters()
         tracing = Tracing(settings.telemetry.tracing, given_exporters.spans)
-        pipeline = Pipeline(backends, policies, edge_load, tracing, settings.classification)
+        limiter = build_shares(
+            settings.limits, str(settings.auth.entra.authority), settings.ssl_cert_file
+        )
+        pipeline = Pipeline(
+            backends, policies, edge_load, tracing, settings.classification, limiter
+        )
         app.state.pipeline = pipeline
         recording = await _start_recording(settings, pipeline, edge_load, tracing, given_exporters)
         app.state.recording = recording
         metrics_server = _serve_metrics(settings, recording.metrics)
+        await limiter.start()
         tasks = [
             asyncio.create_task(policies.watch(settings.policy.reload_interval_s)),
             asyncio.create_task(edge_load.run()),
+            asyncio.create_task(limiter.run()),
         ]
         try:
             yield
@@ -159,6 +170,7 @@ def create_app(
             await recording.audit.aclose()
             recording.tracing.shutdown()
             app.state.pipeline.close()
+            await limiter.aclose()
             for client in backends.values():
                 await client.aclose()
             await identity_http.aclose()

@@ -11,7 +11,10 @@ so one handler maps every failure to OpenAI error JSON:
      ├── UpstreamRejected       the upstream's own 4xx, relayed as it was
      ├── BadGateway             502  upstream answered with garbage or a 5xx
      ├── BackendUnavailable     503  upstream unreachable
-     └── AuthUnavailable        503  signing keys or outbound tokens cannot be had
+     ├── AuthUnavailable        503  signing keys or outbound tokens cannot be had
+     └── LimitsUnavailable      503 + Retry-After  the shared limit store is down (closed mode)
+
+The 429 of the policy's limits, `RateLimited`, lives with them in `gateway.limits`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = [
     "InvalidRequest",
     "InvalidText",
     "InvalidToken",
+    "LimitsUnavailable",
     "MissingToken",
     "ModelNotFound",
     "OpenAIError",
@@ -134,3 +138,13 @@ class PolicyDenied(OpenAIError):
     status_code = 403
     error_type = "permission_error"
     code = "policy_denied"
+
+
+class LimitsUnavailable(OpenAIError):
+    """The shared limit store cannot be reached and `limits.on_store_unavailable` is
+    closed: nothing is served uncounted. Another try in a second may find it back."""
+
+    status_code = 503
+    error_type = "server_error"
+    code = "limits_unavailable"
+    retry_after_s = 1

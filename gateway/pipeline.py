@@ -40,7 +40,7 @@ from gateway.errors import (
     PayloadTooLarge,
     PolicyDenied,
 )
-from gateway.limits import Lease, Limiter
+from gateway.limits import FairShares, Hold, MemoryShares
 from gateway.policy.decision import Decision, Route
 from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import LoadedPolicy, PolicyStore
@@ -128,12 +128,13 @@ class Pipeline:
         edge_load: EdgeLoad | None = None,
         tracing: Tracing | None = None,
         classification: ClassificationSettings | None = None,
+        limiter: FairShares | None = None,
     ) -> None:
         self._backends = backends
         self.policies = policies
         self._edge_load = edge_load
         self.tracing = tracing or Tracing(TracingSettings())
-        self.limiter = Limiter()
+        self.limiter: FairShares = limiter or MemoryShares()
         settings = classification or ClassificationSettings()
         self._budget = Budget(settings.max_chars, settings.timeout_s, settings.max_messages)
         # Off the event loop, on more than one thread: a long classification (within
@@ -152,7 +153,7 @@ class Pipeline:
         principal = context.caller.principal
         # A caller already over its request rate or concurrency is refused before its
         # prompt costs a classification.
-        self.limiter.precheck(self.policies.current.policy.limits, principal)
+        await self.limiter.precheck(self.policies.current.policy.limits, principal)
         plan = await self.plan(context.decision_id, body, principal)
         record.decision, record.evaluated, record.facts = plan.decision, plan.evaluated, plan.facts
         record.classification_s = plan.classification_s
@@ -160,8 +161,12 @@ class Pipeline:
         record.classification_overruns = plan.overruns
         record.redacted_prompt = plan.redacted_prompt
         # Every request counts against its caller's quota, one the policy denies too.
-        lease = self._admit(plan, principal)
-        record.on_finish.append(lease.release)
+        # One bound for the edge takes its place there in the same step.
+        edge = plan.decision.route == "edge" and OVERSIZED not in plan.overruns
+        lease = await self._admit(plan, principal, edge)
+        # What the answer really used corrects the admission's estimate, where the
+        # limits are counted in a shared store.
+        record.on_finish.append(lambda: lease.release(record.tokens_used()))
         route = self._require_allowed(plan.decision)
         if route == "edge" and OVERSIZED in plan.overruns:
             # Text past the character cap was not read, so the cloud may not have it;
@@ -184,11 +189,12 @@ class Pipeline:
         return await self._send(context, plan, "edge", body, lease)
 
     async def _send(
-        self, context: RequestContext, plan: Plan, route: Route, body: Body, lease: Lease
+        self, context: RequestContext, plan: Plan, route: Route, body: Body, lease: Hold
     ) -> Reply:
         if route == "edge":
-            # A place on the edge within the principal's share, or a 429.
-            self.limiter.admit_edge(plan.limits, lease)
+            # A place on the edge within the principal's share, or a 429 (at once when
+            # the lease has one already, taken at admission).
+            await self.limiter.admit_edge(plan.limits, lease)
         record = context.record
         model = self._backends[route].model_for(context.endpoint)
         if model is None:
@@ -292,18 +298,18 @@ class Pipeline:
         # Classification is work done for the caller: it counts against the caller's
         # allowance, so an abusive caller exhausts its own.
         chars = min(sum(len(s.text) for s in found), self._budget.max_chars)
-        self.limiter.charge_classification(active.policy.limits, principal, chars)
+        await self.limiter.charge_classification(active.policy.limits, principal, chars)
         loop = asyncio.get_running_loop()
         signals = await loop.run_in_executor(
             self._classify_pool, active.built.classify_segments, found, self._budget
         )
         return signals, chars
 
-    def _admit(self, plan: Plan, principal: Principal | None) -> Lease:
+    async def _admit(self, plan: Plan, principal: Principal | None, edge: bool) -> Hold:
         """The principal's quota for this request, or a 429 (`RateLimited`)."""
         facts = plan.facts
         tokens = facts.prompt_tokens + (facts.max_tokens or 0) if facts is not None else 0
-        return self.limiter.admit(plan.limits, principal, tokens)
+        return await self.limiter.admit(plan.limits, principal, tokens, edge)
 
     def _require_allowed(self, decision: Decision) -> Route:
         if decision.route == "deny":

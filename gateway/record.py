@@ -64,6 +64,12 @@ class RequestRecord:
     on_finish: list[Callable[[], None]] = field(default_factory=list)
     total_s: float | None = None
 
+    def tokens_used(self) -> int | None:
+        """Prompt and answer tokens as the backend reported them; None if it did not."""
+        if self.tokens_in is None or self.tokens_out is None:
+            return None
+        return self.tokens_in + self.tokens_out
+
     def observe_usage(self, usage: Any) -> None:
         """Token counts from an OpenAI `usage` object, as the backend reported them:
         chat and text completions' names, or the Responses API's."""

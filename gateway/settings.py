@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -239,6 +240,96 @@ class BackendsSettings(BaseModel):
     cloud: CloudBackendSettings = CloudBackendSettings()
 
 
+class RedisEntraSettings(BaseModel):
+    """Azure Cache for Redis / Azure Managed Redis with Microsoft Entra authentication:
+    the gateway's own identity, its token renewed before it expires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The object (principal) id of the gateway's identity: the Redis user that the
+    # cache's access policy assignment names. Required with auth entra.
+    object_id: str | None = None
+    scope: str = "https://redis.azure.com/.default"
+    # workload_identity: AKS, from the AZURE_* variables its webhook sets;
+    # managed_identity: the VM's or App Service's own identity.
+    credential: Literal["workload_identity", "managed_identity"] = "workload_identity"
+    # managed_identity: None for system-assigned, a client id for user-assigned.
+    managed_identity_client_id: str | None = None
+    # Tokens are renewed this long before they expire (at half their life if shorter).
+    refresh_margin_s: int = Field(default=300, ge=0)
+
+
+class RedisSettings(BaseModel):
+    """Where the shared limit store is and how the gateway signs in to it. Secrets are
+    never in the YAML: it names an env var or a file that holds the password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # redis://host:6379/0 or rediss://host:6380/0 (TLS); without a password in it.
+    url: str | None = None
+    # none; password (Redis AUTH, from password_env or password_file); entra (Azure
+    # Cache for Redis / Azure Managed Redis with Microsoft Entra authentication).
+    auth: Literal["none", "password", "entra"] = "none"
+    # password: the env var or the file (a mounted Secret, read at each new connection).
+    password_env: str | None = None
+    password_file: Path | None = None
+    # password: an ACL user; None for the default user.
+    username: str | None = None
+    entra: RedisEntraSettings = RedisEntraSettings()
+    # Connecting, and each check (its round trip and one quick retry): past it the
+    # store counts as unreachable.
+    socket_timeout_s: float = Field(default=0.25, gt=0, le=10)
+    # Every key the gateway writes starts with this (no braces: they are hash tags).
+    key_prefix: str = Field(default="hybridgate:limits:", pattern=r"^[^{}]*$")
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+            raise ValueError("must be redis://host[:port][/db] or rediss://...")
+        if parts.password is not None or parts.username is not None:
+            # The URL lands in logs and in the YAML: credentials go elsewhere.
+            raise ValueError("must not carry credentials; use auth, username, password_env")
+        return url
+
+    @model_validator(mode="after")
+    def _auth_is_complete(self) -> RedisSettings:
+        if self.auth == "password" and (self.password_env is None) == (self.password_file is None):
+            raise ValueError("auth password needs exactly one of password_env, password_file")
+        if self.auth == "entra" and not self.entra.object_id:
+            raise ValueError("auth entra needs entra.object_id (the Redis user)")
+        return self
+
+
+class LimitsSettings(BaseModel):
+    """Where the policy's limits are counted: in this replica's memory, or in Redis,
+    shared by every replica (see docs/policy.md, "Limits and fair shares")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # memory: each replica counts its own traffic; redis: the fleet shares one count.
+    store: Literal["memory", "redis"] = "memory"
+    redis: RedisSettings = RedisSettings()
+    # When Redis cannot be reached. closed: a 503 limits_unavailable per request;
+    # local: each replica enforces the limits divided by `replicas`, in memory.
+    on_store_unavailable: Literal["closed", "local"] = "closed"
+    # The replicas sharing the quotas: the divisor of the local mode (the Helm chart
+    # sets it from its replica count).
+    replicas: int = Field(default=1, ge=1)
+    # A concurrency lease lives this long unless renewed (every lease_s/3 while its
+    # request runs): a replica that dies holding leases frees them within it.
+    lease_s: float = Field(default=30.0, ge=1, le=3600)
+
+    @model_validator(mode="after")
+    def _redis_needs_a_url(self) -> LimitsSettings:
+        if self.store == "redis" and self.redis.url is None:
+            raise ValueError("limits.store redis needs limits.redis.url")
+        return self
+
+
 class GatewaySettings(BaseModel):
     """Everything the gateway itself reads: its sections of hybridgate.yaml. The
     command line's `Settings` (gateway.cli.settings) adds the edge and cloud sections
@@ -253,6 +344,7 @@ class GatewaySettings(BaseModel):
     classification: ClassificationSettings = ClassificationSettings()
     audit: AuditSettings = AuditSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
+    limits: LimitsSettings = LimitsSettings()
     # Extra CA bundle for outbound TLS (identity provider, backends), from the
     # conventional SSL_CERT_FILE variable, so a private CA needs no code change.
     ssl_cert_file: Path | None = Field(

@@ -1,6 +1,7 @@
 """GET /healthz (the process is alive) and GET /readyz (it can serve: the edge answers;
-the cloud's readiness is reported beside it, but only the edge decides the status,
-since sensitive work needs the edge alone and the rest falls back to it)."""
+the cloud's readiness and the limit store's state are reported beside it, but only the
+edge decides the status, since sensitive work needs the edge alone and the rest falls
+back to it)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ async def readyz(request: Request, pipeline: PipelineDep) -> JSONResponse:
             "status": "ready" if edge_ok else "not ready",
             "checks": {"edge": edge_ok, "cloud": cloud_ok},
             "breakers": pipeline.breaker_states(),
+            # memory, up or down. A store that is down never fails readiness: every
+            # replica shares it, and its failure mode (a 503 per request, or local
+            # counting) is explicit where taking the fleet out of rotation is not.
+            "limits_store": pipeline.limiter.store_state,
         },
         status_code=200 if edge_ok else 503,
     )

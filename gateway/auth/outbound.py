@@ -143,14 +143,28 @@ def build_outbound_credential(
     """`workload_env` defaults to the AZURE_* variables of this process."""
     if settings.kind == "none":
         return NoCredential()
-    session = PinnedTrustSession(ca_file)
     margin = float(settings.refresh_margin_s)
+    if settings.kind == "on_behalf_of":
+        app = _LazyConfidentialApp(settings, default_authority, PinnedTrustSession(ca_file))
+        return OnBehalfOfCredential(app.on_behalf_of, backend, margin)
+    acquire = build_app_token_source(settings, default_authority, ca_file, workload_env)
+    return AppTokenCredential(acquire, backend, margin)
+
+
+def build_app_token_source(
+    settings: OutboundAuthSettings,
+    default_authority: str,
+    ca_file: Path | None,
+    workload_env: WorkloadIdentityEnv | None = None,
+) -> Callable[[], TokenResult]:
+    """MSAL's token request for the gateway's own identity (client_credentials, managed
+    identity, workload identity): blocking, so callers run it in a worker thread. Used
+    for backends and for the shared limit store's Entra sign-in alike."""
+    session = PinnedTrustSession(ca_file)
     if settings.kind == "workload_identity":
         federated = WorkloadIdentityApp(workload_env or WorkloadIdentityEnv(), session)
         scopes = settings.scopes
-        return AppTokenCredential(
-            lambda: federated.acquire_token_for_client(scopes), backend, margin
-        )
+        return lambda: federated.acquire_token_for_client(scopes)
     if settings.kind == "managed_identity":
         identity: msal.SystemAssignedManagedIdentity | msal.UserAssignedManagedIdentity = (
             msal.UserAssignedManagedIdentity(client_id=settings.managed_identity_client_id)
@@ -159,13 +173,10 @@ def build_outbound_credential(
         )
         client = msal.ManagedIdentityClient(identity, http_client=session)
         resource = str(settings.resource)
-        return AppTokenCredential(
-            lambda: client.acquire_token_for_client(resource=resource), backend, margin
-        )
-    app = _LazyConfidentialApp(settings, default_authority, session)
+        return lambda: client.acquire_token_for_client(resource=resource)
     if settings.kind == "client_credentials":
-        return AppTokenCredential(app.for_client, backend, margin)
-    return OnBehalfOfCredential(app.on_behalf_of, backend, margin)
+        return _LazyConfidentialApp(settings, default_authority, session).for_client
+    raise ValueError(f"auth kind {settings.kind} has no token of the gateway's own")
 
 
 class _LazyConfidentialApp:

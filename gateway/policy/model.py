@@ -125,7 +125,8 @@ class RoleQuota(Quota):
 class EdgeShare(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # Requests this gateway keeps on the edge at once; none: no cap, no shares.
+    # Requests kept on the edge at once (by this replica; with a shared limit store, by
+    # the fleet); none: no cap, no shares.
     concurrent: int | None = Field(default=None, ge=1)
     # The most of that cap one principal may hold, so one caller cannot take every
     # place while others wait (at least one place each).
@@ -133,7 +134,8 @@ class EdgeShare(BaseModel):
 
 
 class Limits(BaseModel):
-    """Fair shares, per gateway replica (see docs/policy.md)."""
+    """Fair shares, counted per gateway replica or for the fleet (the settings'
+    limits.store; see docs/policy.md)."""
 
     model_config = ConfigDict(extra="forbid")
 

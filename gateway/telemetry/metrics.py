@@ -23,7 +23,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 BREAKER_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 RECENT_EDGE_REQUESTS = 100
-REFUSAL_REASONS = ("requests", "tokens", "concurrent", "edge_busy", "edge_share")
+REFUSAL_REASONS = ("requests", "tokens", "concurrent", "classification", "edge_busy", "edge_share")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -220,6 +220,16 @@ class Metrics:
     def watch_refusals(self, refusals: Mapping[str, int]) -> None:
         """Requests refused by the policy's limits, by reason, read at scrape time."""
         self.registry.register(_RefusalCollector(refusals))
+
+    def watch_limits_store(self, up: Callable[[], bool]) -> None:
+        """The shared limit store's reachability, read at scrape time (a gateway that
+        counts its limits in memory has no such gauge)."""
+        gauge = Gauge(
+            "hybridgate_limits_store_up",
+            "1 while the shared limit store (Redis) answers, 0 while it does not.",
+            registry=self.registry,
+        )
+        gauge.set_function(lambda: 1.0 if up() else 0.0)
 
     def observe(self, record: RequestRecord) -> None:
         decision = record.decision

@@ -220,6 +220,7 @@ def test_readyz_reports_both_legs_and_follows_the_edge(
     # A cloud that is down leaves the gateway ready: everything can fall back to the edge.
     assert response.status_code == (200 if edge_up else 503)
     assert response.json()["checks"] == {"edge": edge_up, "cloud": cloud_up}
+    assert response.json()["limits_store"] == "memory"  # the default: nothing shared
 
 
 def test_explain_returns_the_decision_without_inference(

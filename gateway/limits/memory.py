@@ -1,15 +1,13 @@
-"""Fair shares: per-principal request, token and concurrency limits, and each
-principal's share of the edge, from the policy's `limits:` section.
+"""Fair shares counted in this replica's memory: per-principal request, token,
+classification and concurrency limits, and each principal's share of the edge.
 
-State lives in this gateway replica's memory: with several replicas, each enforces
-the limits on its own traffic. A request that is admitted holds a `Lease` until it
-ends (the record stage releases it, streams included); a refusal is a 429 in OpenAI's
-shape with `Retry-After` and the `x-ratelimit-*` headers the OpenAI SDKs read.
+With several replicas each enforces the limits on its own traffic (`gateway.limits.fleet`
+shares them). A request that is admitted holds a `Lease` until it ends (the record
+stage releases it, streams included).
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter
@@ -18,30 +16,17 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from gateway.auth.principal import Principal
-from gateway.errors import OpenAIError
+from gateway.limits.quota import edge_share_of, principal_key, quota_for
+from gateway.limits.refusal import (
+    PER_MINUTE,
+    RateLimited,
+    edge_busy,
+    edge_share,
+    ratelimit_headers,
+)
 from gateway.policy.model import Limits, Quota
 
-PER_MINUTE = 60.0
 MAX_ACCOUNTS = 10_000
-
-
-class RateLimited(OpenAIError):
-    status_code = 429
-    code = "rate_limit_exceeded"
-
-    def __init__(self, message: str, reason: str, retry_after_s: float, headers: dict[str, str]):
-        super().__init__(message)
-        # OpenAI names the exhausted resource in the type: requests or tokens.
-        self.error_type = reason
-        self.reason = reason
-        self._headers = {
-            "Retry-After": str(max(1, math.ceil(retry_after_s))),
-            "retry-after-ms": str(max(1, round(retry_after_s * 1000))),
-            **headers,
-        }
-
-    def headers(self) -> dict[str, str]:
-        return self._headers
 
 
 @dataclass
@@ -76,17 +61,22 @@ class Lease:
     edge: bool = False
     released: bool = field(default=False)
 
-    def release(self) -> None:
+    def release(self, used_tokens: int | None = None) -> None:
+        """Gives the places back. `used_tokens` is ignored: in memory the admission's
+        estimate stands."""
         if not self.released:
             self.released = True
             self._release(self)
 
 
 class Limiter:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, refusals: Counter[str] | None = None
+    ) -> None:
         self._accounts: dict[str, _Account] = {}
         self._edge_total = 0
-        self.refusals: Counter[str] = Counter()  # by reason, for /metrics
+        # By reason, for /metrics; a fleet limiter passes its own, which this one adds to.
+        self.refusals: Counter[str] = Counter() if refusals is None else refusals
         self._clock = clock
         self._lock = threading.Lock()
 
@@ -94,12 +84,12 @@ class Limiter:
         """Refuses a principal already over its request rate or concurrency, taking
         nothing: these need no token count, so the pipeline asks before classifying and
         an abusive caller's refusals cost no classification. `admit` checks again."""
-        quota = _quota(limits, principal)
+        quota = quota_for(limits, principal)
         chars = quota.classified_chars_per_minute
         if quota.concurrent is None and quota.requests_per_minute is None and chars is None:
             return
         with self._lock:
-            account = self._account(_key(limits, principal), quota)
+            account = self._account(principal_key(limits, principal), quota)
             self._refill(account, quota, self._clock())
             self._check_requests(quota, account)
             if chars is not None and account.chars.level < 1:
@@ -120,12 +110,12 @@ class Limiter:
         """Takes `chars` classified characters from the principal's allowance before
         they are classified, or refuses (a 429, like any other quota). A request larger
         than a whole minute's allowance waits for a full bucket and takes all of it."""
-        quota = _quota(limits, principal)
+        quota = quota_for(limits, principal)
         cap = quota.classified_chars_per_minute
         if cap is None:
             return
         with self._lock:
-            account = self._account(_key(limits, principal), quota)
+            account = self._account(principal_key(limits, principal), quota)
             self._refill(account, quota, self._clock())
             cost = min(chars, cap)
             if account.chars.level < cost:
@@ -141,8 +131,8 @@ class Limiter:
 
     def admit(self, limits: Limits, principal: Principal | None, tokens: int) -> Lease:
         """Takes one request and `tokens` from the principal's quota, or refuses."""
-        key = _key(limits, principal)
-        quota = _quota(limits, principal)
+        key = principal_key(limits, principal)
+        quota = quota_for(limits, principal)
         with self._lock:
             account = self._account(key, quota)
             now = self._clock()
@@ -163,22 +153,15 @@ class Limiter:
         cap = limits.edge.concurrent
         if cap is None or lease.edge:
             return
-        share = max(1, math.floor(limits.edge.max_share * cap))
+        share = edge_share_of(limits.edge, cap)
         with self._lock:
             account = self._accounts[lease.key]
             if self._edge_total >= cap:
                 self.refusals["edge_busy"] += 1
-                raise RateLimited(
-                    f"the edge is serving {cap} requests; try again shortly", "edge_busy", 1.0, {}
-                )
+                raise edge_busy(cap)
             if account.on_edge >= share:
                 self.refusals["edge_share"] += 1
-                raise RateLimited(
-                    f"this caller already holds its share of the edge ({share} of {cap})",
-                    "edge_share",
-                    1.0,
-                    {},
-                )
+                raise edge_share(share, cap)
             account.on_edge += 1
             self._edge_total += 1
             lease.edge = True
@@ -241,38 +224,5 @@ class Limiter:
         self, reason: str, what: str, wait: float, quota: Quota, account: _Account
     ) -> NoReturn:
         self.refusals[reason] += 1
-        raise RateLimited(f"rate limit: {what}", reason, wait, _headers(quota, account))
-
-
-def _headers(quota: Quota, account: _Account) -> dict[str, str]:
-    """The x-ratelimit-* headers OpenAI sends, for the limits that are set."""
-    headers: dict[str, str] = {}
-    for name, limit, bucket in (
-        ("requests", quota.requests_per_minute, account.requests),
-        ("tokens", quota.tokens_per_minute, account.tokens),
-    ):
-        if limit is None:
-            continue
-        reset = (limit - bucket.level) * PER_MINUTE / limit
-        headers[f"x-ratelimit-limit-{name}"] = str(limit)
-        headers[f"x-ratelimit-remaining-{name}"] = str(max(0, math.floor(bucket.level)))
-        headers[f"x-ratelimit-reset-{name}"] = f"{max(0.0, reset):.3f}s"
-    return headers
-
-
-def _key(limits: Limits, principal: Principal | None) -> str:
-    if principal is None:
-        return "anonymous"
-    if limits.key == "tenant":
-        return f"tenant:{principal.tid}"
-    if limits.key == "app":
-        return f"app:{principal.app_id or principal.subject}"
-    return f"user:{principal.oid or principal.subject}"
-
-
-def _quota(limits: Limits, principal: Principal | None) -> Quota:
-    roles = principal.roles if principal is not None else frozenset()
-    for override in limits.roles:
-        if roles & set(override.roles_any):
-            return override
-    return limits.default
+        headers = ratelimit_headers(quota, account.requests.level, account.tokens.level)
+        raise RateLimited(f"rate limit: {what}", reason, wait, headers)

@@ -13,7 +13,12 @@ requests answered, `audit verify` across the restarts, and the well-behaved call
 P99 before and after the abusive one starts.
 
     .venv/bin/python -m bench.soak [--duration 600] [--users 3] [--abuser-threads 6]
-                                   [--abuse simple|pathological]
+                                   [--abuse simple|pathological] [--replicas 2]
+
+With `--replicas N` the callers send round robin to N gateway replicas that share their
+limits on a real redis-server (`limits.store: redis`), each with its own audit log
+(all verified, events summed); the abuser's admitted requests per minute are reported
+beside its fleet-wide quota. The gateway restarted in the faults is the first replica.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,9 +47,10 @@ from bench.common import free_port, percentile
 from bench.pathological import pathological_bodies
 from gateway.auth.config import DevAuthSettings
 from gateway.auth.dev import load_or_create_key, mint_dev_token
-from gateway.cli.child import Child
+from gateway.cli.child import Child, StackError
 
 POLICY = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
+SOAK_REQUESTS_PER_MINUTE = 240
 # Each caller's quota in the soak: what a well-behaved user stays within and the
 # abusive one does not.
 SOAK_LIMITS = {
@@ -51,7 +59,7 @@ SOAK_LIMITS = {
     # hundreds of thousands of characters within the classification budget still costs
     # the edge seconds of prompt evaluation, which every other caller waits for.
     "default": {
-        "requests_per_minute": 240,
+        "requests_per_minute": SOAK_REQUESTS_PER_MINUTE,
         "concurrent": 2,
         "tokens_per_minute": 100_000,
         "classified_chars_per_minute": 500_000,
@@ -131,12 +139,18 @@ class Soak:
 
 
 class Stack:
-    """The processes under test, restartable one by one."""
+    """The processes under test, restartable one by one: an edge, a recording cloud, and
+    one gateway or several replicas (`gateway`, `gateway-1`...) sharing their limits on
+    a real redis-server, each with its own audit log."""
 
-    def __init__(self, state: Path, record: Path) -> None:
+    def __init__(self, state: Path, record: Path, replicas: int = 1) -> None:
         self.state = state
         self.record = record
-        self.edge_port, self.cloud_port, self.gateway_port = free_port(), free_port(), free_port()
+        self.edge_port, self.cloud_port = free_port(), free_port()
+        self.gateway_ports = [free_port() for _ in range(replicas)]
+        self.gateway_port = self.gateway_ports[0]
+        self.redis: subprocess.Popen[bytes] | None = None
+        self.redis_port = free_port()
         policy = yaml.safe_load(POLICY.read_text())
         policy["limits"] = SOAK_LIMITS
         policy_file = state / "policy.yaml"
@@ -155,6 +169,39 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
+    @property
+    def gateway_names(self) -> list[str]:
+        return ["gateway"] + [f"gateway-{i}" for i in range(1, len(self.gateway_ports))]
+
+    def url_for(self, turn: int) -> str:
+        """The replica a caller's `turn`-th request goes to: round robin, as a load
+        balancer in front of the fleet would send it."""
+        return f"http://127.0.0.1:{self.gateway_ports[turn % len(self.gateway_ports)]}"
+
+    def audit_dirs(self) -> list[Path]:
+        if len(self.gateway_ports) == 1:
+            return [self.state / "audit"]
+        return [self.state / f"audit-{name}" for name in self.gateway_names]
+
+    def start_redis(self) -> None:
+        """A real redis-server for the replicas' shared limits (Debian's package)."""
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise StackError("--replicas needs redis-server (apt-get install redis-server)")
+        self.redis = subprocess.Popen(
+            [binary, "--port", str(self.redis_port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise StackError("redis-server did not start")
+
     def start(self, name: str) -> None:
         py = [sys.executable, "-m"]
         if name == "edge":
@@ -165,9 +212,22 @@ class Stack:
             argv += ["--record", str(self.record)]
             ready = f"http://127.0.0.1:{self.cloud_port}/readyz"
         else:
-            argv = [*py, "gateway.cli", "serve", "--port", str(self.gateway_port)]
-            ready = f"{self.gateway_url}/readyz"
-        child = Child(name, argv, self.env)
+            index = self.gateway_names.index(name)
+            port = self.gateway_ports[index]
+            argv = [*py, "gateway.cli", "serve", "--port", str(port)]
+            ready = f"http://127.0.0.1:{port}/readyz"
+        env = self.env
+        if name.startswith("gateway") and len(self.gateway_ports) > 1:
+            audit = self.state / f"audit-{name}" / "audit.jsonl"
+            env = dict(
+                self.env,
+                HYBRIDGATE_AUDIT__PATH=str(audit),
+                HYBRIDGATE_SERVER__REPLICA_ID=name,
+                HYBRIDGATE_LIMITS__STORE="redis",
+                HYBRIDGATE_LIMITS__REDIS__URL=f"redis://127.0.0.1:{self.redis_port}",
+                HYBRIDGATE_LIMITS__REPLICAS=str(len(self.gateway_ports)),
+            )
+        child = Child(name, argv, env)
         self.children[name] = child
         child.wait_ready(ready, timeout_s=180)
 
@@ -186,6 +246,9 @@ class Stack:
     def stop_all(self) -> None:
         for child in reversed(list(self.children.values())):
             child.stop()
+        if self.redis is not None:
+            self.redis.terminate()
+            self.redis.wait(10)
 
 
 def rss_kib(pid: int) -> int:
@@ -240,12 +303,14 @@ def abuse_pathologically(soak: Soak, stack: Stack, token: str, seed: int) -> Non
     bodies = list(pathological_bodies().items())
     headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
     with httpx.Client(timeout=120) as client:
+        turn = 0
         while not soak.stop.is_set():
             name, raw = rng.choice(bodies)
             sent = time.monotonic()
+            turn += 1
             try:
                 response = client.post(
-                    f"{stack.gateway_url}/v1/chat/completions", content=raw, headers=headers
+                    f"{stack.url_for(turn)}/v1/chat/completions", content=raw, headers=headers
                 )
                 status, route = response.status_code, response.headers.get("x-hybridgate-route")
                 error = _error(response.text) if status >= 400 else None
@@ -262,7 +327,9 @@ def caller(soak: Soak, stack: Stack, user: str, token: str, abusive: bool, seed:
         return
     rng = random.Random(seed)
     with httpx.Client(timeout=120) as client:
+        turn = 0
         while not soak.stop.is_set():
+            turn += 1
             planted = None
             roll = rng.random()
             if abusive:
@@ -276,7 +343,7 @@ def caller(soak: Soak, stack: Stack, user: str, token: str, abusive: bool, seed:
                 kind, prompt = "simple", rng.choice(SIMPLE)
             sent = time.monotonic()
             status, route, error = call(
-                client, stack.gateway_url, token, prompt, rng.random() < 0.5
+                client, stack.url_for(turn), token, prompt, rng.random() < 0.5
             )
             latency = time.monotonic() - sent
             soak.record(Result(soak.now(), user, kind, status, route, error, latency), planted)
@@ -307,12 +374,19 @@ def sample_rss(soak: Soak, stack: Stack, label: str) -> None:
 
 
 def run(
-    duration_s: float, users: int, abuser_threads: int, state: Path, abuse: str = "simple"
+    duration_s: float,
+    users: int,
+    abuser_threads: int,
+    state: Path,
+    abuse: str = "simple",
+    replicas: int = 1,
 ) -> dict[str, Any]:
     record = state / "cloud-received.jsonl"
-    stack = Stack(state, record)
+    stack = Stack(state, record, replicas)
     soak = Soak(duration_s, users, abuser_threads, state, abuse)
-    for name in ("edge", "cloud", "gateway"):
+    if replicas > 1:
+        stack.start_redis()
+    for name in ("edge", "cloud", *stack.gateway_names):
         stack.start(name)
     threads: list[threading.Thread] = []
     soak.started = time.monotonic()
@@ -381,17 +455,16 @@ def run(
     return report(soak, stack, record)
 
 
-def audit_events(state: Path) -> int:
-    directory = state / "audit"
+def audit_events(directory: Path) -> int:
     return sum(
         sum(1 for line in path.read_bytes().splitlines() if line.strip())
         for path in directory.glob("audit*.jsonl")
     )
 
 
-def audit_verifies(state: Path) -> tuple[bool, str]:
+def audit_verifies(state: Path, directory: Path) -> tuple[bool, str]:
     done = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "audit", "verify"],
+        [sys.executable, "-m", "gateway.cli", "audit", "verify", str(directory)],
         env=dict(os.environ, HYBRIDGATE_SERVER__STATE_DIR=str(state)),
         capture_output=True,
         text=True,
@@ -453,8 +526,14 @@ def report(soak: Soak, stack: Stack, record: Path) -> dict[str, Any]:
     during = [r.latency_s for r in others if abuser_from <= r.at < faults_from]
     abuser = [r for r in results if r.user == "abuser"]
     answered = sum(1 for r in results if r.status is not None)
-    events = audit_events(soak.state)
-    verified, verify_line = audit_verifies(soak.state)
+    events = sum(audit_events(directory) for directory in stack.audit_dirs())
+    checks = [audit_verifies(soak.state, directory) for directory in stack.audit_dirs()]
+    verified = all(ok for ok, _ in checks)
+    verify_line = " | ".join(line for _, line in checks)
+    # The abuser's answers per minute of its run, against its quota: with replicas on
+    # Redis the quota is the fleet's, not each replica's.
+    abuser_minutes = max((soak.duration_s - abuser_from) / 60, 1 / 60)
+    abuser_admitted = sum(1 for r in abuser if r.status is not None and r.status != 429)
     growth = {
         name: round(100 * (samples[2][1] - samples[0][1]) / samples[0][1], 1)
         for name, samples in soak.rss.items()
@@ -493,6 +572,9 @@ def report(soak: Soak, stack: Stack, record: Path) -> dict[str, Any]:
             "server_errors": sum(1 for r in abuser if r.status and r.status >= 500),
             "unanswered": sum(1 for r in abuser if r.status is None),
             "slowest_s": round(max((r.latency_s for r in abuser), default=0.0), 2),
+            # Admitted (not refused 429) per minute, and the quota they are held to.
+            "admitted_per_minute": round(abuser_admitted / abuser_minutes, 1),
+            "quota_requests_per_minute": SOAK_REQUESTS_PER_MINUTE,
             "by_body": dict(Counter(f"{r.kind}: {r.status}" for r in abuser).most_common()),
         },
         "others_p99_ms": {
@@ -514,10 +596,17 @@ def main() -> None:
         default="simple",
         help="what the abusive caller sends (pathological: bench/pathological.py's bodies)",
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="gateway replicas behind round robin, sharing their limits on a real "
+        "redis-server (more than 1 needs redis-server installed)",
+    )
     args = parser.parse_args()
     state = args.state or Path(tempfile.mkdtemp(prefix="hybridgate-soak-"))
     state.mkdir(parents=True, exist_ok=True)
-    result = run(args.duration, args.users, args.abuser_threads, state, args.abuse)
+    result = run(args.duration, args.users, args.abuser_threads, state, args.abuse, args.replicas)
     print(json.dumps(result, indent=2))
     print(f"state kept in {state}")
 

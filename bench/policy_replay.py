@@ -62,7 +62,7 @@ def generate(path: Path, count: int) -> None:
             record.evaluated, record.status = decision, 200
             record.backend = "edge" if decision.route == "deny" else decision.route
             record.tokens_in, record.tokens_out = facts.prompt_tokens, rng.randrange(1, 300)
-            out.write(json.dumps(to_event(record, view)) + "\n")
+            out.write(json.dumps(to_event(record, view, "bench")) + "\n")
 
 
 def rss_mib() -> float:

@@ -87,6 +87,7 @@ async def _start_recording(
         principal_view(audit, settings.server.state_dir),
         fail_closed=audit.on_failure == "fail_closed",
         sink=sink,
+        replica=settings.server.resolved_replica_id(),
     )
     metrics = Metrics()
     metrics.watch(lambda: edge_load.slots, pipeline.breaker_states)

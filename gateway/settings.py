@@ -8,6 +8,7 @@ secrets the config names by env var or file are read here, by `read_secret`.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -43,6 +44,15 @@ class ServerSettings(BaseModel):
     # draining; streams still open then end with an error event and [DONE]. Keep it
     # below the orchestrator's grace period (Kubernetes: terminationGracePeriodSeconds).
     drain_timeout_s: float = Field(default=25.0, ge=0)
+    # This replica's name in its audit events (`replica`), which tells several
+    # replicas' logs apart when they are verified or reported together. None: the host
+    # name (a Kubernetes pod's name), looked up when the audit log starts.
+    replica_id: str | None = Field(default=None, min_length=1, max_length=253)
+
+    def resolved_replica_id(self) -> str:
+        """`replica_id`, else the host name: looked up here, not at import or when the
+        default is made, so that settings load without touching the host."""
+        return self.replica_id or socket.gethostname()
 
 
 class ClassificationSettings(BaseModel):

@@ -49,10 +49,13 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 3)
 
 
-def to_event(record: RequestRecord, principals: PrincipalView) -> dict[str, Any]:
+def to_event(record: RequestRecord, principals: PrincipalView, replica: str) -> dict[str, Any]:
+    """`replica`: the gateway replica whose chain the event joins (server.replica_id):
+    each replica writes its own chain, and merged reports tell them apart by it."""
     decision = record.decision
     signals = decision.signals if decision is not None else None
     event = _event(record, principals, decision, signals)
+    event["replica"] = replica
     inputs = replay_inputs(record, principals)
     if inputs is not None:
         event["inputs"] = inputs

@@ -58,6 +58,32 @@ def discover(target: Path) -> list[Path]:
     return chain_files(target / actives.pop())
 
 
+def _holds_chain_files(directory: Path) -> bool:
+    return any(p.is_file() and p.suffix and not p.name.startswith(".") for p in directory.iterdir())
+
+
+def discover_chains(target: Path) -> dict[Path, list[Path]]:
+    """Each chain under `target`, by its directory, in name order: `target`'s own if
+    it holds one (or is an active file), else those of the directories below it at any
+    depth, such as one directory per replica (`logs/hg-0/`, `logs/hg-1/`, each a copy
+    of a pod's audit directory). Every replica writes a chain of its own, which is
+    verified on its own: interleaving them would read as tampering. Raises ValueError
+    when there is no chain at all, or a directory holds several."""
+    if not target.is_dir() or _holds_chain_files(target):
+        return {target: discover(target)}
+    chains = _chains_below(target)
+    if not chains:
+        raise ValueError(f"{target} holds no audit chain")
+    return chains
+
+
+def _chains_below(directory: Path) -> dict[Path, list[Path]]:
+    chains: dict[Path, list[Path]] = {}
+    for sub in sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        chains.update({sub: discover(sub)} if _holds_chain_files(sub) else _chains_below(sub))
+    return chains
+
+
 def _active_name(path: Path) -> str:
     m = re.fullmatch(rf"(.+)-\d{{{_DIGITS}}}({re.escape(path.suffix)})", path.name)
     return m.group(1) + m.group(2) if m else path.name

@@ -55,8 +55,11 @@ class AuditLog:
         principals: PrincipalView,
         fail_closed: bool,
         sink: OtelLogSink | None = None,
+        *,
+        replica: str,
     ) -> None:
         self._writer = writer
+        self._replica = replica
         self._principals = principals
         self._fail_closed = fail_closed
         self._sink = sink
@@ -75,7 +78,7 @@ class AuditLog:
         """Appends the request's event; False when it could not be written."""
         if self._writer is None:
             return True
-        event = to_event(record, self._principals)
+        event = to_event(record, self._principals, self._replica)
         try:
             head = await self._writer.record(event)
         except (AuditError, ValueError, TypeError) as exc:

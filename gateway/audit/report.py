@@ -1,4 +1,5 @@
-"""`hybridgate report`: the figures that decide whether inference pays, from the audit log.
+"""`hybridgate report`: the figures that decide whether inference pays, from the audit log
+(one replica's, or several merged: the events are counted in any order).
 
 Per leg: share of requests and tokens, P50/P95/P99 latency, output tokens per second of
 request time, output/input ratio; for the cloud leg, tokens per GPU-hour over the
@@ -59,6 +60,9 @@ class Report:
     output_input_ratio: float | None
     cloud_tokens_per_gpu_hour: float | None
     cloud_cost_avoided_usd: float
+    # Decisions per replica (server.replica_id), when several replicas' logs are merged;
+    # "-" for events written before they carried one.
+    replicas: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,10 +80,13 @@ def build_report(events: Iterable[dict[str, Any]], settings: ReportSettings) -> 
     count = denied = failed = 0
     first: datetime | None = None
     last: datetime | None = None
+    replicas: dict[str, int] = {}
     for event in events:
         if event.get("kind") != "decision":
             continue
         count += 1
+        replica = str(event.get("replica") or "-")
+        replicas[replica] = replicas.get(replica, 0) + 1
         moment = _timestamp(event)
         if moment is not None:
             first = moment if first is None or moment < first else first
@@ -125,6 +132,7 @@ def build_report(events: Iterable[dict[str, Any]], settings: ReportSettings) -> 
         output_input_ratio=tokens_out / tokens_in if tokens_in else None,
         cloud_tokens_per_gpu_hour=per_gpu_hour,
         cloud_cost_avoided_usd=avoided,
+        replicas=dict(sorted(replicas.items())),
     )
 
 
@@ -136,6 +144,7 @@ def format_report(report: Report, settings: ReportSettings) -> str:
     lines = [
         f"{report.events} decisions from {report.since or '-'} to {report.until or '-'} "
         f"({report.denied} denied, {report.failed} failed)",
+        "replicas: " + (", ".join(f"{name} ({n})" for name, n in report.replicas.items()) or "-"),
         "",
         f"{'leg':<6}{'requests':>10}{'share':>8}{'tokens in':>11}{'tokens out':>12}"
         f"{'share':>8}{'P50 ms':>9}{'P95 ms':>9}{'P99 ms':>9}{'tok/s':>8}{'out/in':>8}",

@@ -35,9 +35,12 @@ def hashed_key(key: str) -> str:
 
 
 def quota_for(limits: Limits, principal: Principal | None) -> Quota:
-    roles = principal.roles if principal is not None else frozenset()
+    """The first `roles` entry the principal's app roles or groups match, else the
+    default. Only the size of the quota: its count stays keyed on `limits.key`."""
+    if principal is None:
+        return limits.default
     for override in limits.roles:
-        if roles & set(override.roles_any):
+        if override.matches(principal.roles, principal.groups):
             return override
     return limits.default
 

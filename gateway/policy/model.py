@@ -119,7 +119,24 @@ class Quota(BaseModel):
 
 
 class RoleQuota(Quota):
-    roles_any: list[str] = Field(min_length=1)
+    """A quota for the callers holding any of these app roles or in any of these Entra
+    groups (object ids, the token's `groups` claim); either list, or both."""
+
+    roles_any: list[str] | None = Field(default=None, min_length=1)
+    # Unknown groups (a token with a groups overage claim) match nothing here, as in
+    # the rules: such a caller gets the default quota, never a larger one by accident.
+    groups_any: list[str] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> RoleQuota:
+        if self.roles_any is None and self.groups_any is None:
+            raise ValueError("a roles entry needs roles_any, groups_any or both")
+        return self
+
+    def matches(self, roles: frozenset[str], groups: frozenset[str] | None) -> bool:
+        return bool(roles & set(self.roles_any or ())) or bool(
+            groups and groups & set(self.groups_any or ())
+        )
 
 
 class EdgeShare(BaseModel):
@@ -142,7 +159,7 @@ class Limits(BaseModel):
     # Who a quota belongs to: each user (oid), each calling app, or each tenant.
     key: Literal["user", "app", "tenant"] = "user"
     default: Quota = Quota()
-    # The first entry whose roles the caller holds replaces the default.
+    # The first entry whose roles or groups the caller holds replaces the default.
     roles: list[RoleQuota] = []
     edge: EdgeShare = EdgeShare()
 

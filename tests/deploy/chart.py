@@ -45,6 +45,32 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "networkPolicy": {"cloudCIDRs": ["10.20.0.0/16"]},
         "policy": {"existingConfigMap": "my-policy"},
     },
+    # The shared limit store on Azure Cache for Redis, its password from a Secret.
+    "redis-password": {
+        "replicas": 3,
+        "limits": {
+            "store": "redis",
+            "redis": {
+                "url": "rediss://hg.redis.cache.windows.net:6380/0",
+                "auth": "password",
+                "existingSecret": {"name": "redis-auth", "key": "primary"},
+            },
+            "onStoreUnavailable": "local",
+        },
+        "networkPolicy": {"redisTo": [{"ipBlock": {"cidr": "10.30.0.4/32"}}]},
+    },
+    # Azure Managed Redis with Entra auth as the pods' workload identity, under an HPA.
+    "redis-entra": {
+        "autoscaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 6},
+        "limits": {
+            "store": "redis",
+            "redis": {
+                "url": "rediss://hg.westeurope.redis.azure.net:10000",
+                "auth": "entra",
+                "entra": {"objectId": "44444444-4444-4444-4444-444444444444"},
+            },
+        },
+    },
 }
 
 

@@ -29,6 +29,25 @@ BAD_VALUES: dict[str, tuple[dict[str, Any], str]] = {
         "limit",
     ),
     "bad image digest": ({"image": {"digest": "latest"}}, "digest"),
+    "redis store without a URL": ({"limits": {"store": "redis"}}, r"/limits/redis/url"),
+    "redis URL with a password": (
+        {"limits": {"store": "redis", "redis": {"url": "redis://:hunter2@redis:6379"}}},
+        r"/limits/redis/url",
+    ),
+    "redis URL of another scheme": (
+        {"limits": {"redis": {"url": "http://redis:6379"}}},
+        r"/limits/redis/url",
+    ),
+    "unknown limit store": ({"limits": {"store": "etcd"}}, "store"),
+    "redis password without a Secret": (
+        {"limits": {"store": "redis", "redis": {"url": "redis://redis", "auth": "password"}}},
+        r"/limits/redis/existingSecret/name",
+    ),
+    "redis entra without an object id": (
+        {"limits": {"store": "redis", "redis": {"url": "rediss://redis", "auth": "entra"}}},
+        r"/limits/redis/entra/objectId",
+    ),
+    "unknown failure mode": ({"limits": {"onStoreUnavailable": "open"}}, "onStoreUnavailable"),
 }
 
 
@@ -44,3 +63,9 @@ def test_bad_values_are_refused(values: dict[str, Any], key: str) -> None:
 def test_the_value_sets_and_defaults_are_accepted(name: str) -> None:
     chart = load()
     chart.validate_schema(chart.merge_values(VALUE_SETS[name]))
+
+
+def test_a_redis_url_is_not_required_with_the_memory_store() -> None:
+    # The if/then binds the URL to store redis only: the default install has none.
+    chart = load()
+    chart.validate_schema(chart.merge_values({"limits": {"store": "memory"}}))

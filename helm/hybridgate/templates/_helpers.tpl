@@ -89,7 +89,74 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if $v.otlp.logsEndpoint -}}
 {{- $_ := set $config "audit" (dict "otel_logs" (dict "endpoint" $v.otlp.logsEndpoint)) -}}
 {{- end -}}
+{{- if eq $v.limits.store "redis" -}}
+{{- $_ := set $config "limits" (include "hybridgate.limits" . | fromYaml) -}}
+{{- end -}}
 {{- toYaml (mergeOverwrite $config (deepCopy $v.gateway.config)) -}}
+{{- end -}}
+
+{{- define "hybridgate.redisPasswordDir" -}}/etc/hybridgate/redis{{- end -}}
+
+{{/* The most gateway pods this release can run: the HPA's ceiling, else replicas. */}}
+{{- define "hybridgate.maxPods" -}}
+{{- if .Values.autoscaling.enabled -}}
+{{- .Values.autoscaling.maxReplicas -}}
+{{- else -}}
+{{- .Values.replicas -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The divisor of limits.on_store_unavailable local: each pod then allows limit / it.
+The most pods that can run, not those running now: with the HPA's maximum, the fleet
+stays within every limit whatever it scales to (fewer pods just get less during an
+outage), and the config, hence the pods, need not change as it scales. A larger
+limits.replicas is for several releases sharing one Redis (their pods summed). */}}
+{{- define "hybridgate.limitReplicas" -}}
+{{- $pods := include "hybridgate.maxPods" . | int -}}
+{{- $set := int .Values.limits.replicas -}}
+{{- if and $set (lt $set $pods) -}}
+{{- fail (printf "limits.replicas (%d) must be at least the pods this release can run (%d): with fewer, the pods together would allow more than a limit while Redis is down" $set $pods) -}}
+{{- end -}}
+{{- max $set $pods -}}
+{{- end -}}
+
+{{/* The limits section of hybridgate.yaml, with limits.store redis. */}}
+{{- define "hybridgate.limits" -}}
+{{- $l := .Values.limits -}}
+{{- $r := $l.redis -}}
+{{- $redis := dict "url" (required "limits.redis.url is required when limits.store is redis" $r.url) "auth" $r.auth -}}
+{{- if eq $r.auth "password" -}}
+{{- $_ := required "limits.redis.existingSecret.name is required for limits.redis.auth password" $r.existingSecret.name -}}
+{{- $_ := set $redis "password_file" (printf "%s/password" (include "hybridgate.redisPasswordDir" .)) -}}
+{{- with $r.username -}}
+{{- $_ := set $redis "username" . -}}
+{{- end -}}
+{{- else if eq $r.auth "entra" -}}
+{{- if not .Values.workloadIdentity.enabled -}}
+{{- fail "limits.redis.auth entra needs workloadIdentity.enabled (the token comes from the pod's workload identity)" -}}
+{{- end -}}
+{{- $objectId := required "limits.redis.entra.objectId is required for limits.redis.auth entra" $r.entra.objectId -}}
+{{- $_ := set $redis "entra" (dict "object_id" $objectId "credential" "workload_identity") -}}
+{{- end -}}
+{{- toYaml (dict "store" "redis" "redis" $redis "on_store_unavailable" $l.onStoreUnavailable "replicas" (include "hybridgate.limitReplicas" . | int)) -}}
+{{- end -}}
+
+{{/* Redis's port for the NetworkPolicy: networkPolicy.redisPort, else the URL's,
+else the scheme's usual one. */}}
+{{- define "hybridgate.redisPort" -}}
+{{- if .Values.networkPolicy.redisPort -}}
+{{- .Values.networkPolicy.redisPort -}}
+{{- else -}}
+{{- $url := urlParse .Values.limits.redis.url -}}
+{{- $port := regexFind ":[0-9]+$" $url.host | trimPrefix ":" -}}
+{{- if $port -}}
+{{- $port -}}
+{{- else if eq $url.scheme "rediss" -}}
+6380
+{{- else -}}
+6379
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "hybridgate.containerSecurityContext" -}}

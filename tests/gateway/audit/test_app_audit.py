@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import uuid
@@ -433,3 +434,25 @@ def test_events_hold_no_prompt_by_default(state: Path, classifiers: Classifiers)
         )
     (event,) = events(state)
     assert "prompt" not in event
+
+
+def test_each_event_names_its_replica(
+    state: Path, classifiers: Classifiers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYBRIDGATE_SERVER__REPLICA_ID", "hg-2")
+    with app_client(classifiers) as client:
+        mixed_requests(client, dev_token(state))
+    logged = events(state)
+    assert {e["replica"] for e in logged} == {"hg-2"}  # decisions and security events
+    assert {e["kind"] for e in logged} == {"decision", "security"}
+
+
+def test_the_replica_defaults_to_the_host_name(state: Path, classifiers: Classifiers) -> None:
+    with app_client(classifiers) as client:
+        client.post(
+            "/v1/chat/completions",
+            json=chat("Say hello"),
+            headers={"Authorization": f"Bearer {dev_token(state)}"},
+        )
+    (event,) = events(state)
+    assert event["replica"] == socket.gethostname()

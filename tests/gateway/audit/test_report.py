@@ -67,3 +67,16 @@ def test_percentiles_are_nearest_rank() -> None:
     assert percentile([], 50) is None
     assert percentile([3.0, 1.0, 2.0], 50) == 2.0
     assert percentile([float(i) for i in range(1, 101)], 95) == 95.0
+
+
+def test_merged_replicas_are_counted_in_any_order() -> None:
+    # Two replicas' logs read one after the other: not in time order, which the
+    # figures do not need.
+    hg0 = [{**event, "replica": "hg-0"} for event in EVENTS[2:]]
+    hg1 = [{**event, "replica": "hg-1"} for event in EVENTS[:2]]
+    merged = build_report([*hg0, *hg1], SETTINGS)
+    alone = build_report(EVENTS, SETTINGS)
+    assert merged.replicas == {"hg-0": 4, "hg-1": 2}  # decisions only
+    assert alone.replicas == {"-": 6}  # events from before they named their replica
+    assert {**merged.as_json(), "replicas": None} == {**alone.as_json(), "replicas": None}
+    assert "replicas: hg-0 (4), hg-1 (2)" in format_report(merged, SETTINGS)

@@ -161,3 +161,27 @@ def test_env_cannot_smuggle_a_public_bind(monkeypatch: pytest.MonkeyPatch) -> No
 def test_a_backend_url_may_end_in_v1_as_openai_base_urls_do(given: str, base: str) -> None:
     settings = Settings.model_validate({"backends": {"cloud": {"url": given}}})
     assert str(settings.backends.cloud.url) == base
+
+
+def test_the_replica_id_defaults_to_the_host_name_looked_up_late(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looked_up: list[str] = []
+
+    def hostname() -> str:
+        looked_up.append("hg-1")
+        return "hg-1"
+
+    monkeypatch.setattr("gateway.settings.socket.gethostname", hostname)
+    settings = Settings()
+    assert settings.server.replica_id is None
+    assert looked_up == []  # loading settings does not touch the host
+    assert settings.server.resolved_replica_id() == "hg-1"
+
+
+def test_the_replica_id_can_be_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYBRIDGATE_SERVER__REPLICA_ID", "west-2")
+    assert load_settings().server.resolved_replica_id() == "west-2"
+    monkeypatch.setenv("HYBRIDGATE_SERVER__REPLICA_ID", "")
+    with pytest.raises(ConfigError, match="replica_id"):
+        load_settings()

@@ -3,10 +3,16 @@ and the part of each limit one replica enforces alone."""
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
-from gateway.limits.quota import divided, hashed_key, principal_key
+import pytest
+from pydantic import ValidationError
+
+from gateway.auth.principal import Principal
+from gateway.limits.quota import divided, hashed_key, principal_key, quota_for
 from tests.gateway.limits.helpers import limits, who
+
+BATCH_GROUP = "6f1a2b3c-0000-4000-8000-000000000001"  # an Entra group's object id
 
 
 @pytest.mark.parametrize(
@@ -49,3 +55,52 @@ def test_each_replica_enforces_its_part_rounded_up(parts: int, given: int, expec
     assert part.edge.concurrent == expected
     assert part.edge.max_share == 0.5
     assert policy.default.requests_per_minute == given  # the policy itself is untouched
+
+
+def member(groups: frozenset[str] | None, roles: tuple[str, ...] = ()) -> Principal:
+    return dataclasses.replace(who("oid-1", roles=roles), groups=groups)
+
+
+GROUPS = limits(
+    default={"requests_per_minute": 600},
+    roles=[
+        {"roles_any": ["Batch.Jobs"], "requests_per_minute": 60},
+        {"groups_any": [BATCH_GROUP], "requests_per_minute": 30},
+        {"roles_any": ["Ops"], "groups_any": ["ops-group"], "requests_per_minute": 6000},
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("groups", "roles", "expected"),
+    [
+        (frozenset({BATCH_GROUP}), (), 30),
+        (frozenset({"other"}), (), 600),
+        (frozenset({BATCH_GROUP}), ("Batch.Jobs",), 60),  # the first entry that matches
+        (frozenset({"ops-group"}), (), 6000),  # roles or groups, either matches
+        (frozenset(), ("Ops",), 6000),
+        # A groups overage claim: the groups are unknown and match nothing.
+        (None, (), 600),
+    ],
+)
+def test_a_quota_may_belong_to_an_entra_group(
+    groups: frozenset[str] | None, roles: tuple[str, ...], expected: int
+) -> None:
+    principal = member(groups, roles)
+    assert quota_for(GROUPS, principal).requests_per_minute == expected
+    assert quota_for(GROUPS, None).requests_per_minute == 600
+    # Which quota, not whose count: the key stays the user's.
+    assert principal_key(GROUPS, principal) == "user:oid-1"
+
+
+def test_a_group_quota_is_divided_like_any_other() -> None:
+    part = divided(GROUPS, 3)
+    assert part.roles[1].requests_per_minute == 10
+    assert part.roles[1].groups_any == [BATCH_GROUP]
+
+
+def test_a_roles_entry_must_name_roles_or_groups() -> None:
+    with pytest.raises(ValidationError, match="roles_any, groups_any or both"):
+        limits(roles=[{"requests_per_minute": 1}])
+    with pytest.raises(ValidationError, match="groups_any"):
+        limits(roles=[{"groups_any": [], "requests_per_minute": 1}])

@@ -28,10 +28,11 @@ from gateway.backends.edge_load import EdgeLoad
 from gateway.backends.fields import forwarded
 from gateway.backends.sse import cut_short
 from gateway.backends.upstream import Upstream, UpstreamStream
-from gateway.classify.budget import OVERSIZED, TIMEOUT, Budget
+from gateway.classify.budget import OVERSIZED, PROSE_S_PER_CHAR, TIMEOUT, Budget
 from gateway.classify.extract import SEAM, Segment, classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
 from gateway.classify.signals import Level, Signals
+from gateway.classify_shares import ClassificationShares
 from gateway.context import RequestContext
 from gateway.errors import (
     BackendUnavailable,
@@ -41,6 +42,7 @@ from gateway.errors import (
     PolicyDenied,
 )
 from gateway.limits import FairShares, Hold, MemoryShares
+from gateway.limits.quota import principal_key
 from gateway.policy.decision import Decision, Route
 from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import LoadedPolicy, PolicyStore
@@ -143,6 +145,8 @@ class Pipeline:
         self._classify_pool = ThreadPoolExecutor(
             max_workers=settings.workers, thread_name_prefix="classify"
         )
+        # ...and no one caller on all of them.
+        self._shares = ClassificationShares(settings.workers)
 
     async def handle(self, context: RequestContext, body: Body) -> Reply:
         """Runs one completion request and records what became of it. Raises the
@@ -300,10 +304,25 @@ class Pipeline:
         chars = min(sum(len(s.text) for s in found), self._budget.max_chars)
         await self.limiter.charge_classification(active.policy.limits, principal, chars)
         loop = asyncio.get_running_loop()
-        signals = await loop.run_in_executor(
-            self._classify_pool, active.built.classify_segments, found, self._budget
-        )
-        return signals, chars
+        async with self._shares.hold(principal_key(active.policy.limits, principal)):
+            work = loop.run_in_executor(
+                self._classify_pool, _timed_classification, active.built, found, self._budget
+            )
+            try:
+                fresh, cpu_s = await asyncio.shield(work)
+            except asyncio.CancelledError:
+                # A thread cannot be stopped: it runs on to its deadline. The caller
+                # keeps its place until then, or a disconnecting abuser would hold
+                # every thread.
+                await asyncio.wait([work])
+                raise
+        # Characters are what the allowance counts, but some text costs far more a
+        # character than prose (digits everywhere, a budget run out): what the thread
+        # spent beyond prose's cost for as many characters is taken too.
+        owed = round(cpu_s / PROSE_S_PER_CHAR) - chars
+        if owed > 0:
+            await self.limiter.debit_classification(active.policy.limits, principal, owed)
+        return fresh, chars
 
     async def _admit(self, plan: Plan, principal: Principal | None, edge: bool) -> Hold:
         """The principal's quota for this request, or a 429 (`RateLimited`)."""
@@ -366,6 +385,15 @@ class Pipeline:
 
     def breaker_states(self) -> dict[str, str]:
         return {name: upstream.breaker.state for name, upstream in self._backends.items()}
+
+
+def _timed_classification(
+    classifiers: Classifiers, found: list[Segment], budget: Budget
+) -> tuple[Signals, float]:
+    """The signals, and the CPU time this thread spent on them."""
+    started = time.thread_time()
+    signals = classifiers.classify_segments(found, budget)
+    return signals, time.thread_time() - started
 
 
 def _redacted(

@@ -22,6 +22,9 @@ from presidio_analyzer import EntityRecognizer, PatternRecognizer
 from gateway.classify.extract import SEAM, Segment
 from gateway.classify.gates import patterns
 
+# What classifying a character of ordinary prose costs on one core (bench/classify.py:
+# about 15 ms a KB): the yardstick for text that costs more.
+PROSE_S_PER_CHAR = 15e-6
 # What a long text is read in: well under spaCy's limit of a million characters, and
 # short enough that the deadline is checked often (about 0.3 s of work each).
 CHUNK_CHARS = 50_000

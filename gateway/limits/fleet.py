@@ -136,6 +136,17 @@ class FleetShares:
             return
         self._settle(hashed, quota, answer)
 
+    async def debit_classification(
+        self, limits: Limits, principal: Principal | None, chars: int
+    ) -> None:
+        quota = quota_for(limits, principal)
+        if quota.classified_chars_per_minute is None or chars <= 0:
+            return
+        hashed = hashed_key(principal_key(limits, principal))
+        answer = await self._shared(lambda: self._store.debit(hashed, quota, chars))
+        if answer is None:
+            self._local.debit_classification(self._local_limits(limits), principal, chars)
+
     async def admit(
         self, limits: Limits, principal: Principal | None, tokens: int, edge: bool = False
     ) -> Hold:

@@ -129,6 +129,19 @@ class Limiter:
                 )
             account.chars.level -= cost
 
+    def debit_classification(self, limits: Limits, principal: Principal | None, chars: int) -> None:
+        """Takes what a classification cost beyond what `charge_classification` took,
+        never refusing (the work is done): the allowance may go below zero, down to a
+        minute's worth owed, and the next requests are refused until it refills."""
+        quota = quota_for(limits, principal)
+        cap = quota.classified_chars_per_minute
+        if cap is None or chars <= 0:
+            return
+        with self._lock:
+            account = self._account(principal_key(limits, principal), quota)
+            self._refill(account, quota, self._clock())
+            account.chars.level = max(-float(cap), account.chars.level - chars)
+
     def admit(self, limits: Limits, principal: Principal | None, tokens: int) -> Lease:
         """Takes one request and `tokens` from the principal's quota, or refuses."""
         key = principal_key(limits, principal)

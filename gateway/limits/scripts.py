@@ -119,6 +119,20 @@ return answer('', 0)
 """
 )
 
+# Takes what a classification cost beyond what `CHARGE` took before it ran, without
+# refusing: the work is done. The bucket may go below zero, down to a minute's worth
+# owed, and the principal's next requests are refused until it has refilled.
+DEBIT = (
+    _QUOTA_PRELUDE
+    + """
+if cpm > 0 then
+  level[3] = math.max(-cpm, level[3] - amount)
+  save()
+end
+return answer('', 0)
+"""
+)
+
 # Takes one request and `amount` tokens (at most a minute's worth) and holds a lease;
 # with a cap, a place on the edge too. A request the edge has no place for still
 # counts against the request and token rates, as in memory, but holds nothing.

@@ -42,6 +42,12 @@ class FairShares(Protocol):
         self, limits: Limits, principal: Principal | None, chars: int
     ) -> None: ...
 
+    async def debit_classification(
+        self, limits: Limits, principal: Principal | None, chars: int
+    ) -> None:
+        """Takes what a classification cost beyond its characters, never refusing."""
+        ...
+
     async def admit(
         self, limits: Limits, principal: Principal | None, tokens: int, edge: bool = False
     ) -> Hold:
@@ -80,6 +86,11 @@ class MemoryShares:
         self, limits: Limits, principal: Principal | None, chars: int
     ) -> None:
         self.limiter.charge_classification(limits, principal, chars)
+
+    async def debit_classification(
+        self, limits: Limits, principal: Principal | None, chars: int
+    ) -> None:
+        self.limiter.debit_classification(limits, principal, chars)
 
     async def admit(
         self, limits: Limits, principal: Principal | None, tokens: int, edge: bool = False

@@ -72,7 +72,7 @@ class _Script:
 
 SCRIPTS = {
     name: _Script(getattr(scripts, name))
-    for name in ("PRECHECK", "CHARGE", "ADMIT", "EDGE", "RELEASE", "RENEW")
+    for name in ("PRECHECK", "CHARGE", "DEBIT", "ADMIT", "EDGE", "RELEASE", "RENEW")
 }
 
 
@@ -94,6 +94,9 @@ class RedisStore:
 
     async def charge(self, principal: str, quota: Quota, chars: int) -> Answer:
         return await self._quota("CHARGE", principal, quota, chars, "", None)
+
+    async def debit(self, principal: str, quota: Quota, chars: int) -> Answer:
+        return await self._quota("DEBIT", principal, quota, chars, "", None)
 
     async def admit(
         self, principal: str, quota: Quota, tokens: int, lease_id: str, edge: Edge | None

@@ -164,3 +164,19 @@ def test_the_precheck_refuses_what_admit_would_and_takes_nothing() -> None:
     assert limiter.refusals == {"concurrent": 1, "requests": 1}
     limiter.precheck(quota, who("u2"))  # another caller has its own quota
     limiter.precheck(limits(), who())  # and no limits refuse nothing
+
+
+def test_a_classification_that_cost_more_is_debited_without_refusal() -> None:
+    clock = Clock()
+    limiter = Limiter(clock)
+    quota = limits(default={"classified_chars_per_minute": 1000})
+    limiter.charge_classification(quota, who(), 100)
+    # Taken past zero, down to a minute's worth owed, never refused: the work is done.
+    limiter.debit_classification(quota, who(), 5000)
+    with pytest.raises(RateLimited) as owed:
+        limiter.precheck(quota, who())
+    assert owed.value.reason == "classification"
+    assert owed.value.headers()["Retry-After"] == "61"  # from -1000 to 1: 61 s
+    limiter.precheck(quota, who("u2"))
+    clock.now += 61
+    limiter.precheck(quota, who())

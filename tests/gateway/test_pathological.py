@@ -38,7 +38,7 @@ def upstream() -> Iterator[FaultyUpstream]:
 @pytest.fixture(scope="module")
 def gateway(
     upstream: FaultyUpstream, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Service, str]]:
+) -> Iterator[tuple[Service, str, str]]:
     state = tmp_path_factory.mktemp("patho")
     service = start_gateway(
         tmp_path_factory.mktemp("patho-logs"),
@@ -47,7 +47,8 @@ def gateway(
         HYBRIDGATE_BACKENDS__CLOUD__URL=upstream.url,
     )
     try:
-        yield service, dev_token(state)
+        # Two callers: the simple one, and the abuser, a principal of its own.
+        yield service, dev_token(state), dev_token(state, user="abuser")
     finally:
         service.stop()
 
@@ -73,9 +74,9 @@ def simple_medians(service: Service, token: str, tag: str) -> float:
 
 
 def test_pathological_requests_are_answered_and_do_not_stop_other_callers(
-    gateway: tuple[Service, str],
+    gateway: tuple[Service, str, str],
 ) -> None:
-    service, token = gateway
+    service, token, abuser_token = gateway
     simple_medians(service, token, "warm-up")
     alone = simple_medians(service, token, "Portugal")
 
@@ -84,7 +85,7 @@ def test_pathological_requests_are_answered_and_do_not_stop_other_callers(
     stop = threading.Event()
 
     def abuse() -> None:
-        headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+        headers = {"Authorization": f"Bearer {abuser_token}", "content-type": "application/json"}
         bodies = pathological_bodies()
         with httpx.Client(timeout=HANG_S) as client:
             while not stop.is_set():

@@ -99,6 +99,22 @@ async def test_requests_tokens_and_classification_are_counted_once_for_the_fleet
     assert a.refusals + b.refusals == {"tokens": 1, "requests": 1, "classification": 1}
 
 
+async def test_a_classification_that_cost_more_is_debited_fleet_wide_without_refusal(
+    replicas: Replicas,
+) -> None:
+    a, b = replicas(), replicas()
+    policy = limits(default={"classified_chars_per_minute": 1000})
+    await a.charge_classification(policy, who(), 100)
+    # What the work cost beyond its characters: taken even past zero, never refused.
+    await a.debit_classification(policy, who(), 5000)
+    with pytest.raises(RateLimited) as owed:
+        await b.charge_classification(policy, who(), 1)
+    assert owed.value.reason == "classification"
+    # At most a minute's worth is owed: a minute to refill from -1000 to 1.
+    assert 60 <= float(owed.value.headers()["Retry-After"]) <= 61
+    await b.charge_classification(policy, who("u2"), 1)  # another principal is not
+
+
 async def test_the_precheck_asks_the_store_once_a_principal_was_refused_here(
     replicas: Replicas,
 ) -> None:

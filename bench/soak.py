@@ -62,7 +62,7 @@ SOAK_LIMITS = {
         "requests_per_minute": SOAK_REQUESTS_PER_MINUTE,
         "concurrent": 2,
         "tokens_per_minute": 100_000,
-        "classified_chars_per_minute": 500_000,
+        "classified_chars_per_minute": 2_000_000,
     },
     "edge": {"concurrent": 8, "max_share": 0.5},
 }

@@ -55,14 +55,16 @@ SOAK_REQUESTS_PER_MINUTE = 240
 # abusive one does not.
 SOAK_LIMITS = {
     "key": "user",
-    # The default policy's classification allowance, and a token quota: a prompt of
-    # hundreds of thousands of characters within the classification budget still costs
-    # the edge seconds of prompt evaluation, which every other caller waits for.
+    # A token quota, and a classification allowance in step with it (100,000 tokens are
+    # about 400,000 characters of prose): a prompt of hundreds of thousands of
+    # characters within the classification budget still costs the edge seconds of
+    # prompt evaluation, which every other caller waits for, and classifying more than
+    # the caller may send only burns cores everyone shares.
     "default": {
         "requests_per_minute": SOAK_REQUESTS_PER_MINUTE,
         "concurrent": 2,
         "tokens_per_minute": 100_000,
-        "classified_chars_per_minute": 2_000_000,
+        "classified_chars_per_minute": 500_000,
     },
     "edge": {"concurrent": 8, "max_share": 0.5},
 }

@@ -31,7 +31,7 @@ from gateway.backends.upstream import Upstream, UpstreamStream
 from gateway.classify.budget import OVERSIZED, PROSE_S_PER_CHAR, TIMEOUT, Budget
 from gateway.classify.extract import SEAM, Segment, classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
-from gateway.classify.signals import Level, Signals
+from gateway.classify.signals import Level, Signals, unread
 from gateway.classify_shares import ClassificationShares
 from gateway.context import RequestContext
 from gateway.errors import (
@@ -42,6 +42,7 @@ from gateway.errors import (
     PolicyDenied,
 )
 from gateway.limits import FairShares, Hold, MemoryShares
+from gateway.limits.holdoff import HoldOff
 from gateway.limits.quota import principal_key
 from gateway.policy.decision import Decision, Route
 from gateway.policy.engine import RequestFacts, evaluate
@@ -143,10 +144,13 @@ class Pipeline:
         # its budget) must not hold up everyone else's. The classifiers keep their
         # per-request state (the deadline) per thread; their caches take locks.
         self._classify_pool = ThreadPoolExecutor(
-            max_workers=settings.workers, thread_name_prefix="classify"
+            max_workers=settings.workers,
+            thread_name_prefix="classify",
         )
         # ...and no one caller on all of them.
         self._shares = ClassificationShares(settings.workers)
+        # Callers told to wait, refused until then before their bodies are parsed.
+        self.hold_off = HoldOff()
 
     async def handle(self, context: RequestContext, body: Body) -> Reply:
         """Runs one completion request and records what became of it. Raises the
@@ -294,6 +298,14 @@ class Pipeline:
         self, active: LoadedPolicy[Classifiers], found: list[Segment], principal: Principal | None
     ) -> tuple[Signals, int]:
         """The signals, and the characters classified for them (0 from the caches)."""
+        if sum(len(s.text) for s in found) > self._budget.max_chars and not active.policy.lets_out(
+            OVERSIZED
+        ):
+            # Past the cap and no rule lets unread text out: whatever the part within
+            # the cap holds, this request can only be refused (at the edge as longer
+            # than the gateway classifies, or by a rule). Reading that part would cost
+            # seconds of CPU for a refusal, on cores everyone shares.
+            return unread(frozenset({OVERSIZED})), 0
         # A repeated prompt is answered by the caches on the loop; only a miss pays the
         # hop to a classification thread.
         signals = active.built.cached(found)

@@ -40,8 +40,9 @@ from gateway.api.reply import run
 from gateway.auth.authenticator import Caller
 from gateway.context import EMBEDDINGS, Endpoint
 from gateway.errors import InvalidRequest
+from gateway.limits.refusal import RateLimited
 from gateway.middleware.body_limit import replay
-from gateway.pipeline import Body
+from gateway.pipeline import Body, Pipeline
 from gateway.responses.schema import ResponsesRequest, check_supported
 from gateway.schemas import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
 
@@ -109,17 +110,37 @@ async def dispatch(
 ) -> None:
     """Answers one POST on `route` whose whole `body` the front layer has read from
     `receive`; `app` (FastAPI's) answers what the fast path does not."""
+    request = Request(scope, receive)
+    pipeline: Pipeline = request.app.state.pipeline
+    credential = _credential(scope)
+    held = pipeline.hold_off.check(credential)
+    if held is not None:
+        # Told to wait and back sooner: the same refusal, before its body costs a parse.
+        request.state.record.principal = held.principal
+        pipeline.limiter.refusals[held.refusal.reason] += 1
+        await error_response(held.refusal)(scope, receive, send)
+        return
     try:
         parsed: Body = route.model.model_validate_json(body)  # type: ignore[assignment]
     except ValidationError:
         await app(scope, replay(body, receive), send)
         return
-    request = Request(scope, receive)
+    caller: Caller | None = None
     try:
         caller = await authenticate(request)
         response = await answer(route, request, caller, parsed)
     except OpenAIError as exc:
         # What the app's OpenAIError handler answers; anything else propagates to the
         # front layer's 500, as it does from a FastAPI endpoint.
+        if isinstance(exc, RateLimited) and caller is not None:
+            pipeline.hold_off.note(credential, caller.principal, exc)
         response = error_response(exc)
     await response(scope, receive, send)
+
+
+def _credential(scope: Scope) -> str:
+    """The Authorization header as sent ('' without one)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return ""

@@ -80,3 +80,12 @@ class Signals:
             "sensitivity": self.sensitivity.as_json(),
             "complexity": self.complexity.as_json(),
         }
+
+
+def unread(kinds: frozenset[str]) -> Signals:
+    """The signals of a request nothing was read of: no finding, no complexity, only
+    the kinds of unclassified content that kept it unread (which keep it home)."""
+    return Signals(
+        SensitivitySignal(Level.PUBLIC, {}, 0.0, unreadable=kinds),
+        ComplexitySignal(0.0, "simple"),
+    )

@@ -20,6 +20,8 @@ class RateLimited(OpenAIError):
         # OpenAI names the exhausted resource in the type: requests or tokens.
         self.error_type = reason
         self.reason = reason
+        self.wait_s = retry_after_s
+        self._quota_headers = headers
         self._headers = {
             "Retry-After": str(max(1, math.ceil(retry_after_s))),
             "retry-after-ms": str(max(1, round(retry_after_s * 1000))),
@@ -28,6 +30,10 @@ class RateLimited(OpenAIError):
 
     def headers(self) -> dict[str, str]:
         return self._headers
+
+    def again(self, retry_after_s: float) -> RateLimited:
+        """The same refusal, with the wait that is left."""
+        return RateLimited(self.message, self.reason, retry_after_s, self._quota_headers)
 
 
 def ratelimit_headers(quota: Quota, requests: float, tokens: float) -> dict[str, str]:

@@ -182,6 +182,10 @@ class Policy(BaseModel):
     audit: AuditOptions = AuditOptions()
     limits: Limits = Limits()
 
+    def lets_out(self, kind: str) -> bool:
+        """Whether any rule may send unclassified content of this kind to the cloud."""
+        return any(kind in rule.allow_unclassified for rule in self.rules)
+
     @model_validator(mode="after")
     def _unique_ids(self) -> Policy:
         seen: set[str] = set()

@@ -51,6 +51,32 @@ def test_a_value_past_the_character_cap_never_reaches_the_cloud(
     assert SSN not in (tmp_path / "audit" / "audit.jsonl").read_text()
 
 
+def classified_chars(gateway: Gateway, tmp_path: Path) -> float:
+    admin = {"Authorization": f"Bearer {dev_token(tmp_path, roles=['Hybridgate.Admin'])}"}
+    scraped = gateway.client.get("/metrics", headers=admin).text
+    lines = [
+        line for line in scraped.splitlines() if line.startswith("hybridgate_classified_chars")
+    ]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines if "_total" in line)
+
+
+def test_past_the_cap_with_no_rule_letting_it_out_nothing_is_read(
+    small_budget: Gateway, tmp_path: Path
+) -> None:
+    # Only a refusal can come of it, so reading its first 20,000 characters would be
+    # CPU spent on a refusal: the classifiers are not asked.
+    prompt = f"{FILLER} Her SSN is {SSN}."
+    automatic = small_budget.chat(model="auto", messages=[{"role": "user", "content": prompt}])
+    assert automatic.status_code == 413
+    assert classified_chars(small_budget, tmp_path) == 0
+    # Within the cap, the same text is read.
+    assert (
+        small_budget.chat(messages=[{"role": "user", "content": FILLER[:10_000]}]).status_code
+        == 200
+    )
+    assert classified_chars(small_budget, tmp_path) >= 10_000
+
+
 def test_the_trace_names_the_limit(small_budget: Gateway, tmp_path: Path) -> None:
     body = {"model": "cloud", "messages": [{"role": "user", "content": FILLER}]}
     admin = {"Authorization": f"Bearer {dev_token(tmp_path, roles=['Hybridgate.Admin'])}"}
@@ -113,6 +139,9 @@ def test_classification_counts_against_the_callers_allowance(
         return gateway.client.post("/v1/chat/completions", json=body).status_code
 
     assert [send(1), send(2)] == [200, 200]
+    # A prompt the caches answer costs no classification, so it is still served: what
+    # is left (2,000 characters) would not cover it again.
+    assert send(1) == 200
     refused = gateway.client.post(
         "/v1/chat/completions",
         json={"model": "auto", "messages": [{"role": "user", "content": f"3 {FILLER[:14_000]}"}]},
@@ -120,9 +149,12 @@ def test_classification_counts_against_the_callers_allowance(
     assert refused.status_code == 429
     assert "classified per minute" in refused.json()["error"]["message"]
     assert int(refused.headers["retry-after"]) >= 1
-    # A prompt the caches answer costs no classification, so it is still served.
-    again = {
-        "model": "auto",
-        "messages": [{"role": "user", "content": f"Request 1: {FILLER[:14_000]}"}],
-    }
-    assert gateway.client.post("/v1/chat/completions", json=again).status_code == 200
+    # Told to wait, the caller is refused until then, its next body not read: even a
+    # prompt the caches would answer.
+    held = gateway.client.post(
+        "/v1/chat/completions",
+        json={"model": "auto", "messages": [{"role": "user", "content": "Request 1: x"}]},
+    )
+    assert held.status_code == 429
+    assert held.json()["error"] == refused.json()["error"]
+    assert 1 <= int(held.headers["retry-after"]) <= int(refused.headers["retry-after"])

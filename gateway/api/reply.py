@@ -7,12 +7,14 @@ from functools import partial
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from common.disconnect import unless_disconnected
 from common.drain import Drain
 from gateway.auth.authenticator import Caller
 from gateway.context import Endpoint, RequestContext
-from gateway.pipeline import Body, Pipeline, Whole
+from gateway.pipeline import Body, Pipeline, Streamed, Whole
+from gateway.record import RequestRecord
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # How a stream still open at the drain deadline ends.
@@ -36,11 +38,23 @@ async def run(
     if isinstance(reply, Whole):
         return JSONResponse(reply.body)
     drain: Drain = request.app.state.drain
-    record = context.record
+    return streaming_response(reply, drain, context.record)
+
+
+def streaming_response(reply: Streamed, drain: Drain, record: RequestRecord) -> StreamingResponse:
+    """The streamed reply as Starlette sends it: cut by the drain, and its upstream
+    connection given back when the response is over, however it ended (a response
+    cancelled before its first event never starts the events' generators, so their
+    own `finally` never runs)."""
 
     def cut() -> None:  # the audit event says the shutdown ended this stream
         record.error_code = "shutting_down"
 
     ending = partial(reply.ending, SHUTDOWN_MESSAGE, "shutting_down")
     events = drain.stream(reply.events, ending, on_cut=cut)
-    return StreamingResponse(events, media_type=reply.media_type, headers=SSE_HEADERS)
+    return StreamingResponse(
+        events,
+        media_type=reply.media_type,
+        headers=SSE_HEADERS,
+        background=BackgroundTask(reply.close),
+    )

@@ -67,13 +67,15 @@ class ResponsesRelay:
             return [data]
         kind = str(data.get("type"))
         key = tuple(data.get(name) for name in KEY_FIELDS)
+        # A function call's arguments are JSON text: a restored value is escaped there.
+        in_json = "arguments" in kind
         if kind.endswith(".delta") and isinstance(data.get("delta"), str):
-            data["delta"] = restorer.feed((kind, *key), data["delta"])
+            data["delta"] = restorer.feed((kind, *key), data["delta"], in_json)
             return [data]
         out: list[dict[str, Any]] = []
         if kind.endswith(".done"):
             delta_kind = kind.removesuffix(".done") + ".delta"
-            tail = restorer.flush((delta_kind, *key))
+            tail = restorer.flush((delta_kind, *key), in_json)
             if tail:
                 held = {name: data[name] for name in KEY_FIELDS if name in data}
                 out.append({"type": delta_kind, **held, "delta": tail})

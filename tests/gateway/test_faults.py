@@ -172,3 +172,34 @@ def test_the_breaker_opens_fails_fast_and_recovers(
         assert response.status_code == 200
         assert response.json()["model"] == "fault-cloud"
         assert client.get("/readyz").json()["breakers"]["cloud"] == "closed"
+
+
+@pytest.mark.parametrize(
+    ("mode", "code"),
+    [("reset_mid_stream", "upstream_stream_error"), ("stall", "upstream_timeout")],
+)
+@pytest.mark.parametrize("endpoint", ["/v1/completions", "/v1/responses"])
+def test_every_streamed_endpoint_audits_how_a_broken_stream_ended(
+    endpoint: str,
+    mode: str,
+    code: str,
+    cloud: FaultyUpstream,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    classifiers: Classifiers,
+) -> None:
+    cloud.mode = mode  # type: ignore[assignment]
+    body: dict[str, object] = {"model": "cloud", "stream": True, "max_tokens": 5}
+    if endpoint == "/v1/responses":
+        body = {"model": "cloud", "stream": True, "input": "hi", "max_output_tokens": 16}
+    else:
+        body["prompt"] = "hi"
+    with gateway(cloud, Recorder("edge"), monkeypatch, tmp_path, classifiers) as client:
+        response = client.post(endpoint, json=body)
+    assert response.status_code == 200
+    (event,) = [
+        e
+        for e in iter_events(discover(tmp_path / "audit" / "audit.jsonl"))
+        if e["path"] == endpoint
+    ]
+    assert (event["status"], event["stream"], event["error_code"]) == (200, True, code)

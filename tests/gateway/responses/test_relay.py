@@ -98,3 +98,28 @@ async def test_a_break_ends_with_error_and_response_failed() -> None:
     assert out[-2]["code"] == "upstream_stream_error"
     assert out[-1]["response"]["id"] == "resp_1"
     assert out[-1]["response"]["status"] == "failed"
+
+
+async def test_streamed_function_call_arguments_stay_valid_json() -> None:
+    # A value from plain text with a quote and a backslash, restored inside the JSON
+    # text of a function call's arguments, split across deltas.
+    restorer = Restorer({"[PASSWORD_1]": 'pa"ss\\w0rd', "[PERSON_1]": "Maria Garcia"})
+    arguments = '{"user": "[PERSON_1]", "password": "[PASSWORD_1]"}'
+    pieces = [arguments[i : i + 5] for i in range(0, len(arguments), 5)]
+    ids = {"item_id": "fc_1", "output_index": 0}
+    item = {"type": "function_call", "id": "fc_1", "name": "login", "arguments": arguments}
+    done = {**RESPONSE, "status": "completed", "output": [item]}
+    kind = "response.function_call_arguments"
+    stream = [
+        sse("response.created", 0, response=RESPONSE),
+        *(sse(f"{kind}.delta", i + 1, **ids, delta=p) for i, p in enumerate(pieces)),
+        sse(f"{kind}.done", len(pieces) + 1, **ids, arguments=arguments),
+        sse("response.completed", len(pieces) + 2, response=done),
+    ]
+    events = await relay(stream, ResponsesRelay(restorer))
+    streamed = "".join(e["delta"] for e in events if e["type"] == f"{kind}.delta")
+    expected = {"user": "Maria Garcia", "password": 'pa"ss\\w0rd'}
+    assert json.loads(streamed) == expected
+    finished = next(e for e in events if e["type"] == f"{kind}.done")
+    assert json.loads(finished["arguments"]) == expected
+    assert json.loads(events[-1]["response"]["output"][0]["arguments"]) == expected

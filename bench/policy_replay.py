@@ -17,11 +17,11 @@ from pathlib import Path
 
 from gateway.audit.event import PrincipalView, to_event
 from gateway.audit.query import iter_events
+from gateway.audit.replay import Replayer
 from gateway.auth.principal import Principal
 from gateway.classify.signals import ComplexitySignal, Level, SensitivitySignal, Signals
 from gateway.policy.engine import RequestFacts, evaluate
 from gateway.policy.loader import load_policy
-from gateway.policy.replay import Replayer
 from gateway.record import RequestRecord
 from gateway.settings import ReportSettings
 

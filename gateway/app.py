@@ -17,17 +17,9 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from common.drain import Drain
 from common.embedding import MiniLM
-from gateway.api import (
-    admin,
-    completions,
-    embeddings,
-    explain,
-    health,
-    metrics,
-    models,
-    responses,
-)
-from gateway.api.direct import direct_routes
+from gateway.api import admin, explain, health, metrics, models, routes
+from gateway.api.direct import FastPath
+from gateway.api.routes import direct_routes
 from gateway.audit.log import AuditLog, principal_view
 from gateway.audit.sink import OtelLogSink
 from gateway.audit.writer import AuditWriter
@@ -190,18 +182,17 @@ def create_app(
     install_error_handlers(app)
     # Headers, record, drain and body limit in one layer, in that order: a 413 or a
     # draining refusal is recorded and carries the headers like any answer.
-    # The completion routes' POSTs are dispatched by the front layer itself
-    # (gateway.api.direct); their routers stay for the OpenAPI description and the rest.
+    # The completion routes' POSTs are dispatched by the front layer itself, through the
+    # fast path it is given (gateway.api.direct); their FastAPI routes, made from the
+    # same table (gateway.api.routes), stay for the OpenAPI description and the rest.
     app.add_middleware(
         FrontMiddleware,
         drain=drain,
         max_body_bytes=settings.server.max_body_bytes,
-        direct=direct_routes(),
+        direct=FastPath(direct_routes()),
     )
     routers = (
-        completions.router,
-        responses.router,
-        embeddings.router,
+        routes.router(),
         explain.router,
         admin.router,
         models.router,

@@ -14,7 +14,6 @@ answer translated back (`gateway.responses`).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -25,41 +24,36 @@ from typing import Any
 from gateway.auth.authenticator import Caller
 from gateway.auth.principal import Principal
 from gateway.backends.edge_load import EdgeLoad
-from gateway.backends.fields import forwarded
 from gateway.backends.sse import cut_short
 from gateway.backends.upstream import Upstream, UpstreamStream
 from gateway.classify.budget import OVERSIZED, PROSE_S_PER_CHAR, TIMEOUT, Budget
-from gateway.classify.extract import SEAM, Segment, classified, estimated_tokens, unclassified_kinds
+from gateway.classify.extract import SEAM, Segment
 from gateway.classify.registry import Classifiers
-from gateway.classify.signals import Level, Signals, unread
+from gateway.classify.signals import Signals, unread
 from gateway.classify_shares import ClassificationShares
 from gateway.context import RequestContext
-from gateway.errors import (
-    BackendUnavailable,
-    BadGateway,
-    ModelNotFound,
-    PayloadTooLarge,
-    PolicyDenied,
-)
+from gateway.errors import BackendUnavailable, BadGateway, PayloadTooLarge, PolicyDenied
 from gateway.limits import FairShares, Hold, MemoryShares
 from gateway.limits.holdoff import HoldOff
 from gateway.limits.quota import principal_key
 from gateway.policy.decision import Decision, Route
-from gateway.policy.engine import RequestFacts, evaluate
+from gateway.policy.engine import RequestFacts
 from gateway.policy.loader import LoadedPolicy, PolicyStore
 from gateway.policy.model import Limits
+from gateway.policy.planning import (
+    PlanConfig,
+    check_redaction,
+    decide,
+    past_the_cap,
+    read_request,
+)
 from gateway.policy.redact import Redaction, Restorer
 from gateway.responses.from_chat import to_response
 from gateway.responses.relay import ResponsesRelay
 from gateway.responses.schema import ResponsesRequest
 from gateway.responses.stream import ChatToResponses
 from gateway.responses.to_chat import to_chat
-from gateway.schemas import (
-    VIRTUAL_MODELS,
-    ChatCompletionRequest,
-    CompletionRequest,
-    EmbeddingRequest,
-)
+from gateway.schemas import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
 from gateway.settings import ClassificationSettings, TracingSettings
 from gateway.telemetry.stream_meter import StreamMeter
 from gateway.telemetry.tracing import Tracing
@@ -148,6 +142,10 @@ class Pipeline:
         self.limiter: FairShares = limiter or MemoryShares()
         settings = classification or ClassificationSettings()
         self._budget = Budget(settings.max_chars, settings.timeout_s, settings.max_messages)
+        # What `policy test` must be given to decide as this pipeline does.
+        self.planning = PlanConfig(
+            backends["cloud"].forward_fields, backends["edge"].forward_fields, self._budget
+        )
         # Off the event loop, on more than one thread: a long classification (within
         # its budget) must not hold up everyone else's. The classifiers keep their
         # per-request state (the deadline) per thread; their caches take locks.
@@ -231,19 +229,12 @@ class Pipeline:
         return Whole(answer)
 
     async def plan(self, decision_id: str, body: Body, principal: Principal | None) -> Plan:
-        if body.model not in VIRTUAL_MODELS:
-            raise ModelNotFound(
-                f"The model '{body.model}' does not exist; use one of {', '.join(VIRTUAL_MODELS)}",
-                param="model",
-            )
+        """The decision for `body`, by the steps `policy test` runs too
+        (`gateway.policy.planning`), with this pipeline's own classification."""
+        request = read_request(body, self.planning)
         # One snapshot for the whole request: a reload mid-request changes nothing here.
         active = self.policies.current
-        sent = body.as_json()
-        # What the cloud could be sent is what is classified: every allow-listed field.
-        aliases = body.field_aliases
-        cloud, _ = forwarded(sent, self._backends["cloud"].forward_fields, aliases)
-        edge, _ = forwarded(sent, self._backends["edge"].forward_fields, aliases)
-        found = classified(cloud)
+        found = request.found
         loop = asyncio.get_running_loop()
         with self.tracing.span("classify", decision_id):
             started = time.perf_counter()
@@ -259,23 +250,14 @@ class Pipeline:
                 sum(len(s.text) for s in found),
                 len(found),
             )
-        facts = RequestFacts(
-            model=body.model,
-            prompt_tokens=estimated_tokens(found),
-            max_tokens=body.requested_max_tokens(),
-            edge_queue=self._edge_load.in_flight if self._edge_load else None,
-            # Content parts no recognizer reads, and binary payloads inside texts.
-            unclassified=unclassified_kinds(cloud) | signals.sensitivity.unreadable,
-        )
+        edge_queue = self._edge_load.in_flight if self._edge_load else None
         with self.tracing.span("decide", decision_id) as span:
-            decision = evaluated = evaluate(
-                active.policy, active.revision, signals, principal, facts, decision_id
-            )
-            restorer = None
-            if decision.redacted:
-                cloud, restorer, decision = await loop.run_in_executor(
-                    self._classify_pool, _redacted, active, cloud, decision
+            decided = decide(active, request, signals, principal, edge_queue, decision_id)
+            if decided.decision.redacted:
+                decided = await loop.run_in_executor(
+                    self._classify_pool, check_redaction, active, decided
                 )
+            decision = decided.decision
             span.set_attribute("hybridgate.route", decision.route)
             span.set_attribute("hybridgate.rule", decision.rule)
         redacted_prompt = None
@@ -287,16 +269,16 @@ class Pipeline:
                 self._classify_pool,
                 lambda: tuple((s.role, redaction.text(s.text)) for s in found if s.role != SEAM),
             )
-        payloads: dict[Route, dict[str, Any]] = {"cloud": cloud, "edge": edge}
+        payloads: dict[Route, dict[str, Any]] = {"cloud": decided.cloud, "edge": request.edge}
         return Plan(
             decision,
             active.built,
             classification_s,
             redacted_prompt,
             payloads,
-            restorer,
-            facts,
-            evaluated,
+            decided.restorer,
+            decided.facts,
+            decided.evaluated,
             active.policy.limits,
             chars,
             overruns,
@@ -306,9 +288,7 @@ class Pipeline:
         self, active: LoadedPolicy[Classifiers], found: list[Segment], principal: Principal | None
     ) -> tuple[Signals, int]:
         """The signals, and the characters classified for them (0 from the caches)."""
-        if sum(len(s.text) for s in found) > self._budget.max_chars and not active.policy.lets_out(
-            OVERSIZED
-        ):
+        if past_the_cap(active.policy, found, self._budget):
             # Past the cap and no rule lets unread text out: whatever the part within
             # the cap holds, this request can only be refused (at the edge as longer
             # than the gateway classifies, or by a rule). Reading that part would cost
@@ -416,23 +396,6 @@ def _timed_classification(
     started = time.thread_time()
     signals = classifiers.classify_segments(found, budget)
     return signals, time.thread_time() - started
-
-
-def _redacted(
-    active: LoadedPolicy[Classifiers], payload: dict[str, Any], decision: Decision
-) -> tuple[dict[str, Any], Restorer | None, Decision]:
-    """The cloud's body with every finding replaced, checked by classifying it again:
-    what the recognizers still find above the ceiling keeps the request home."""
-    # The mapping lives in this request's memory only: never logged, never reused.
-    redaction = Redaction(active.built.sensitivity.spans)
-    redacted = redaction.payload(payload)
-    left = active.built.sensitivity.classify(classified(redacted)).level
-    ceiling = Level.parse(active.policy.max_cloud_level)
-    if left < ceiling:
-        return redacted, redaction.restorer(), decision
-    trace = (*decision.trace, f"redaction left {left}, at or above {ceiling}: edge")
-    home = dataclasses.replace(decision, route="edge", redacted=False, fallback=None, trace=trace)
-    return payload, None, home
 
 
 async def _chat_stream(

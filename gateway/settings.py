@@ -25,7 +25,7 @@ from pydantic import (
 
 from common.binding import require_loopback
 from gateway.auth.config import AuthSettings, OutboundAuthSettings
-from gateway.backends.fields import ALL, CLOUD_FIELDS
+from gateway.policy.fields import ALL, CLOUD_FIELDS
 
 
 class ConfigError(RuntimeError):

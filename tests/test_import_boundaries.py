@@ -1,6 +1,8 @@
 """Who may import whom. The gateway and the edge server share only `common`; the cloud
 runs the edge's engine, so it may import `edge`; only the command line (`gateway.cli`,
-the composition root) imports everything. Imports inside functions count too."""
+the composition root) imports everything. Inside the gateway, each package sits in a
+layer and imports only from the layers below its own (`LAYERS`). Imports inside
+functions count too."""
 
 from __future__ import annotations
 
@@ -25,6 +27,42 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 # the image and the Helm chart run as `python -m gateway.healthcheck [--edge]`, which
 # reads the edge's bind from the composed settings.
 ENTRY_POINTS = ("gateway/cli/", "gateway/healthcheck.py")
+
+# The gateway's layers, lowest first. A module may import its own unit and the units of
+# lower layers; never a unit of its own layer (the units of one layer stand side by
+# side) or of a layer above. A unit is a package or a module, the longest that names
+# the import: gateway.auth.principal is a unit of its own, below gateway.auth.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    # The vocabulary every stage shares; none of it imports the rest of the gateway.
+    (
+        "gateway.errors",
+        "gateway.schemas",
+        "gateway.tls",
+        "gateway.auth.principal",
+        "gateway.auth.config",
+        "gateway.classify_shares",
+        "gateway.access_log",
+    ),
+    ("gateway.classify",),
+    # Pure decisions over the signals and the request's facts: no settings, no I/O. The
+    # field allow-lists are here: every field the cloud may be sent is classified.
+    ("gateway.policy",),
+    ("gateway.settings", "gateway.record"),
+    ("gateway.auth",),
+    # The stages around the decision (the audit reads decisions back: policy replay).
+    ("gateway.audit", "gateway.backends", "gateway.limits", "gateway.responses"),
+    ("gateway.telemetry", "gateway.context", "gateway.request_state"),
+    ("gateway.pipeline",),
+    # The front layer is given the fast path (gateway.api.direct) by the app.
+    ("gateway.middleware",),
+    ("gateway.api",),
+    # The app, and the settings the command line composes (the gateway's, the edge's
+    # and the cloud's: it may import those packages).
+    ("gateway.app", "gateway.cli.settings"),
+    # The probe the image runs reads the composed settings; `up` polls the same URL.
+    ("gateway.healthcheck",),
+    ("gateway.cli",),
+)
 
 
 def module_name(path: Path) -> str:
@@ -77,6 +115,42 @@ def checked_files() -> list[Path]:
     return files
 
 
+def unit_of(module: str) -> tuple[str, int] | None:
+    """(unit, layer) of a gateway module; None outside the gateway and for the bare
+    `gateway` package, which holds nothing."""
+    best: tuple[str, int] | None = None
+    for layer, units in enumerate(LAYERS):
+        for unit in units:
+            if (module == unit or module.startswith(unit + ".")) and (
+                best is None or len(unit) > len(best[0])
+            ):
+                best = (unit, layer)
+    return best
+
+
+def layer_violations(relative_path: Path, source: str) -> list[str]:
+    """`file:line: module (layer) imports module (layer)` for each import of the gateway's
+    own modules that is not from a layer below, once per line."""
+    module = module_name(relative_path)
+    own = unit_of(module)
+    if own is None:
+        return []
+    found: dict[int, str] = {}
+    for line, name in imported_modules(source, module, relative_path.name == "__init__.py"):
+        other = unit_of(name)
+        if line in found or other is None or other[0] == own[0] or other[1] < own[1]:
+            continue
+        found[line] = (
+            f"{relative_path}:{line}: {module} ({own[0]}, layer {own[1]}) imports "
+            f"{name} ({other[0]}, layer {other[1]})"
+        )
+    return [found[line] for line in sorted(found)]
+
+
+def gateway_files() -> list[Path]:
+    return [path.relative_to(ROOT) for path in sorted((ROOT / "gateway").rglob("*.py"))]
+
+
 def test_every_package_is_walked() -> None:
     files = checked_files()
     for package in FORBIDDEN:
@@ -91,6 +165,77 @@ def test_packages_keep_to_their_boundaries() -> None:
         for problem in violations(relative, (ROOT / relative).read_text(encoding="utf-8"))
     ]
     assert not found, "imports across package boundaries:\n" + "\n".join(found)
+
+
+def test_every_gateway_module_has_a_layer() -> None:
+    unplaced = [
+        str(path)
+        for path in gateway_files()
+        if path != Path("gateway/__init__.py") and unit_of(module_name(path)) is None
+    ]
+    assert not unplaced, "modules in no layer (add them to LAYERS):\n" + "\n".join(unplaced)
+    units = [unit for layer in LAYERS for unit in layer]
+    assert len(units) == len(set(units))
+
+
+def test_the_gateway_keeps_its_layers() -> None:
+    found = [
+        problem
+        for relative in gateway_files()
+        for problem in layer_violations(relative, (ROOT / relative).read_text(encoding="utf-8"))
+    ]
+    assert not found, "imports against the layer order:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("path", "source", "expected"),
+    [
+        (
+            "gateway/policy/x.py",
+            "from gateway.settings import GatewaySettings\n",
+            [
+                "gateway/policy/x.py:1: gateway.policy.x (gateway.policy, layer 2) imports "
+                "gateway.settings (gateway.settings, layer 3)"
+            ],
+        ),
+        (
+            "gateway/middleware/x.py",
+            "def f():\n    from ..api.direct import dispatch\n",
+            [
+                "gateway/middleware/x.py:2: gateway.middleware.x (gateway.middleware, layer 8) "
+                "imports gateway.api.direct (gateway.api, layer 9)"
+            ],
+        ),
+        (
+            "gateway/audit/x.py",
+            "import gateway.limits\n",
+            [
+                "gateway/audit/x.py:1: gateway.audit.x (gateway.audit, layer 5) imports "
+                "gateway.limits (gateway.limits, layer 5)"
+            ],
+        ),
+        (
+            "gateway/auth/principal.py",
+            "from gateway.auth.authenticator import Caller\n",
+            [
+                "gateway/auth/principal.py:1: gateway.auth.principal (gateway.auth.principal, "
+                "layer 0) imports gateway.auth.authenticator (gateway.auth, layer 4)"
+            ],
+        ),
+    ],
+)
+def test_the_layer_checker_catches_a_violation(path: str, source: str, expected: list[str]) -> None:
+    assert layer_violations(Path(path), source) == expected
+
+
+def test_the_layer_checker_allows_what_the_layers_allow() -> None:
+    below = "from gateway.policy.fields import ALL\nfrom gateway.auth.principal import Principal\n"
+    assert layer_violations(Path("gateway/settings.py"), below) == []
+    own = "from gateway.auth.tokens import verified_claims\nfrom . import jwks\n"
+    assert layer_violations(Path("gateway/auth/x.py"), own) == []
+    assert layer_violations(Path("gateway/x.py"), "import edge.engine\nimport httpx\n") == []
+    assert unit_of("gateway.api.direct") == ("gateway.api", 9)
+    assert unit_of("gateway.apis") is None
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,10 @@ from gateway.api.text_check import READABLE
 from gateway.audit.files import discover
 from gateway.audit.log import read_principal_key
 from gateway.audit.query import iter_events, parse_since
+from gateway.audit.replay import Replayer
 from gateway.classify.signals import Level
 from gateway.errors import InvalidRequest
 from gateway.policy.loader import PolicyError, parse_policy
-from gateway.policy.replay import Replayer
 from gateway.settings import GatewaySettings
 
 router = APIRouter()

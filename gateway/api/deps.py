@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from gateway.auth.authenticator import Authenticator, Caller
 from gateway.pipeline import Pipeline
+from gateway.request_state import request_state
 
 
 # The dependencies are coroutines: FastAPI runs a plain function in its thread pool,
@@ -37,10 +38,11 @@ def _query(request: Request) -> Mapping[str, str]:
 
 async def authenticate(request: Request) -> Caller:
     pipeline: Pipeline = request.app.state.pipeline
-    with pipeline.tracing.span("authenticate", request.state.decision_id):
+    state = request_state(request.scope)
+    with pipeline.tracing.span("authenticate", state.decision_id):
         caller = await _authenticator(request).authenticate(request.headers, _query(request))
     # The record stage (gateway.middleware.front) made the record before any route runs.
-    request.state.record.principal = caller.principal
+    state.recorded().principal = caller.principal
     return caller
 
 

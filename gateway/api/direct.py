@@ -2,12 +2,14 @@
 
 POST /v1/chat/completions, /v1/completions, /v1/responses and /v1/embeddings are the
 gateway's traffic. The front layer (`gateway.middleware.front`) has their body in hand
-already, so for exactly those method and path pairs it calls `dispatch` here: the body
-is validated by the route's pydantic model straight from the bytes (pydantic-core's
-JSON parser, no `json.loads` and no dict pass), the caller authenticated by the same
-`authenticate` dependency the routers use (same span, same record), and the same
-`reply.run` called. The FastAPI routes stay registered: the OpenAPI description, any
-other method on these paths (405), and every request this path does not take.
+already, so for exactly those method and path pairs the `FastPath` the app gives it
+hands it `dispatch` here: the body is validated by the route's pydantic model straight
+from the bytes (pydantic-core's JSON parser, no `json.loads` and no dict pass), the
+caller authenticated by the same `authenticate` dependency the routes use (same span,
+same record), and the route's `answer` given, as FastAPI's routes give it (both are made
+from one table, `gateway.api.routes`). The FastAPI routes stay registered: the OpenAPI
+description, any other method on these paths (405), and every request this path does
+not take.
 
 Only a request the fast path would answer exactly as FastAPI does takes it. Anything
 else goes to the FastAPI app with the body replayed, so its answer is FastAPI's own:
@@ -25,26 +27,22 @@ the error path pays, not the traffic.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from functools import partial
 
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.errors import OpenAIError, error_response
 from gateway.api.deps import authenticate
-from gateway.api.reply import run
+from gateway.api.routes import CompletionRoute, answer
 from gateway.auth.authenticator import Caller
-from gateway.context import EMBEDDINGS, Endpoint
-from gateway.errors import InvalidRequest
 from gateway.limits.refusal import RateLimited
 from gateway.middleware.body_limit import replay
+from gateway.middleware.front import BodyApp
 from gateway.pipeline import Body, Pipeline
-from gateway.responses.schema import ResponsesRequest, check_supported
-from gateway.schemas import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
+from gateway.request_state import request_state
 
 # FastAPI parses a body as JSON when its Content-Type is application/json or
 # application/*+json (and, by its strict default, not when there is none); only the
@@ -52,45 +50,20 @@ from gateway.schemas import ChatCompletionRequest, CompletionRequest, EmbeddingR
 JSON_TYPE = b"application/json"
 
 
-@dataclass(frozen=True)
-class DirectRoute:
-    """One completion route: what it does once the body is parsed and the caller
-    authenticated. The FastAPI routers and the fast path both answer through
-    `answer`, so the two cannot drift apart."""
+class FastPath:
+    """The front layer's `Direct`: for a POST on one of `routes` that `takes`, that
+    route's `dispatch`; None for anything else, which FastAPI answers."""
 
-    endpoint: Endpoint
-    model: type[BaseModel]
-    # The route's own check after authentication (embeddings, responses), if any.
-    check: Callable[[Any], None] | None = None
+    def __init__(self, routes: Mapping[str, CompletionRoute]) -> None:
+        self._answers: dict[str, BodyApp] = {
+            path: partial(dispatch, route) for path, route in routes.items()
+        }
 
-
-def require_text(body: EmbeddingRequest) -> None:
-    """Token ids cannot be classified, so they could not be routed safely."""
-    items = [body.input] if isinstance(body.input, str) else body.input
-    if not items:
-        raise InvalidRequest("'input' must not be empty", param="input")
-    if not all(isinstance(item, str) for item in items):
-        raise InvalidRequest("token arrays are not supported as 'input'; send text", param="input")
-
-
-CHAT = DirectRoute("/v1/chat/completions", ChatCompletionRequest)
-COMPLETIONS = DirectRoute("/v1/completions", CompletionRequest)
-RESPONSES = DirectRoute("/v1/responses", ResponsesRequest, check_supported)
-EMBEDDING = DirectRoute(EMBEDDINGS, EmbeddingRequest, require_text)
-
-
-def direct_routes() -> dict[str, DirectRoute]:
-    """The POST routes the fast path serves, by path."""
-    return {route.endpoint: route for route in (CHAT, COMPLETIONS, RESPONSES, EMBEDDING)}
-
-
-async def answer(
-    route: DirectRoute, request: Request, caller: Caller, body: Body
-) -> JSONResponse | StreamingResponse:
-    """What a completion route answers for a parsed body and an authenticated caller."""
-    if route.check is not None:
-        route.check(body)
-    return await run(request, caller, route.endpoint, body)
+    def __call__(self, scope: Scope) -> BodyApp | None:
+        if scope["method"] != "POST":
+            return None
+        answer = self._answers.get(scope["path"])
+        return answer if answer is not None and takes(scope) else None
 
 
 def takes(scope: Scope) -> bool:
@@ -106,7 +79,7 @@ def takes(scope: Scope) -> bool:
 
 
 async def dispatch(
-    route: DirectRoute, scope: Scope, receive: Receive, send: Send, body: bytes, app: ASGIApp
+    route: CompletionRoute, scope: Scope, receive: Receive, send: Send, body: bytes, app: ASGIApp
 ) -> None:
     """Answers one POST on `route` whose whole `body` the front layer has read from
     `receive`; `app` (FastAPI's) answers what the fast path does not."""
@@ -116,12 +89,12 @@ async def dispatch(
     held = pipeline.hold_off.check(credential)
     if held is not None:
         # Told to wait and back sooner: the same refusal, before its body costs a parse.
-        request.state.record.principal = held.principal
+        request_state(scope).recorded().principal = held.principal
         pipeline.limiter.refusals[held.refusal.reason] += 1
         await error_response(held.refusal)(scope, receive, send)
         return
     try:
-        parsed: Body = route.model.model_validate_json(body)  # type: ignore[assignment]
+        parsed: Body = route.model.model_validate_json(body)
     except ValidationError:
         await app(scope, replay(body, receive), send)
         return

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from gateway.api.deps import ExplainerDep, PipelineDep
 from gateway.api.text_check import READABLE
+from gateway.request_state import request_state
 from gateway.schemas import ChatCompletionRequest
 
 router = APIRouter()
@@ -20,6 +21,7 @@ async def explain(
     pipeline: PipelineDep,
     caller: ExplainerDep,
 ) -> dict[str, Any]:
-    decision = (await pipeline.plan(request.state.decision_id, body, caller.principal)).decision
-    request.state.policy_revision = decision.policy_revision
+    state = request_state(request.scope)
+    decision = (await pipeline.plan(state.decision_id, body, caller.principal)).decision
+    state.policy_revision = decision.policy_revision
     return decision.as_json()

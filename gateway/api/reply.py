@@ -15,6 +15,7 @@ from gateway.auth.authenticator import Caller
 from gateway.context import Endpoint, RequestContext
 from gateway.pipeline import Body, Pipeline, Streamed, Whole
 from gateway.record import RequestRecord
+from gateway.request_state import request_state
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # How a stream still open at the drain deadline ends.
@@ -27,11 +28,12 @@ async def run(
     # Read here rather than as a dependency: one dependency (the caller) to solve per
     # request instead of two.
     pipeline: Pipeline = request.app.state.pipeline
+    state = request_state(request.scope)
     context = RequestContext(
-        decision_id=request.state.decision_id,
+        decision_id=state.decision_id,
         endpoint=endpoint,
         caller=caller,
-        record=request.state.record,
+        record=state.recorded(),
         guard=partial(unless_disconnected, request),
     )
     reply = await pipeline.handle(context, body)

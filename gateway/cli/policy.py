@@ -6,11 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.cli.audit import audit_files, since
 from gateway.cli.settings import Settings
 from gateway.policy.loader import PolicyError
+
+if TYPE_CHECKING:  # the classifiers are imported only by the commands that run them
+    from gateway.policy.planning import PlanConfig
 
 
 def _print_problems(error: PolicyError) -> None:
@@ -30,6 +33,20 @@ def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
         print(warning, file=sys.stderr)
     print(f"{args.file}: ok" + (f" ({len(warnings)} warnings)" if warnings else ""))
     return 0
+
+
+def planning_config(settings: Settings) -> PlanConfig:
+    """What the gateway under these settings decides with: the configured field
+    allow-lists and classification budget, so that `policy test` decides alike."""
+    from gateway.classify.budget import Budget
+    from gateway.policy.planning import PlanConfig
+
+    limits = settings.classification
+    return PlanConfig(
+        tuple(settings.backends.cloud.forward_fields),
+        tuple(settings.backends.edge.forward_fields),
+        Budget(limits.max_chars, limits.timeout_s, limits.max_messages),
+    )
 
 
 def _policy_test(args: argparse.Namespace, settings: Settings) -> int:
@@ -53,7 +70,7 @@ def _policy_test(args: argparse.Namespace, settings: Settings) -> int:
         return built[key]
 
     try:
-        results = run_files(files, policy, classifiers)
+        results = run_files(files, policy, classifiers, planning_config(settings))
     except PolicyError as exc:
         _print_problems(exc)
         return 2
@@ -64,9 +81,9 @@ def _policy_test(args: argparse.Namespace, settings: Settings) -> int:
 def _policy_replay(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.audit.log import read_principal_key
     from gateway.audit.query import iter_events
+    from gateway.audit.replay import Replayer
     from gateway.classify.signals import Level
     from gateway.policy.loader import load_policy
-    from gateway.policy.replay import Replayer
 
     try:
         candidate, revision = load_policy(args.candidate)

@@ -1,7 +1,8 @@
 """The gateway's one ASGI layer for what every request shares, outermost first: its
 decision id and x-hybridgate-* headers (and the 500 for an unexpected failure, so that
 it carries them too), its record (`gateway.middleware.record`), the drain
-(`common.drain`) and the body limit (`gateway.middleware.body_limit`).
+(`common.drain`) and the body limit (`gateway.middleware.body_limit`); then the fast
+path it is given (`Direct`: the app gives it `gateway.api.direct`'s) or the app.
 
 One layer and one per-request `_Exchange`, made once, with one send path: a stack of
 middleware cost a coroutine frame and a send closure per layer, per message.
@@ -11,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.drain import PROBE_PATHS, Drain
 from common.errors import Draining, InternalError, ShuttingDown, error_response
-from gateway.api.direct import DirectRoute, dispatch, takes
 from gateway.middleware.body_limit import (
     UNLIMITED_METHODS,
     declared_too_large,
@@ -35,8 +36,19 @@ from gateway.middleware.record import (
     new_record,
 )
 from gateway.record import RequestRecord
+from gateway.request_state import RequestState
 
 log = logging.getLogger(__name__)
+# Answers one request whose whole body the front layer has read: (scope, receive,
+# send, body, the app for what it gives back).
+BodyApp = Callable[[Scope, Receive, Send, bytes, ASGIApp], Awaitable[None]]
+
+
+class Direct(Protocol):
+    """A fast path past the app: what answers a request with its body in hand (a POST
+    on a completion route, `gateway.api.direct`), None for one the app answers."""
+
+    def __call__(self, scope: Scope) -> BodyApp | None: ...
 
 
 class _Exchange:
@@ -49,14 +61,14 @@ class _Exchange:
         scope: Scope,
         receive: Receive,
         send: Send,
-        record: RequestRecord | None,
+        state: RequestState,
         recording: Recording | None,
         drain: Drain,
     ) -> None:
         self.scope = scope
-        self.state = scope["state"]
+        self.state = state
         self.receive = receive
-        self.record = record
+        self.record = state.record
         self.recording = recording
         self._drain = drain
         self._send = send
@@ -115,28 +127,28 @@ class FrontMiddleware:
         app: ASGIApp,
         drain: Drain,
         max_body_bytes: int,
-        direct: Mapping[str, DirectRoute] | None = None,
+        direct: Direct | None = None,
     ) -> None:
         self.app = app
         self.drain = drain
         self.max_body_bytes = max_body_bytes
-        # POST routes answered by `gateway.api.direct` without FastAPI's routing and
-        # dependency solving, by path.
-        self.direct = direct or {}
+        # Requests answered without FastAPI's routing and dependency solving.
+        self.direct = direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        decision_id = state["decision_id"] = new_decision_id()
+        decision_id = new_decision_id()
+        state = RequestState(decision_id)
+        state.attach(scope)
         path = scope["path"]
         record = recording = None
         if path not in EXEMPT_PATHS:
-            record = state["record"] = new_record(scope, decision_id)
+            record = state.record = new_record(scope, decision_id)
             # None when no lifespan ran (an app built but not started).
             recording = getattr(scope["app"].state, "recording", None)
-        exchange = _Exchange(scope, receive, send, record, recording, self.drain)
+        exchange = _Exchange(scope, receive, send, state, recording, self.drain)
         try:
             if record is not None and recording is not None:
                 with recording.tracing.span(f"{scope['method']} {path}", decision_id):
@@ -207,8 +219,8 @@ class FrontMiddleware:
         if body is None:
             await error_response(too_large(self.max_body_bytes))(scope, receive, exchange.send)
             return
-        route = self.direct.get(scope["path"]) if scope["method"] == "POST" else None
-        if route is not None and takes(scope):
-            await dispatch(route, scope, receive, exchange.send, body, self.app)
+        answer = self.direct(scope) if self.direct is not None else None
+        if answer is not None:
+            await answer(scope, receive, exchange.send, body, self.app)
             return
         await self.app(scope, replay(body, receive), exchange.send)

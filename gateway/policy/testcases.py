@@ -4,10 +4,15 @@ A case gives a request (chat messages or a prompt, classified by the policy's ow
 classifiers as the gateway would) or, for cases that must not depend on the
 classifiers, the signals themselves; optionally a principal and the edge's queue
 depth; and the expected route, rule and redaction. Failures carry the rule trace.
+
+A request case is decided by the gateway's own steps (`gateway.policy.planning`), under
+the configured field allow-lists and classification budget (`PlanConfig`), so that it
+passes only if the gateway routes the same request the same way.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +22,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gateway.auth.principal import Principal
-from gateway.backends.fields import CLOUD_FIELDS, forwarded
-from gateway.classify.extract import classified, estimated_tokens, unclassified_kinds
 from gateway.classify.registry import Classifiers
-from gateway.classify.signals import ComplexitySignal, Level, LevelName, SensitivitySignal, Signals
+from gateway.classify.signals import Level, LevelName
+from gateway.errors import ModelNotFound
 from gateway.policy.decision import Decision
 from gateway.policy.engine import RequestFacts, evaluate
-from gateway.policy.loader import PolicyError, load_policy
+from gateway.policy.given import given_signals
+from gateway.policy.loader import LoadedPolicy, PolicyError, load_policy
 from gateway.policy.model import Policy
+from gateway.policy.planning import PlanConfig, classify, plan, read_request
 from gateway.schemas import ChatCompletionRequest, CompletionRequest
 
 
@@ -92,57 +98,69 @@ class Result:
 
 
 def run_files(
-    files: Iterable[Path], default_policy: Path, classifiers: Callable[[Policy], Classifiers]
+    files: Iterable[Path],
+    default_policy: Path,
+    classifiers: Callable[[Policy], Classifiers],
+    config: PlanConfig,
 ) -> list[Result]:
     """Every case of every file. `classifiers` builds (or reuses) a policy's classifiers;
     it is called only for files with request cases."""
     results: list[Result] = []
     for path in files:
-        spec = _read(path)
-        policy_path = path.parent / spec.policy if spec.policy is not None else default_policy
+        spec = read_tests(path)
+        policy_path = policy_of(path, spec, default_policy)
         policy, revision = load_policy(policy_path)
         built = (
             classifiers(policy) if any(case.request is not None for case in spec.cases) else None
         )
+        active = LoadedPolicy(policy, revision, policy_path, time.time(), built)
         for case in spec.cases:
-            decision = decide(case, policy, revision, built)
+            try:
+                decision = decide(case, active, config)
+            except ModelNotFound as exc:  # the gateway answers it 404: there is no route
+                raise PolicyError([f"{path}: case {case.name!r}: {exc.message}"]) from exc
             results.append(_result(path, case, decision))
     return results
 
 
-def decide(case: Case, policy: Policy, revision: str, classifiers: Classifiers | None) -> Decision:
-    principal = _principal(case.principal)
+def policy_of(path: Path, spec: TestFile, default_policy: Path) -> Path:
+    """The policy a test file's cases run under."""
+    return path.parent / spec.policy if spec.policy is not None else default_policy
+
+
+def decide(case: Case, active: LoadedPolicy[Classifiers | None], config: PlanConfig) -> Decision:
+    """The decision for one case: the engine's on a signal case's signals; the gateway's
+    (`gateway.policy.planning`) on a request case's body."""
+    principal = principal_of(case.principal)
+    policy = active.policy
     if case.signals is not None:
-        threshold = policy.classifiers.complexity.threshold
-        score = case.signals.complexity
-        signals = Signals(
-            SensitivitySignal(Level.parse(case.signals.level), case.signals.entities, 1.0),
-            ComplexitySignal(score, "complex" if score >= threshold else "simple"),
+        signals = given_signals(
+            Level.parse(case.signals.level),
+            case.signals.entities,
+            case.signals.complexity,
+            policy.classifiers.complexity,
+            1.0,
         )
         facts = RequestFacts(
             model=case.model,
             edge_queue=case.edge_queue,
             unclassified=frozenset(case.unclassified),
         )
-        return evaluate(policy, revision, signals, principal, facts, case.name)
+        return evaluate(policy, active.revision, signals, principal, facts, case.name)
+    classifiers = active.built
     if case.request is None or classifiers is None:
         raise ValueError(f"case {case.name!r}: a request case needs the policy's classifiers")
-    request = {"model": "auto", **case.request}
-    body = (ChatCompletionRequest if "messages" in request else CompletionRequest).model_validate(
-        request
-    )
-    # Classified as the gateway classifies it: what the cloud could be sent.
-    cloud, _ = forwarded(body.as_json(), CLOUD_FIELDS)
-    found = classified(cloud)
-    signals = classifiers.classify_segments(found)
-    facts = RequestFacts(
-        model=body.model,
-        prompt_tokens=estimated_tokens(found),
-        max_tokens=getattr(body, "max_completion_tokens", None) or body.max_tokens,
-        edge_queue=case.edge_queue,
-        unclassified=unclassified_kinds(cloud) | signals.sensitivity.unreadable,
-    )
-    return evaluate(policy, revision, signals, principal, facts, case.name)
+    built = LoadedPolicy(policy, active.revision, active.path, active.loaded_at, classifiers)
+    request = read_request(request_body(case.request), config)
+    signals = classify(built, request.found, config.budget)
+    return plan(built, request, signals, principal, case.edge_queue, case.name).decision
+
+
+def request_body(request: dict[str, Any]) -> ChatCompletionRequest | CompletionRequest:
+    """A request case's body, as the gateway parses it (the model `auto` by default)."""
+    body = {"model": "auto", **request}
+    model = ChatCompletionRequest if "messages" in body else CompletionRequest
+    return model.model_validate(body)
 
 
 def table(results: list[Result]) -> str:
@@ -159,7 +177,7 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def _read(path: Path) -> TestFile:
+def read_tests(path: Path) -> TestFile:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -174,7 +192,8 @@ def _read(path: Path) -> TestFile:
         ) from exc
 
 
-def _principal(spec: PrincipalSpec | None) -> Principal | None:
+def principal_of(spec: PrincipalSpec | None) -> Principal | None:
+    """A case's principal, as a token with its roles, groups, tenant and app gives it."""
     if spec is None:
         return None
     return Principal(

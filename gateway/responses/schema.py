@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field
 
 from common.errors import UnsupportedParameter
-from gateway.backends.fields import RESPONSES_ALIASES
+from gateway.policy.fields import RESPONSES_ALIASES
 from gateway.schemas import RequestBody
 
 # Input items the gateway can carry: messages and the two halves of a function call.
@@ -24,7 +24,7 @@ class ResponsesRequest(RequestBody):
     """The fields the gateway reads; any other passes on to the backend's checks."""
 
     # A Responses field is forwarded to a backend when its chat-completions
-    # counterpart is on that backend's forward_fields (`gateway.backends.fields`).
+    # counterpart is on that backend's forward_fields (`gateway.policy.fields`).
     field_aliases: ClassVar[Mapping[str, str]] = RESPONSES_ALIASES
 
     input: str | Annotated[list[dict[str, Any]], Field(min_length=1)]

@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 from gateway.classify.registry import Classifiers
+from gateway.cli.policy import planning_config
+from gateway.cli.settings import load_settings
 from gateway.policy.testcases import run_files, table
 from tests.conftest import DEFAULT_POLICY
 
@@ -30,6 +32,7 @@ def test_every_shipped_policy_has_tests() -> None:
 @pytest.mark.parametrize("path", TESTS, ids=[p.stem for p in TESTS])
 def test_shipped_policy_tests_pass(path: Path, classifiers: Classifiers) -> None:
     # The examples share the default's recognizers (classifiers_from), so one set serves.
-    results = run_files([path], DEFAULT_POLICY, lambda _policy: classifiers)
+    config = planning_config(load_settings())
+    results = run_files([path], DEFAULT_POLICY, lambda _policy: classifiers, config)
     assert len(results) >= 3
     assert all(r.passed for r in results), table(results)

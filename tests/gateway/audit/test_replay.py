@@ -16,12 +16,12 @@ from gateway.app import create_app
 from gateway.audit.files import discover
 from gateway.audit.log import read_principal_key
 from gateway.audit.query import iter_events
+from gateway.audit.replay import EXPOSURE_EXIT, Replayer, ReplayReport
 from gateway.auth.config import DevAuthSettings
 from gateway.classify.registry import Classifiers
 from gateway.cli import main
 from gateway.cli.settings import load_settings
 from gateway.policy.loader import load_policy
-from gateway.policy.replay import EXPOSURE_EXIT, Replayer, ReplayReport
 from gateway.settings import ReportSettings
 from tests.conftest import DEFAULT_POLICY
 from tests.fakes.recording import RecordingBackend

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.backends.fields import ALL, CLOUD_FIELDS, forwarded
 from gateway.cli.settings import ConfigError, Settings, with_overrides
+from gateway.policy.fields import ALL, CLOUD_FIELDS, forwarded
 
 
 def test_fields_off_the_list_are_dropped_and_named() -> None:

@@ -23,9 +23,10 @@ from typing import Any
 from gateway.audit.event import INPUTS_VERSION, PrincipalView
 from gateway.auth.principal import Principal
 from gateway.classify.levels import sensitivity_level
-from gateway.classify.signals import ComplexitySignal, Level, SensitivitySignal, Signals
+from gateway.classify.signals import Level
 from gateway.policy.decision import Decision
 from gateway.policy.engine import RequestFacts, evaluate
+from gateway.policy.given import given_signals
 from gateway.policy.model import Condition, Policy
 from gateway.settings import ReportSettings
 
@@ -194,11 +195,9 @@ class Replayer:
         level = self._levels.get(key)
         if level is None:
             level = self._levels[key] = sensitivity_level(entities, {}, options.sensitivity)[0]
-        score = float(inputs["complexity"])
-        complexity = ComplexitySignal(
-            score, "complex" if score >= options.complexity.threshold else "simple"
+        signals = given_signals(
+            level, entities, float(inputs["complexity"]), options.complexity, 0.0
         )
-        signals = Signals(SensitivitySignal(level, entities, 0.0), complexity)
         facts = RequestFacts(
             model=str(inputs["model"]),
             prompt_tokens=int(inputs["prompt_tokens"]),

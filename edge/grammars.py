@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from edge.llama_compat import STRING_CHAR_RULE, add_rule, rules, schema_converter
+
 # A JSON string character: anything but a quote, a backslash or a control character,
 # or an escape; \u escapes stop short of surrogates, which pydantic's parser refuses alone.
 SAFE_CHAR = (
@@ -44,18 +46,8 @@ class _Builder:
     """One converter per grammar, so that every rule name it hands out is unique."""
 
     def __init__(self) -> None:
-        # Imported here: loading llama_cpp loads the llama.cpp shared library.
-        from llama_cpp.llama_grammar import SchemaConverter
-
-        class Converter(SchemaConverter):
-            def _format_literal(self, literal: str) -> str:
-                return gbnf_literal(literal)
-
         # The converter is untyped; it is used through this one attribute.
-        factory: Any = Converter
-        self._converter: Any = factory(
-            prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False
-        )
+        self._converter: Any = schema_converter(gbnf_literal)
 
     def schema(self, schema: dict[str, Any], name: str) -> str:
         """The rule for a value valid against `schema`."""
@@ -63,14 +55,13 @@ class _Builder:
         return rule
 
     def rule(self, name: str, body: str) -> str:
-        key: str = self._converter._add_rule(name, body)
-        return key
+        return add_rule(self._converter, name, body)
 
     def grammar(self, root_body: str) -> str:
-        rules = self._converter._rules
-        rules["root"] = root_body
-        if "char" in rules:
-            rules["char"] = SAFE_CHAR
+        found = rules(self._converter)
+        found["root"] = root_body
+        if STRING_CHAR_RULE in found:
+            found[STRING_CHAR_RULE] = SAFE_CHAR
         return str(self._converter.format_grammar())
 
 

@@ -11,12 +11,12 @@ import ctypes
 from pathlib import Path
 
 import llama_cpp
-from llama_cpp._logger import set_verbose
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from common.errors import ContextLengthExceeded, InvalidRequest
 from edge.engine import Finished, PreparedPrompt, Prompt, SamplingOptions, SlotEvent
 from edge.generation import Generation
+from edge.llama_compat import quiet_native_logs
 from edge.logprobs import TokenLogprob, token_logprob
 from edge.sampler import Sampler, logits_row
 from edge.slots import SlotTable, Work, plan_step
@@ -41,7 +41,7 @@ class LlamaEngine:
         self.n_slots = n_slots
         self.n_ctx = n_ctx_slot
         self._prefill_chunk = prefill_chunk
-        set_verbose(False)  # llama.cpp's load chatter is not this server's log
+        quiet_native_logs()  # llama.cpp's load chatter is not this server's log
         llama_cpp.llama_backend_init()
         self._model = llama_cpp.llama_model_load_from_file(
             str(model_path).encode(), llama_cpp.llama_model_default_params()

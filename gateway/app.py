@@ -12,7 +12,6 @@ from wsgiref.simple_server import WSGIServer
 
 import httpx
 from fastapi import FastAPI
-from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from common.drain import Drain
@@ -21,6 +20,7 @@ from gateway.api import admin, explain, health, metrics, models, routes
 from gateway.api.direct import FastPath
 from gateway.api.routes import direct_routes
 from gateway.audit.log import AuditLog, principal_view
+from gateway.audit.otel_compat import LogRecordExporter
 from gateway.audit.sink import OtelLogSink
 from gateway.audit.writer import AuditWriter
 from gateway.auth.authenticator import build_authenticator

@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from opentelemetry._logs import SeverityNumber
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import (
-    BatchLogRecordProcessor,
-    LogRecordExporter,
-    SimpleLogRecordProcessor,
-)
 from opentelemetry.sdk.resources import Resource
 
+from gateway.audit.otel_compat import (
+    BatchLogRecordProcessor,
+    LoggerProvider,
+    LogRecordExporter,
+    SeverityNumber,
+    SimpleLogRecordProcessor,
+    otlp_log_exporter,
+)
 from gateway.settings import OtelLogsSettings
 
 EVENT_NAME = "hybridgate.audit"
@@ -34,9 +35,7 @@ class OtelLogSink:
         """`exporter` replaces the OTLP one (tests pass an in-memory exporter)."""
         self._provider = LoggerProvider(resource=Resource.create({"service.name": service_name}))
         if exporter is None:
-            from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-
-            otlp = OTLPLogExporter(endpoint=str(settings.endpoint), headers=settings.headers)
+            otlp = otlp_log_exporter(str(settings.endpoint), settings.headers)
             self._provider.add_log_record_processor(BatchLogRecordProcessor(otlp))
         else:
             self._provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))

@@ -35,6 +35,8 @@ import httpx
 from multidict import CIMultiDict
 from yarl import URL
 
+from gateway.backends.aiohttp_compat import connection_error, connection_protocol
+
 # Headers aiohttp adds to a request on its own when the request does not carry them.
 _AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 _DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
@@ -189,8 +191,7 @@ class _ResponseStream(httpx.AsyncByteStream):
         self._closed = False
         # The connection's protocol outlives the response's hold on it: it says,
         # once the body has ended, whether the socket ended in an error.
-        connection = response.connection
-        self._protocol = connection.protocol if connection is not None else None
+        self._protocol = connection_protocol(response)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         content = self._response.content
@@ -213,7 +214,7 @@ class _ResponseStream(httpx.AsyncByteStream):
 
     def _reset(self) -> BaseException | None:
         """The socket's error, when the connection ended in one."""
-        found = self._protocol.exception() if self._protocol is not None else None
+        found = connection_error(self._protocol)
         return found if isinstance(found, aiohttp.ClientOSError) else None
 
     async def aclose(self) -> None:

@@ -22,6 +22,8 @@ import typing
 import httpcore
 import httpx
 
+from gateway.backends.httpx_compat import replace_pool
+
 # A body larger than this is not held back whole (the backend may stream it in).
 FLUSH_BYTES = 64 * 1024
 
@@ -106,10 +108,11 @@ class CoalescingTransport(httpx.AsyncHTTPTransport):
         super().__init__(verify=verify, limits=limits)
         # Replaces the pool the base class made (not yet used) with one that differs
         # only in its network backend, which httpx's constructor does not take.
-        self._pool = httpcore.AsyncConnectionPool(
+        pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(verify=verify),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=_CoalescingBackend(),
         )
+        replace_pool(self, pool)

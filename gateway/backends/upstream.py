@@ -26,6 +26,13 @@ from gateway.auth.authenticator import Caller
 from gateway.auth.outbound import NoCredential, OutboundCredential
 from gateway.backends.aiohttp_transport import AiohttpTransport
 from gateway.backends.breaker import CircuitBreaker
+from gateway.backends.httpx_compat import (
+    json_body,
+    json_headers,
+    merged_url,
+    timeout_extensions,
+    transport_for_url,
+)
 from gateway.backends.retry_budget import RetryBudget
 from gateway.backends.sse import DONE, error_event, whole_events
 from gateway.errors import BackendUnavailable, BadGateway, OpenAIError, UpstreamRejected
@@ -156,8 +163,8 @@ class Upstream:
         )
         self._targets: dict[str, tuple[httpx.URL, httpx.AsyncBaseTransport]] = {}
         # What the client adds to every request it builds, computed once.
-        self._headers = [*self._client.headers.raw, (b"Content-Type", b"application/json")]
-        self._extensions = {"timeout": self._client.timeout.as_dict()}
+        self._headers = json_headers(self._client)
+        self._extensions = timeout_extensions(self._client)
 
     def model_for(self, path: str) -> str | None:
         """The backend's model for an endpoint; None when it serves no such model."""
@@ -228,7 +235,7 @@ class Upstream:
         headers = self._headers
         if authorization:
             headers = [*headers, (b"Authorization", authorization.encode("ascii"))]
-        body = _encoded(payload)
+        body = json_body(payload)
         self.retry_budget.record_request()
         for attempt in range(self._retries + 1):
             try:
@@ -288,9 +295,8 @@ class Upstream:
         it through (its own, or one mounted for a proxy the environment names)."""
         found = self._targets.get(path)
         if found is None:
-            base = self._client.base_url  # httpx gives it a trailing slash
-            url = base.copy_with(raw_path=base.raw_path + httpx.URL(path).raw_path.lstrip(b"/"))
-            found = self._targets[path] = (url, self._client._transport_for_url(url))
+            url = merged_url(self._client, path)
+            found = self._targets[path] = (url, transport_for_url(self._client, url))
         return found
 
     def _error_for(self, response: httpx.Response) -> OpenAIError:
@@ -306,11 +312,6 @@ class Upstream:
         # A 404 here means the gateway asked for a model the backend does not serve:
         # a configuration fault, not the caller's.
         return BadGateway(f"the {self.name} backend answered {response.status_code}")
-
-
-def _encoded(payload: dict[str, Any]) -> bytes:
-    """The body as httpx's `json=` encodes it (compact, UTF-8, no NaN)."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _json(response: httpx.Response) -> Any:

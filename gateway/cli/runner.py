@@ -28,6 +28,7 @@ from types import FrameType
 import uvicorn
 
 from common.drain import Drain
+from gateway.cli.uvicorn_compat import SignalsServer
 
 # uvicorn's own logger, so these lines sit with its "Shutting down".
 log = logging.getLogger("uvicorn.error")
@@ -39,7 +40,7 @@ INTERRUPT_DRAIN_S = 5.0
 GRACEFUL_SHUTDOWN_S = 5
 
 
-class DrainingServer(uvicorn.Server):
+class DrainingServer(SignalsServer):
     def __init__(self, config: uvicorn.Config, drain: Drain, drain_timeout_s: float) -> None:
         super().__init__(config)
         self.drain = drain
@@ -48,7 +49,7 @@ class DrainingServer(uvicorn.Server):
         self._drainer: asyncio.Task[None] | None = None
 
     @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
+    def handling_signals(self) -> Iterator[None]:
         # Replaces uvicorn's, which would shut down at once and re-raise the signal.
         if threading.current_thread() is not threading.main_thread():
             yield

@@ -1,5 +1,5 @@
 """The one hop from the gateway to its backend, per HTTP client: httpx with its stock
-transport, httpx with the coalescing transport (`gateway.backends.coalescing`), httpx
+transport, httpx with the coalescing transport (`bench.coalescing`), httpx
 over the aiohttp transport (`gateway.backends.aiohttp_transport`), all three the way
 the upstream uses them, httpcore directly (httpx's own transport, without httpx's
 models) and aiohttp alone,
@@ -23,9 +23,9 @@ from collections.abc import Awaitable, Callable
 import httpcore
 import httpx
 
+from bench.coalescing import CoalescingTransport
 from bench.common import free_port
 from gateway.backends.aiohttp_transport import AiohttpTransport
-from gateway.backends.coalescing import CoalescingTransport
 from gateway.cli.child import Child
 
 PAYLOAD = {

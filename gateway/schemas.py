@@ -57,12 +57,6 @@ class RequestBody(BaseModel):
         """The body as the caller sent it."""
         return self.model_dump(mode="json", exclude_unset=True)
 
-    def upstream_payload(self, backend_model: str) -> dict[str, Any]:
-        """The body as the caller sent it, with the virtual model swapped for the real one."""
-        payload = self.as_json()
-        payload["model"] = backend_model
-        return payload
-
 
 class _Forwarded(RequestBody):
     stream_options: StreamOptions | None = None

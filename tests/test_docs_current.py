@@ -1,11 +1,22 @@
 """docs/configuration.md's reference table is generated from the settings models: it must
-be current, and the generator must really find the keys (so the check is not vacuous)."""
+be current, and the generator must really find the keys (so the check is not vacuous).
+Its annotated example is written by hand: it must show every key with its default."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tools.config_reference import DOC, WRITE_COMMAND, Row, check, rendered, rows
+import pytest
+
+from tools.config_reference import (
+    DOC,
+    WRITE_COMMAND,
+    Row,
+    check,
+    example_gaps,
+    rendered,
+    rows,
+)
 
 
 def test_configuration_reference_is_current() -> None:
@@ -52,3 +63,25 @@ def test_a_stale_table_is_detected(tmp_path: Path) -> None:
     stale.write_text(text.replace("`server.port`", "`server.portal`"), encoding="utf-8")
     assert not check(stale)
     assert rendered(stale.read_text(encoding="utf-8")) == text
+
+
+def test_the_annotated_example_shows_every_key_with_its_default() -> None:
+    assert example_gaps(DOC.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "gap"),
+    [
+        (("  lease_s: 30 ", "  lease_z: 30 "), "limits.lease_s: missing"),
+        (("  port: 8080\n", "  port: 8090\n"), "server.port: shown as 8090"),
+        (("  enabled: true\n", "  enabled: 1\n"), "audit.enabled: shown as 1"),
+        (("[model, messages, prompt, …]", "[model, prompt, …]"), "backends.cloud.forward_fields"),
+        (("  workers: 2 ", "  "), "classification.workers: missing"),
+    ],
+)
+def test_a_gap_in_the_annotated_example_is_detected(edit: tuple[str, str], gap: str) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert edit[0] in text
+    gaps = example_gaps(text.replace(edit[0], edit[1], 1))
+    assert len(gaps) == 1
+    assert gaps[0].startswith(gap)

@@ -1,5 +1,6 @@
 """Writes the configuration reference table of docs/configuration.md from the settings
-models, so the table cannot drift from the code.
+models, so the table cannot drift from the code, and checks that the document's
+hand-annotated example shows every key with its default.
 
     python -m tools.config_reference --write   # regenerate the table in place
     python -m tools.config_reference --check   # exit 1 when the file is not current
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
+import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -288,6 +290,64 @@ def rendered(text: str) -> str:
     return text[:start] + generated + text[end:]
 
 
+# The annotated example ----------------------------------------------------------------
+
+EXAMPLE_FENCE = "```yaml\n"  # the document's first YAML block is the annotated example
+ABRIDGED = "…"  # a list ending with it shows the first items of the default
+
+
+def example(text: str) -> dict[str, Any]:
+    """The annotated example of the document's text, parsed."""
+    start = text.index(EXAMPLE_FENCE) + len(EXAMPLE_FENCE)
+    parsed = yaml.safe_load(text[start : text.index("```", start)])
+    if not isinstance(parsed, dict):
+        raise ValueError(f"{DOC}: the annotated example is not a mapping")
+    return parsed
+
+
+def _shown(tree: dict[str, Any], key: str) -> tuple[bool, Any]:
+    node: Any = tree
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _same(shown: Any, default: str) -> bool:
+    try:
+        expected = json.loads(default)
+    except json.JSONDecodeError:
+        expected = default
+    if isinstance(shown, bool) != isinstance(expected, bool):
+        return False  # True == 1 in Python, not in a configuration file
+    if isinstance(shown, list) and shown[-1:] == [ABRIDGED] and isinstance(expected, list):
+        return expected[: len(shown) - 1] == shown[:-1]
+    if isinstance(shown, str) and isinstance(expected, str):
+        # pydantic's URL type adds a trailing "/" that the example leaves out.
+        return shown.rstrip("/") == expected.rstrip("/")
+    return bool(shown == expected)
+
+
+def example_gaps(text: str) -> list[str]:
+    """The keys the annotated example leaves out or shows with another default. The
+    keys of a section that is null by default are shown in a comment, not checked."""
+    tree = example(text)
+    gaps: list[str] = []
+    unset: list[str] = []
+    for row in rows():
+        if any(row.key.startswith(f"{section}.") for section in unset):
+            continue
+        found, value = _shown(tree, row.key)
+        if "section" in row.type.split(" | ") and row.default == "null":
+            unset.append(row.key)
+        if not found:
+            gaps.append(f"{row.key}: missing (default {row.default})")
+        elif not _same(value, row.default):
+            gaps.append(f"{row.key}: shown as {value!r}, default {row.default}")
+    return gaps
+
+
 def check(path: Path = DOC) -> bool:
     """True when the table in the file is what the models say now."""
     text = path.read_text(encoding="utf-8")
@@ -314,8 +374,11 @@ def main(argv: list[str] | None = None) -> int:
         changed = write(args.file)
         print(f"{args.file}: {'updated' if changed else 'already current'}")
         return 0
+    gaps = example_gaps(args.file.read_text(encoding="utf-8"))
+    for gap in gaps:
+        print(f"{args.file}: annotated example: {gap}")
     if check(args.file):
-        return 0
+        return 1 if gaps else 0
     print(f"{args.file}: the configuration reference is stale; run: {WRITE_COMMAND}")
     return 1
 

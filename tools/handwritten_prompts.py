@@ -1,540 +1,62 @@
-# ruff: noqa: E501, RUF001
-"""Hand-written prompts for the groups the cue-based classifiers get wrong (issue 18).
+"""The hand-written groups for what the cue-based classifiers get wrong (issue 18), read
+from tools/datasets/handwritten_dev.json and handwritten_heldout.json.
 
 Each group has its own dev and held-out lists, written separately: no prompt, template
 or quoted passage is shared between them. The held-out lists were written before any
 classifier change and are never read by training or tuning (tools/train_complexity.py
 and the policy's exemplars use dev only). tools/build_datasets.py adds them to the
-evaluation sets as the categories named below.
+evaluation sets as the categories the files name, in their order, and then the encoded
+groups built by tools/encoded_prompts.py.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 from encoded_prompts import encoded_harmless_dev, encoded_sensitive_dev
 
-# ---------------------------------------------------------------------------------------
-# Complexity: short prompts that ask for hard work (complex = true)
-# ---------------------------------------------------------------------------------------
+DATASETS = Path(__file__).resolve().parent / "datasets"
+DEV_PATH = DATASETS / "handwritten_dev.json"
+HELDOUT_PATH = DATASETS / "handwritten_heldout.json"
 
-SHORT_HARD_DEV = [
-    "Show that every tree with n nodes has n-1 edges.",
-    "Lock-free stack in C++ with ABA protection, please.",
-    "Regex for balanced parentheses up to depth 3?",
-    "Why is the halting problem undecidable? Full argument.",
-    "Make my Rust LRU cache safe to share across threads.",
-    "Is P(A|B) = P(B|A) ever true? When exactly?",
-    "Find the bug: my mutex-based barrier deadlocks at n=3.",
-    "Turing machine for a^n b^n c^n, with the transition table.",
-    "Derive the closed form of the Fibonacci numbers.",
-    "Explain why my Python generator leaks memory in a loop.",
-    "Rate limiter: token bucket, distributed over Redis, exact.",
-    "Schedule 9 exams in 4 slots, no student clash. Method?",
-    "Prove the AM-GM inequality for n terms.",
-    "Write a Bloom filter and give its false-positive rate.",
-    "Matching brackets across lines in a sed one-liner?",
-]
 
-SHORT_HARD_HELDOUT = [
-    "Prove that no square number ends in 2, 3, 7 or 8.",
-    "Write a wait-free single-producer single-consumer ring buffer in C.",
-    "Give a regex for IPv4 addresses that rejects 256 and leading zeros.",
-    "Is there a bijection between ℕ and ℚ? Construct one.",
-    "Implement a read-write lock that doesn't starve writers.",
-    "Why does double-checked locking break in Java before 1.5?",
-    "Count the spanning trees of K4 and justify the number.",
-    "Regex that matches a valid date in February, leap years included.",
-    "Show that the sum of two odd primes can't be prime unless one is 2.",
-    "Design a consistent-hashing ring that tolerates node churn.",
-    "Prove Cantor's theorem: no set maps onto its power set.",
-    "Skip list with concurrent inserts in Go, no global lock.",
-    "Why is my recursive descent parser left-recursive, and how do I fix it?",
-    "Derive Bayes-optimal decision rule for asymmetric losses.",
-    "A CRDT counter that supports decrement: design and prove convergence.",
-    "Does 0.999... equal 1? Give a rigorous epsilon argument.",
-    "Write a persistent red-black tree insert in Haskell.",
-    "Pattern to match quoted strings with escaped quotes inside.",
-    "Prove that a graph is bipartite iff it has no odd cycle.",
-    "Why can two-phase commit block forever? Walk through it.",
-    "Implement a work-stealing deque like Chase-Lev.",
-    "What's the expected number of coin flips to see HTH?",
-    "Minimal DFA for binary numbers divisible by 5.",
-    "How would you detect a cycle in a linked list in O(1) space, and why does it work?",
-    "Is the sum of 1/p over primes finite? Prove it.",
-]
+@dataclass(frozen=True)
+class Group:
+    category: str
+    label: bool
+    dev: list[str]
+    heldout: list[str]
 
-# ---------------------------------------------------------------------------------------
-# Complexity: long prompts asking for easy work on quoted text (complex = false).
-# Each is one instruction and one quoted passage; dev and held-out share neither.
-# ---------------------------------------------------------------------------------------
 
-LONG_EASY_DEV = [
-    "Shorten this to two sentences for our Slack channel:\n\n\"Hi all, as some of you know we have been planning to move the weekly sync from Tuesday to Wednesday for a while now, because Tuesdays are packed with customer calls for the sales side and a lot of people have been joining late or not at all. After checking everyone's calendars, Wednesday at 10:30 works for nearly the whole group. The first Wednesday sync will be next week. The agenda stays the same and the doc link does not change. If Wednesday really doesn't work for you, let me know by Friday.\"",
-    'Make this sound friendlier, same content:\n\n"Your request has been received. Refunds are processed within 10 business days. We do not accept returns of opened items. Do not contact support again about this order unless 10 business days have passed. Tracking numbers for return shipments must be sent to the address in the original confirmation email. Failure to include the order number will delay processing. Thank you for shopping with us."',
-    "Put this into a table with columns Item, Quantity, Notes:\n\nFor the picnic we need two large blankets (the blue ones from the garage), four folding chairs, one cooler with ice packs, about twenty paper plates, the same number of cups, a roll of bin bags, sunscreen for the kids, a frisbee and maybe a football, three bottles of water per person which is about fifteen bottles, and the portable speaker if it is charged. Also bring the first-aid kit and the little table.",
-    "Turn this into bullet points, don't add anything:\n\n\"The library will change its opening hours from 1 March. On weekdays it will open at 9 instead of 8:30, and it will close at 19:00 instead of 18:00. On Saturdays nothing changes. On Sundays the library will now open from 11:00 to 15:00, which is new. The children's reading hour moves from Thursday afternoon to Saturday morning at 10:00. Book returns can still be dropped in the box outside at any time.\"",
-    "Fix the capitalisation and punctuation only:\n\n\"dear neighbours we're having a small get together on saturday the 14th from about 4pm in the back garden there'll be food and some music but we'll keep the volume reasonable and wrap up by 10 if you'd like to join you're very welcome just knock on the side gate if the noise bothers you at any point please let us know and we'll turn it down thanks and hope to see some of you there\"",
-    'Rewrite this in plain English for a newsletter, keeping it about the same length:\n\n"Pursuant to the resolution adopted at the annual general meeting, members are hereby notified that the subscription fee applicable to the forthcoming membership year shall be increased by an amount not exceeding five percent, such increase being necessitated by the rise in operating expenditure, including but not limited to facility hire, insurance premiums and equipment maintenance. Members wishing to raise objections may do so in writing prior to the end of the current quarter."',
-    'Summarise this review in one line:\n\n"We stayed three nights. The room was smaller than in the photos but very clean and quiet, and the bed was comfortable. Breakfast was the highlight: fresh bread, good coffee, a few hot options that changed daily. The staff were friendly though the front desk was slow at check-in on the first evening. Location is perfect, five minutes walk to the old town and the river. Parking was expensive. Overall we\'d stay again, mostly for the breakfast and the location."',
-    "Reformat as a numbered list of steps:\n\nFirst unplug the coffee machine and let it cool down. Then take out the water tank and empty it, then fill it with a mix of half water and half white vinegar. Put the tank back and place a large mug under the spout. Run a brewing cycle without any coffee. Throw away what comes out, fill the tank with clean water only and run two more cycles to rinse. Finally wipe the outside with a damp cloth and plug it back in.",
-    "Translate the tone of this into something more polite, it's going to my landlord:\n\n\"The dishwasher has been broken for three weeks. I told you twice already. I'm paying full rent for a flat where half the kitchen doesn't work. The repair guy you sent didn't even have the right part and said he'd be back and never came. I need this fixed this week. If not I'll buy a new one myself and take it off next month's rent. Also the bathroom fan is making a noise again.\"",
-    "Convert this paragraph into a two-column table of day and activity:\n\nOn Monday we arrive and check in, then a welcome dinner. Tuesday is the guided walk through the old town in the morning and a free afternoon. Wednesday is the boat trip to the islands, all day, bring swimwear. Thursday we visit the winery and have a cooking class in the evening. Friday is free until the farewell party at 8pm. On Saturday we check out by 11 and the bus leaves for the airport at noon.",
-    "Tidy up the formatting of these meeting notes, keep every point:\n\nnotes 12/3 - attendees: Jo, Ravi, Meg, Tom (late) -- budget: still waiting on finance for Q2 numbers, Meg to chase -- website: new homepage live next Tues, Jo says images still need compressing -- hiring: two interviews done for the designer role, one more on Thursday -- events: booth at the trade fair confirmed, need volunteers for Saturday shift -- AOB: office plants dying, someone please water them -- next meeting 19/3 same time",
-    'Make this shorter but keep all the dates:\n\n"Just a reminder to everyone about the upcoming schedule for the end of the school year. The last day of regular classes will be Friday the 20th of June. Exams for the older students start on Monday the 9th and run until Wednesday the 18th. The sports day has been moved from the 6th to the 13th because the field is being reseeded. The summer concert is on Thursday the 19th at 6pm in the main hall, and parents are very welcome. Reports will be sent home on the final day."',
-]
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
-LONG_EASY_HELDOUT = [
-    'Can you shorten this email to about half its length without losing any facts?\n\n"Hello team, I wanted to give everyone a quick heads-up that the office kitchen will be closed for renovation starting next Monday and running through to the Friday of the following week. During this time the fridges will be switched off, so please take home anything you have stored in them by this Friday afternoon at the latest; anything left after that will unfortunately have to be thrown away. The coffee machine will be moved temporarily to the meeting room on the second floor, and there will be a kettle there too. We apologise for the inconvenience and expect the new kitchen to be much nicer."',
-    "Please rewrite this message so it's polite; it's going to a customer:\n\n\"We already told you that the warranty doesn't cover water damage. The phone you sent us was clearly dropped in water, the indicator inside is red. We are not going to replace it for free. If you want it repaired you have to pay the repair fee which is on our website. If you don't want it repaired we'll send it back but you have to pay shipping. Let us know what you want by the end of the week or we'll just send it back.\"",
-    "Reformat the following as a Markdown table with columns Name, Role, Start date:\n\nAnna joined as a junior designer on the 3rd of February. Ben started in sales on the 17th of February. Carla is our new office manager, she began on the 1st of March. Dev joined the support team on the 10th of March. Emil and Fay both started as warehouse staff on the 24th of March. Gus is a backend developer and started on the 7th of April. Hana starts on the 14th of April in marketing.",
-    "Turn this into a short bulleted list of what to bring; it's for a parents' group chat:\n\n\"For the school trip on Thursday the children will need a packed lunch and a drink in a bottle that doesn't leak, no glass please. They should wear comfortable shoes because we'll be walking quite a lot, and bring a waterproof jacket in case of rain. A small backpack is best so their hands are free. They don't need money, all tickets are paid. If your child gets travel sick please give them something before they leave home and tell the class teacher. Phones should stay at home.\"",
-    'Summarise this in one sentence for a status update:\n\n"The migration of the customer newsletter from the old mailing tool to the new one is mostly done. All subscriber lists have been imported and checked, the three templates we use most have been rebuilt and tested on desktop and mobile, and the unsubscribe links work. What is left is setting up the automated welcome sequence, which should take about two days, and one final test send to the internal list. We plan to send the first real newsletter from the new tool on the 15th."',
-    'Rewrite this paragraph in simpler words for a twelve-year-old, keeping it the same length:\n\n"Photosynthesis is the process by which green plants, algae and certain bacteria convert light energy into chemical energy. Using sunlight absorbed by chlorophyll, they combine carbon dioxide taken from the air with water drawn up from the soil to produce glucose, which the plant uses as fuel, and oxygen, which is released into the atmosphere as a by-product. This process is fundamental to almost all life on Earth."',
-    "Make this a numbered checklist, same wording where possible:\n\nBefore you leave the holiday cottage please strip the beds and leave the sheets in the basket by the washing machine, put the used towels in there too, empty the dishwasher, take the rubbish and recycling out to the bins by the gate, turn the heating down to 15 degrees, close all the windows, switch off the lights, lock the back door and leave the key in the key safe by the front door, and make sure the code is scrambled.",
-    "Could you clean up the grammar and spelling in this note? Don't change the meaning.\n\n\"Hi everyone, just to let you know that the yoga class on wensday is cancelled this week because the instructer is away on holliday. Next weeks class will go ahead as normal at 7 oclock. If you allready paid for this weeks session you can use it next week instead or we can refund you, just let me know which you prefer. Also we are looking for somebody to help set up the mats before class, if your interested please reply to this message. Thank's and see you soon!\"",
-    'Shorten this product description to under 50 words for the online shop:\n\n"This handmade ceramic mug is thrown on the wheel in our small studio in the countryside and glazed in a deep ocean blue that varies slightly from piece to piece, so no two mugs are exactly the same. It holds around 350 ml, which is just right for a generous cup of tea or a large coffee, and the wide handle is comfortable for both small and large hands. The mug is dishwasher and microwave safe, although we recommend hand washing to keep the glaze looking its best for many years."',
-    "Convert these notes into a table with the columns Date, Expense, Amount:\n\nOn the 2nd I paid 45 euros for the train to the conference. The hotel on the 2nd and 3rd came to 210 euros in total. On the 3rd I had a lunch with a client, 38 euros. Taxi from the hotel to the venue on the 3rd was 16 euros. On the 4th breakfast at the station was 9 euros and the train home was 52 euros. I also bought a phone charger on the 3rd for 19 euros because I forgot mine.",
-    "Make this complaint sound calmer and more professional, it's for the council:\n\n\"The streetlight outside number 12 has been broken for TWO MONTHS. I've reported it online three times and nothing happens. It's pitch black at night and my elderly mother nearly tripped on the kerb last week. What exactly are we paying council tax for? Somebody needs to come and fix it now, not in another two months. I've also noticed the bin by the bus stop hasn't been emptied in weeks and it stinks.\"",
-    'Please put this recipe into two lists, ingredients and steps:\n\n"For the pancakes you need 200 grams of flour, two eggs, 300 ml of milk, a pinch of salt and a little butter for the pan. Sift the flour and salt into a bowl and make a well in the middle. Crack in the eggs and add a splash of milk, then whisk, slowly adding the rest of the milk until the batter is smooth. Let it rest for ten minutes. Heat a little butter in a frying pan, pour in a ladle of batter, cook for a minute on each side and serve with lemon and sugar."',
-    'Rewrite this out-of-office reply to be shorter and a bit warmer:\n\n"Thank you for your email. Please be advised that I am currently out of the office attending an industry event and will have limited access to email until Monday the 22nd. During this period, responses to messages may be significantly delayed. For urgent matters relating to orders, please contact the customer service department. For urgent matters relating to invoices, please contact the accounts department. All other messages will be dealt with upon my return in the order in which they were received."',
-    "Sort these book titles alphabetically and put them in a bulleted list:\n\nThe club read these over the last two years, in this order: Pachinko, The Remains of the Day, Circe, Educated, Anxious People, The Overstory, Where the Crawdads Sing, Klara and the Sun, Homegoing, Tomorrow and Tomorrow and Tomorrow, The Midnight Library, Lessons in Chemistry, Demon Copperhead, A Gentleman in Moscow, The Vanishing Half, and Hamnet. Somebody asked for a tidy list so we don't pick a repeat next month.",
-    "Could you reformat this address list so each entry is one line: name, street, town?\n\nThe Green Cafe\nHigh Street\nLittle Bramford\n\nThe Old Post Office Bakery\nMill Lane\nLittle Bramford\n\nBramford Community Hall\nChurch Road\nGreat Bramford\n\nRiverside Garden Centre\nTowpath Way\nGreat Bramford\n\nThe Three Horseshoes\nMarket Square\nUpper Bramford\n\nThese are the venues for the village festival leaflet, all public businesses.",
-    "Condense this into three bullet points for the weekly digest:\n\n\"This week the support team closed 412 tickets, up from 380 last week, and the average first-response time went down from 4 hours to just under 3. Most tickets were about the new login page, which confused some users because the 'forgot password' link moved; the design team has already moved it back. We also published four new help articles, on exporting data, changing plans, adding team members and setting up two-factor login. Next week two people are on holiday so response times may rise slightly.\"",
-    'Change this text from first person to third person, nothing else:\n\n"I started the bakery in 2009 with one oven and a borrowed mixer. For the first three years I baked every night and sold at the Saturday market, and slowly the regulars started asking where they could buy my bread during the week. In 2013 I opened a small shop on Station Road. Today I employ nine people and we supply four cafes in town, but I still do the Saturday market myself because that\'s where it all began."',
-    'Split this long paragraph into three shorter paragraphs at sensible points; don\'t reword it:\n\n"The museum reopens on Saturday after a six-month refurbishment. Visitors will notice the new entrance hall, which is brighter and has a proper cloakroom, and the cafe has moved to the ground floor with a terrace overlooking the garden. The permanent collection has been rehung so that the paintings now follow a timeline from the medieval period to the present day, with new labels in three languages. For families there is a new activity room on the first floor, open every weekend, with drawing materials and puzzles linked to the collection. Entry remains free, although the temporary exhibition on Dutch landscapes has a small charge."',
-    "Convert this to a simple JSON list of objects with keys team and score:\n\nIn the pub quiz last night the Quizzly Bears came first with 48 points, Les Quizerables were second on 45, the Smarty Pints got 41, Agatha Quiztie scored 39, the Universally Challenged team had 36, Quiz Team Aguilera managed 33, and the Backseat Drivers came last on 27 but won the picture round. The next quiz is in two weeks and the theme for the special round will be films of the nineties.",
-    'Reword this job advert so it\'s less stiff, keep all the details:\n\n"The organisation seeks to appoint a part-time receptionist (20 hours per week, Monday to Friday mornings). The successful candidate will be responsible for greeting visitors, answering telephone enquiries, managing the meeting room booking system and handling incoming and outgoing post. Previous experience in a similar role is desirable but not essential, as full training will be provided. Applicants should submit a CV and a short covering letter by the closing date of 30 April."',
-]
 
-# ---------------------------------------------------------------------------------------
-# Sensitivity: a person plus health context in words the term lists do not hold
-# (sensitive = true). Names and relations are invented.
-# ---------------------------------------------------------------------------------------
+def _groups(kind: str, label_key: str) -> list[Group]:
+    heldout = _read(HELDOUT_PATH)
+    return [
+        Group(
+            group["category"],
+            group[label_key],
+            group["dev"],
+            heldout.get(group["category"], []),
+        )
+        for group in _read(DEV_PATH)[kind]
+    ]
 
-HEALTH_CONTEXT_DEV = [
-    "Elena keeps fainting at work and the doctors still don't know why. How do I bring this up with her kindly?",
-    "My colleague Tom has been throwing up every morning and says it's the new pills. Write him a get-well note.",
-    "Raj's heart is only pumping at about a third of normal, his cardiac team said. Help me explain it to his kids.",
-    "Draft a note to the school: Mia had a bad reaction to peanuts at lunch yesterday and needed her EpiPen.",
-    "My dad has started forgetting where he lives and gets lost walking the dog. How do I talk to my siblings about it?",
-    "Jonas told me he's been hearing voices again since he stopped his meds. What should I say to him tonight?",
-    "Write a card for Aisha, she lost the baby at twelve weeks and is back at work on Monday.",
-    "Our employee Kenji needs a chair with lumbar support after his back operation. Write the request to facilities.",
-    "Sofia's scans came back and the mass in her breast is malignant. Help me write to our friends.",
-    "My husband Greg has been drinking a bottle of vodka a day and won't see anyone about it. Where do I start?",
-    "Priya's kidneys are failing and she's on the transplant list now. Help me word a message to the team.",
-    "My mother-in-law can't swallow properly since last winter and has lost a lot of weight. What should we ask at her next appointment?",
-    "Carlos got the results back: his liver is badly scarred from years of drinking. How do I support him?",
-    "Write a short note excusing Leo from PE, he broke his wrist falling off his bike on Saturday.",
-    "My sister has been cutting herself again and hides it under long sleeves. How do I bring it up?",
-    "Nadia's blood counts dropped after the second round of treatment and she's been moved to isolation.",
-    "Our nurse Bridget is going deaf in one ear and keeps missing the call bell. How do I raise it gently?",
-    "Draft a message to my boss: my wife went into labour early and the baby is in the neonatal unit.",
-    "Hamid has been sleeping fourteen hours a day and says he sees no point in anything anymore.",
-    "My grandfather had a mini-stroke on Tuesday and his speech is slurred. What should the family expect?",
-    "Write a letter for Yuki's landlord explaining she uses a wheelchair since the spinal injury and needs a ramp.",
-    "Ben's seizures have come back since they changed his tablets. Help me write to his neurologist.",
-    "Our client Mrs Okafor is partially sighted and has early-onset memory loss; how should we adapt the meeting?",
-    "My brother was sectioned last night after a psychotic episode. What do I tell his employer?",
-    "Help me write a get-well card for Fatima, who is recovering from a double mastectomy.",
-    "Dev's son has a heart defect and needs another operation before he turns two. Write a fundraising blurb for the office.",
-    "Lucy told me in confidence that she's HIV positive and scared to tell her partner. How can I help?",
-    "My coworker Ahmed faints whenever his sugar drops and keeps glucose tablets at his desk. Draft a first-aid note for the team.",
-    "Write a message to the school nurse: Amara has started wetting the bed again and is very anxious.",
-    "Ingrid is being fed through a tube after the throat surgery; suggest things we can bring her that aren't food.",
-    "My dad's prostate numbers keep going up and the urologist wants a biopsy. Explain what that means for him.",
-    "Sam is coming off antidepressants and has terrible dizziness and brain zaps. Is that normal for him?",
-    "Our resident Mr Delaney has stopped eating and the care home thinks he's nearing the end. Draft a note to his daughter.",
-    "Help me explain to my kids why Grandma doesn't recognise them anymore.",
-    "Olu needs time off for dialysis three mornings a week. Write the rota change for his shifts.",
-    "My wife has had a bleed on the brain and is in a coma. What do I say to her parents?",
-    "Tariq tested positive for tuberculosis and the whole office may need screening. Draft the notice.",
-    "Write to the airline that my son Felix has severe epilepsy and needs to carry his rescue medicine on board.",
-    "Marta's pregnancy has complications and she's on bed rest until the birth.",
-    "My neighbour Colin has been confused and wandering at night since his fall; who should I call?",
-    "Anika was diagnosed autistic at 34 and wants to tell her manager. Help her draft the email.",
-    "Our patient in bed 6, Mr Haas, has a pressure sore that has gone down to the bone.",
-    "Gemma's eating has got out of control again; she's making herself sick after meals.",
-    "Write a sympathy note to Rafael, whose wife died of an overdose last week.",
-    "My teenage daughter has been diagnosed with type 1 and we're terrified about school trips.",
-]
 
-HEALTH_CONTEXT_HELDOUT = [
-    "Priyanka's blood counts dropped again after the last round, so the hematology team is pausing her infusions. Write a short update for her running club.",
-    "Can you help me write to Marco's manager? He's had two grand mal episodes this month and can't drive to the site until he's cleared.",
-    "My mum's kidneys are only working at 15% now and they're talking about starting her on the machine three times a week. How do I explain this to my younger brother?",
-    "Lars came out to us last week that he's HIV-positive and asked us to keep it quiet. How do I support him without making it awkward?",
-    "Write a message to the swim coach: Amara has been cutting herself and we'd rather she skips the changing-room sessions for now.",
-    "Daniel has been in a really dark place since the accident, he said he doesn't see the point of going on. What do I say to him tonight?",
-    "Please write a note to the landlord explaining that Hannah is in a wheelchair after her spinal injury and needs the ramp fixed.",
-    "Oliver's insulin pump failed overnight and his sugar went over 30. Draft a message to his teacher about watching him today.",
-    "My coworker Fatima has been losing weight fast, barely eats at lunch and goes to the bathroom right after. Should I say something to our manager?",
-    "Nikolai has stage four pancreatic cancer and has maybe a few months. Help me plan what to say to the team.",
-    "Can you help me word a text to my sister Rosa? Her bloods showed she's expecting twins and she's only told me.",
-    "Grace has to stop working night shifts because of her epileptic fits. Draft the email to the rota manager.",
-    "Write a short, kind note to Ethan. He's been off since his breakdown and starts a phased return next week.",
-    "My client Isabel mentioned she's on methadone and has a clinic appointment every morning at 8; can you help me move our sessions?",
-    "Samuel's hearing has been going for a while and the audiologist says he'll need implants. How should our team adjust meetings?",
-    "Write a message to Layla's grandparents: she's been diagnosed on the autistic spectrum and we'd like them to read a couple of books about it.",
-    "Our nanny Ingrid has had a lump in her neck for months and finally got referred. Can I ask her to stay home until she knows more?",
-    "Felix tried to take his own life last weekend and is on the ward now. How do I tell his housemates without saying too much?",
-    "Please help me write to Connor's football club: he has a hole in his heart and the cardiologist says no contact sport until after the repair.",
-    "Wen's liver is failing from years of heavy drinking and she's on the waiting list. Help me draft a note to her book group.",
-]
+def complexity_groups() -> list[Group]:
+    return _groups("complexity", "complex")
 
-# ---------------------------------------------------------------------------------------
-# Sensitivity: a person plus HR context (sensitive = true)
-# ---------------------------------------------------------------------------------------
 
-HR_CONTEXT_DEV = [
-    "Tell Priya her contract won't be renewed after March. Keep it short and kind.",
-    "Marcus is on a final warning for his behaviour at the Christmas party. Draft the letter.",
-    "Our employee Beatriz wants to cut to four days a week after her return. Write my reply agreeing to a trial.",
-    "Kofi earns 20k less than the other leads. Help me argue for closing that gap with finance.",
-    "We're letting Astrid go at the end of the month. Help me plan the conversation.",
-    "Ulla's probation went badly and I don't think we should confirm her. How do I tell her?",
-    "Write feedback for Tariq: brilliant engineer, but two colleagues say he shouts in meetings.",
-    "Vikram asked to be moved off my team after our argument. Draft the note to his new manager.",
-    "Ana got the lowest score in the team this year. Help me prepare the one-to-one.",
-    "Draft a note to Jonas confirming his new pay of 68,000 from January.",
-    "Write the letter telling Marcus his contract won't be extended past March.",
-    "Chloe has been late eleven times this quarter; draft her a formal warning.",
-    "Help me tell Viktor that his bonus will be half of last year's because of the missed targets.",
-    "Our employee Dana asked for reduced hours to care for her mother; write our reply declining it.",
-    "Draft talking points for letting go of Ravi on Friday; security will collect his badge.",
-    "Summarise the complaints three people on the team have made about Kevin's shouting in meetings.",
-    "Write Emma's end-of-year review: strong technically, but she missed every deadline in Q3.",
-    "Rohan's pay is going from 82k to 88k in April; write the letter confirming it.",
-    "We caught Jill expensing personal dinners to the company card. Draft the suspension letter.",
-    "My report Nikhil wants to know why Sara got the team lead role instead of him. Help me answer.",
-    "Write a reference for Tomás that is honest about why we dismissed him.",
-    "Beatriz is going on maternity leave in June; draft the handover plan and her return date.",
-    "Draft the email moving Kwame off the Berlin account after the client asked for him to be replaced.",
-    "Our colleague Lena is being investigated for leaking the roadmap to a competitor. Draft the interview questions.",
-    "Write up the notes from my one-to-one with Hugo, where he admitted he's been job hunting.",
-    "Ayesha is on a 60-day improvement plan; list the goals she has to hit to keep her job.",
-    "Tell Patrick his request to work from Portugal for three months has been refused.",
-    "Rank my five engineers for the layoff list: Ana, Boris, Cem, Dina and Eli.",
-    "Ollie's probation is being extended by three months because of attendance; write the letter.",
-    "Draft a note to payroll: Ingrid's salary should drop to 80% while she's on the reduced schedule.",
-    "Write a message to Jun explaining he's being demoted from manager back to senior engineer.",
-    "Greta accused her manager of bullying; write the acknowledgment from HR.",
-    "Help me decide whether to fire Luis for the fight in the warehouse or give him a final warning.",
-    "Draft the offer for Mei: 95k base, 10% bonus, start on the 3rd.",
-    "Our team member Arjun keeps taking Fridays off sick; draft a return-to-work conversation script.",
-    "Write a retirement-pressure-free way to ask Harold, 64, about his plans; he's our lowest performer.",
-    "Sven and Petra are dating and she reports to him; draft the conflict-of-interest letter.",
-    "Write feedback for my direct report Zoe, who was rated 'below expectations' in calibration.",
-    "Draft the settlement terms for Connor leaving: three months' pay and a non-disparagement clause.",
-    "Isla failed the background check because of an old conviction; how do we withdraw her offer?",
-    "Write the email telling Dmitri his visa sponsorship won't be renewed.",
-    "Our manager Faisal wants to cut Noor's hours after she came back from leave. Is that risky?",
-    "Prepare the agenda for Yusuf's grievance hearing next Tuesday.",
-    "Write the note to Clara that her role is at risk in the restructure.",
-    "Help me explain to Ivan why his raise is smaller than the rest of the team's.",
-]
-
-HR_CONTEXT_HELDOUT = [
-    "Leila has been turning up late and leaving early for a month and the team is noticing. Draft what I say to her on Monday.",
-    "We've decided not to keep Patrick on after his trial period. Help me write the email that goes out Friday.",
-    "Help me word a reply to Zoe: she asked why Mateo got the team-lead job over her.",
-    "Hiroshi's manager says he's been sleeping at his desk and missing stand-ups. Write an email inviting him to a formal meeting.",
-    "Nadia is being moved to the night shift against her wishes. Write a note explaining the business reason.",
-    "Omar will be paid out three months' wages when his job goes in the restructure. Draft the letter confirming it.",
-    "Three people on Isabel's team have said she belittles them in front of clients. How should I start looking into it?",
-    "Draft the message telling Diego his annual increase this year is 1.5%, below the company average.",
-    "Write up the notes from my meeting with Chloe: she admitted sharing client files with a competitor, and we've suspended her on full pay.",
-    "Kwame has asked to work from home permanently after his move. Draft my reply saying no but offering two days.",
-    "Lucas is getting a retention payment of 15k if he stays until the product launch. Write the confirmation.",
-    "Help me explain to Mei why she isn't getting the senior title this round even though her manager pushed for it.",
-    "Samuel is going to be let go for repeatedly falsifying his mileage claims. Outline the meeting for me.",
-    "Rosa's team scores her as the weakest on the project; how do I give that feedback without crushing her?",
-    "Please draft the agreement that Daniel leaves at the end of June with six months' pay and a reference.",
-    "Ingrid's job is being downgraded from level 6 to level 5 in the new structure. Write the consultation letter.",
-    "Felix and Wen both applied for the same internal role; Wen got it. Write the note to Felix explaining why.",
-    "Ethan has been off for stress for eight weeks and his manager wants to start the absence process. Draft the first letter.",
-]
-
-# ---------------------------------------------------------------------------------------
-# Sensitivity: a person plus personal financial context (sensitive = true)
-# ---------------------------------------------------------------------------------------
-
-FINANCIAL_CONTEXT_DEV = [
-    "Jorge is three months behind on his rent and his car was repossessed. Help me write to his landlord on his behalf.",
-    "My brother Luis lost most of his savings on crypto and is borrowing from payday lenders. How do I help him?",
-    "Write a note to Maria: her late fees at the gym have gone to a collections agency.",
-    "Our client Hannah has 60k on credit cards and wants to consolidate. Draft the advice email.",
-    "Amara's inheritance from her aunt is about 400k. Help her think about what to tell her partner.",
-    "Patrick's wages are being garnished for unpaid child support. Draft the note to payroll.",
-    "Can you write to Zoe's bank asking why her savings were frozen?",
-    "Our tenant Samuel hasn't paid for two months and says he lost his job. Draft a payment plan letter.",
-    "My brother owes the bank about 40k and they've started calling his work. What are his options?",
-    "Write a letter for Aoife asking the council for more time on her overdue council tax.",
-    "Kofi's wages have been garnished for child support; help him budget on what's left.",
-    "My parents remortgaged the house to pay Dad's gambling debts. How do I talk to them about it?",
-    "Help Sunita fill in her hardship application: she earns 1,400 a month and rent is 1,100.",
-    "Our tenant Mr Brady is four months in arrears; draft the notice before court.",
-    "Write to the credit union for Jamal: he missed three car payments after losing his job.",
-    "My aunt gave a 'financial adviser' she met online her whole pension. How do we get it back?",
-    "Ella's student loan balance is 68k and she's thinking of declaring bankruptcy.",
-    "Draft a budget for my sister who has 12k on three credit cards and no savings.",
-    "Nico inherited his grandmother's flat and 200k; what tax will he owe?",
-    "Help my dad, who is 71, understand why his bank froze his account after the big transfer.",
-    "Farah's husband has been secretly taking out loans in her name. What should she do first?",
-    "Our employee Gary asked for an advance on his salary because bailiffs are coming Friday.",
-    "My friend Tanvir's business failed and he's personally liable for 90k. What are his next steps?",
-    "Write to HMRC on behalf of Ruth, who forgot to declare her rental income for two years.",
-    "My partner spends our joint savings on online betting and hides the statements.",
-    "Draft a plan for Mateo to pay off his 5k overdraft within a year on a 2k monthly income.",
-    "Help me write a repayment offer to the collection agency for my mum's old phone bill debt.",
-    "Zara's credit score dropped to 480 after the missed mortgage payments; can she still remortgage?",
-    "Grandpa Tom is being pressured by a neighbour to lend him his savings. How do we step in?",
-    "Write an apology to Lina for the payroll error that paid her 2,000 less this month.",
-    "My cousin was scammed into sending 15k in crypto to a fake broker.",
-    "Prepare a letter for Owen's divorce lawyer listing his salary, pension and debts.",
-]
-
-FINANCIAL_CONTEXT_HELDOUT = [
-    "Grace asked me to help her figure out how to tell her parents she's 45k in the hole on store cards. What should she say?",
-    "Marco's home is being taken back by the lender next month. Help me write to the council about emergency housing for him.",
-    "Write a message to Chloe's accountant: she forgot to declare the rental flat for three years and wants to come clean.",
-    "My father-in-law Hiroshi is being scammed out of his pension by someone he met online; he's sent them 30k so far. How do I step in?",
-    "Our customer Leila has missed six repayments and is asking for a holiday on the instalments. Draft our reply.",
-    "Help me write a note to Kwame: the court has ordered him to pay his ex 1,200 a month in maintenance.",
-    "Nadia's credit file shows two defaults and a county court judgment, so the landlord refused her. How can she appeal?",
-    "Write a calm email to Diego, whose gambling losses have emptied the joint savings account we share.",
-    "Our client Ingrid has 2.3 million in an offshore trust she hasn't mentioned to the tax office. Draft a note on disclosure options.",
-    "Ethan's wages barely cover his rent and he's been skipping meals to pay the electricity. Can you find him grants he could apply for?",
-    "My sister Mei has been declared insolvent and can't get a phone contract. Help me write to the provider for her.",
-    "Felix borrowed 8,000 from me two years ago and hasn't paid back a penny. Draft a firm but friendly message.",
-    "Rosa's student loan balance is 71k and she wants to know whether overpaying makes sense on her 38k pay.",
-    "Write to Oliver's landlord: he's been on benefits since March and the housing payment goes straight to them now.",
-    "Our employee Fatima asked for an advance on her pay because her account is overdrawn and her rent bounced.",
-]
-
-# ---------------------------------------------------------------------------------------
-# Sensitivity: health, HR and money topics with no identifiable person (sensitive = false)
-# ---------------------------------------------------------------------------------------
-
-CONTEXT_TOPIC_DEV = [
-    "What are the early warning signs of a stroke?",
-    "How should a small company write its sick pay policy?",
-    "Explain how compound interest works on a credit card balance.",
-    "What's a reasonable notice period for a senior engineer?",
-    "Summarise the main types of insulin and how they differ.",
-    "What questions should a manager avoid in a job interview?",
-    "How do payday loans trap people in debt? Explain for a school talk.",
-    "Write a general guide for employees on how to request flexible working.",
-    "What does a kidney transplant waiting list involve in the UK?",
-    "What are good practices for running a fair redundancy process?",
-    "Write a leaflet paragraph on how to support a friend who is grieving.",
-    "How do credit files work, and how long do defaults stay on them?",
-    "What are the common side effects of chemotherapy?",
-    "How is type 1 diabetes different from type 2?",
-    "Write a blog post on how employers can support staff going through IVF.",
-    "What's the legal minimum redundancy pay in the UK?",
-    "Explain how bankruptcy affects a person's credit file for six years.",
-    "What should a good return-to-work policy after sick leave contain?",
-    "List the warning signs that someone may be experiencing domestic financial abuse.",
-    "How do hospitals decide who gets an organ transplant first?",
-    "Write a training slide on how to run a fair disciplinary hearing.",
-    "What is a debt management plan and who is it for?",
-    "Explain dementia to a ten-year-old in simple words.",
-    "Draft a company policy on bereavement leave.",
-    "How does a performance improvement plan usually work?",
-    "What are the symptoms of burnout, and how is it different from depression?",
-    "Give tips for negotiating a salary for a first job.",
-    "How do payroll deductions for pensions work?",
-    "Summarise the stages of grief for a support group leaflet.",
-    "What is the difference between a warning and a final warning in HR processes?",
-    "How do I read a blood test report? Explain the usual markers.",
-    "What are the rules on zero-hours contracts?",
-    "Explain how mortgages are repossessed in England, step by step.",
-    "What happens during a colonoscopy?",
-    "Write a general FAQ on the company's employee assistance programme.",
-    "How long does it take to recover from a hip replacement, typically?",
-    "What makes a workplace investigation fair?",
-    "Explain the difference between a credit score and a credit report.",
-    "Write a public health poster about recognising the signs of sepsis.",
-    "Which questions are illegal to ask a candidate about pregnancy?",
-    "How should a charity talk about addiction without stigma?",
-    "What is the average salary of a nurse in Germany?",
-    "Describe how a hospice supports families at the end of life.",
-    "What are healthy ways to talk with kids about money worries?",
-    "Give a checklist for a manager preparing annual reviews.",
-    "What does it mean when a tumour is benign?",
-    "Explain statutory sick pay in plain English.",
-    "Write a short story about a lighthouse keeper who loses his memory.",
-    "Compare the pension systems of France and the Netherlands.",
-    "How do epidemiologists estimate the spread of measles?",
-    "Draft an anonymous staff survey about wellbeing at work.",
-    "What are reasonable adjustments for employees with dyslexia, in general?",
-]
-
-CONTEXT_TOPIC_HELDOUT = [
-    "What's the difference between type 1 and type 2 diabetes?",
-    "How long does it usually take to recover from a broken ankle?",
-    "Write a short explainer on what a blood donation involves.",
-    "What should a good exit interview template ask?",
-    "How do companies usually decide annual pay increases?",
-    "Write a general policy on how employees report workplace bullying.",
-    "Explain what a mortgage offer in principle is.",
-    "What are the signs that a household budget is becoming unsustainable?",
-    "How do bankruptcies work for small businesses in Germany?",
-    "Explain how epilepsy is usually managed, for a first-aid course.",
-    "Give tips for staying mentally healthy while working night shifts.",
-    "What does a typical onboarding checklist for a new hire include?",
-    "Write a blog intro about why people avoid going to the dentist.",
-    "How does a pension auto-enrolment scheme work?",
-    "Write a training slide on how managers should give constructive feedback.",
-    "What vaccines are recommended for travel to Kenya?",
-    "Explain the difference between a debit card and a credit card for teenagers.",
-    "How do hospitals triage patients in an emergency department?",
-    "What are common reasons job offers get withdrawn?",
-    "Summarise the research on whether intermittent fasting helps weight loss.",
-    "Write a checklist for a company's return-to-office plan.",
-    "What is the usual process for appealing a parking fine?",
-    "How can a charity explain to donors where their money goes?",
-    "What are the pros and cons of a four-day work week?",
-    "Explain what cholesterol numbers on a lab report mean, in general terms.",
-]
-
-# ---------------------------------------------------------------------------------------
-# Sensitivity, dev only (added after the held-out lists were frozen; no held-out
-# counterpart, so the held-out split is unchanged): long messages in which one
-# sentence carries a person's context, the same kind of message with none, clinical
-# records that name a patient by an identifier and a test by its analyte, and public
-# facts about public people (which are not anyone's private data).
-# ---------------------------------------------------------------------------------------
-
-LONG_CONTEXT_DEV = [
-    "Can you tidy up my notes from today's planning meeting? We agreed to move the launch to the second week of May and to freeze the scope on Friday. The design review slips by a week. Also, Harriet won't be at the offsite because her chemo starts that Monday, so someone else needs to present the roadmap. Please turn this into five bullet points.",
-    "Draft a weekly update for the operations team. The warehouse move is on schedule, the new scanners arrive Thursday and the forklift training is booked for the 14th. Dmitri is off until further notice after his heart surgery, so Lena covers his shifts. Keep the tone upbeat and under 150 words.",
-    "Write a friendly email to the book club. We're reading a Le Guin novel next month and meeting at the library as usual, 7pm. Bring snacks if you can. Sadly Margaret has to miss a few sessions, she's just been told the cancer is back and is starting radiotherapy. Suggest two dates for the following meeting.",
-    "Help me reply to this thread about the team lunch. Most people voted for the Thai place on Friday and Ahmed has booked a table for twelve. Remember that Noor has coeliac disease and ended up in A&E last time she was glutened, so please check the menu with the restaurant. Make it short.",
-    "I'm putting together the rota for the summer. Tom wants the first two weeks of August, Isla prefers July. My daughter has just been diagnosed with type 1 diabetes, so I need to be home at lunchtime for her injections until she settles. Can you suggest a fair rota for four people across the summer?",
-    "Summarise this for the project channel: the API migration finished last night with no downtime, the old endpoints are deprecated from the 1st, and the docs are updated. Unrelated, but Jakub's performance review went badly and he's been put on a formal improvement plan, so he'll pair with Mei for a few weeks. List the next steps.",
-    "Please rewrite this handover note so it reads better. Client onboarding is complete for three of the five accounts; the other two are waiting on contracts. Chiara is being let go at the end of the month after the investigation into the expenses, so don't copy her on anything new. Add a short table of the accounts.",
-    "Can you structure my notes for the quarterly review? Revenue is up 6%, churn fell to 2.1% and the new onboarding flow is live. We also have to tell Rashid his bonus is cut to zero this year because of the two complaints about his conduct. Organise this into headings.",
-    "Write the newsletter blurb for our volunteers. The spring fair raised 2,400 pounds, the new kitchen opens next week and we need two more drivers on Tuesdays. Our treasurer Glenn has stepped back because he's drowning in gambling debts and the bank is taking the house, so Wendy will handle the accounts. Keep it warm.",
-    "Tidy up this message to my landlord. The boiler has been fixed and the engineer says the pressure is fine now. The bathroom extractor fan still rattles. Also I lost my job in March and I'm two months behind on the rent; I can pay 300 extra a month from June. Make it polite and clear.",
-    "Draft an agenda for Thursday's department meeting: budget for next year, the new intern scheme, and the office move. Before that, I need a private five-minute slot with Folasade about her sick days, she's had eleven Mondays off this year. Put the items in a sensible order with timings.",
-    "Rewrite this as a tidy status report. Sprint 14 closed with 31 of 34 points done. The flaky tests in the payment service are fixed. Oskar is going through a messy divorce and his ex has emptied their joint account, so he may need an advance on his salary; I'll talk to HR. Next sprint starts Monday.",
-    "I need a short speech for my brother's 40th birthday party. He loves sailing, terrible puns and his two dogs. The family doesn't know yet that he was diagnosed with early-onset Parkinson's in January, so please don't mention anything about health. Around two minutes, funny but warm.",
-    "Help me write the minutes from the parents' committee. The school trip to the science museum is confirmed for June 3rd, the bake sale made 310 pounds, and we need volunteers for sports day. Mrs Patel asked that her son Arjun be excused from swimming because of his epilepsy and the seizure he had last term. Keep it formal.",
-    "Turn this into a polished LinkedIn post about our team's year: we shipped the mobile app, doubled our user base and hired six engineers. Leave out that Priyanka is leaving after she was passed over for promotion again and filed a grievance about it. Make it about 120 words and upbeat.",
-    "Proofread my message to the football team's parents. Training moves to Wednesdays at 6, the away match on Saturday starts at 10, and kit money is due by the end of the month. Ellie's dad asked me to let you know she's been diagnosed with a heart murmur and can't play until the cardiologist clears her.",
-    "Summarise this support ticket for the next shift. The customer's router keeps dropping the connection every evening; we've replaced the cable and reset the firmware. She mentioned she's housebound after a stroke and relies on the line for her alarm pendant, so please treat it as a priority. Suggest next steps.",
-    "Make this email to our accountant clearer. I've attached the receipts for the van, the invoices for Q3 and the new lease agreement. My business partner Declan has a county court judgment against him for unpaid credit cards, so the bank wants to know before it approves the loan. Ask what else she needs from us.",
-    "Write a thank-you note to the neighbours for the street party. The weather held, the kids loved the bouncy castle and we raised money for the hospice. Mr Kowalski at number 12 couldn't come because he's waiting on a kidney transplant and is on dialysis most afternoons; maybe we can bring him some cake.",
-    "Help me prepare notes for my one-to-one with my manager. I want to talk about the conference budget, the mentoring scheme and my training plan. I also need to tell her I'm pregnant and due in October, and ask how maternity leave works here. Put it in a logical order.",
-    "Clean up this incident write-up. The database failover took 12 minutes because the replica was lagging. We added an alert on replication lag and documented the runbook. The on-call engineer, Silas, was off sick that night with a migraine, which is why the page went to the backup. Keep it blameless.",
-    "Translate this into plain English for the residents' newsletter: the lift will be replaced in April, bin collections move to Tuesday, and the garden committee needs members. Flat 4's tenant, Mr Adeyemi, has fallen behind on his service charge by eight months and the management company has started eviction proceedings.",
-    "Draft a reply to the wedding planner. We'd like the garden ceremony at 2pm, the string quartet and the vegetarian menu for everyone. My maid of honour Beth is eight months pregnant and has pre-eclampsia, so she needs a seat near the front and somewhere to lie down. Ask about the deposit deadline.",
-    "Organise these notes into a handover for the locum. Room 3's heating is broken and maintenance is booked for Monday. The appointment system goes down for an update on Wednesday night. Patient Graham Lowe in bay 2 is on warfarin and his INR was 5.2 this morning, so hold tonight's dose and recheck tomorrow.",
-]
-
-LONG_TOPIC_DEV = [
-    "Can you tidy up my notes from today's planning meeting? We agreed to move the launch to the second week of May and to freeze the scope on Friday. The design review slips by a week. Someone needs to present the roadmap at the offsite, since the usual presenter is travelling. Please turn this into five bullet points.",
-    "Write a friendly email to the book club. We're reading a novel about a family dealing with a cancer diagnosis next month and meeting at the library as usual, 7pm. Bring snacks if you can, and a question for the discussion. Suggest two dates for the following meeting.",
-    "Draft a weekly update for the operations team. The warehouse move is on schedule, the new scanners arrive Thursday and the forklift training is booked for the 14th. The health and safety audit found no major issues, but first-aid kits need restocking. Keep the tone upbeat and under 150 words.",
-    "Help me structure a talk for the school careers fair about working in a hospital pharmacy. I want to cover what a typical day looks like, how prescriptions are checked, how we store controlled drugs, and which qualifications students need. Aim for ten minutes with a short quiz at the end.",
-    "Rewrite this policy summary in plain English: employees accrue 25 days of annual leave, sick leave is paid at full rate for the first four weeks, and parental leave follows the statutory scheme with a company top-up. Performance reviews happen twice a year. Keep it to one page.",
-    "I'm writing a blog post on how small charities can manage their cash flow. Cover budgeting for the year, building a reserve, handling late grant payments, and the pros and cons of a bank overdraft versus a short-term loan. Include a worked example with round numbers.",
-    "Summarise this article for our newsletter: the study followed 2,000 adults for ten years and found that regular walking lowered the risk of heart disease and type 2 diabetes. The effect was largest for people who started in middle age. Keep it under 100 words and neutral.",
-    "Make a checklist for managers running annual pay reviews: gather market salary data, check for pay gaps between groups, agree the budget with finance, document the rationale for each decision, and communicate the outcomes consistently. Add anything important I've missed.",
-    "Draft the minutes of the parents' committee. The school trip to the science museum is confirmed for June 3rd, the bake sale made 310 pounds, and we need volunteers for sports day. The school nurse will run a session on allergies and asthma for parents in May. Keep it formal.",
-    "Write a short explainer for new staff about how our expenses system works: how to submit receipts, the limits for meals and hotels, when reimbursements are paid, and what happens if a claim is rejected. Use a friendly tone and numbered steps.",
-    "Help me plan a charity fun run for the local hospice. We need a route, marshals, first-aid cover, a sign-up page and sponsorship forms. Last year 150 people took part and raised about 9,000 pounds. Give me a timeline for the next eight weeks.",
-    "Summarise the main changes in this year's tax rules for self-employed people: the new threshold for registering, changes to allowable expenses, and the deadlines for payments on account. Keep it general, no advice for a specific person.",
-    "Clean up this incident write-up. The database failover took 12 minutes because the replica was lagging. We added an alert on replication lag, documented the runbook and scheduled a game day for next month to practise the failover. Keep it blameless.",
-    "Write the intro for a podcast episode on burnout in the tech industry. We'll talk to an occupational psychologist about warning signs, how managers can spot them, and what companies can change. Keep it under a minute when read aloud.",
-    "Organise these notes into a handover for the evening shift. Room 3's heating is broken and maintenance is booked for Monday. The appointment system goes down for an update on Wednesday night. Stock of gloves and masks is low, so order more before Friday.",
-    "Draft a reply to the wedding planner. We'd like the garden ceremony at 2pm, the string quartet and the vegetarian menu for everyone. We need a few seats near the front for older guests and a quiet room for anyone who needs a rest. Ask about the deposit deadline.",
-    "Explain these reference ranges for a nursing textbook: a normal creatinine is roughly 60 to 110 umol/L, a potassium of 3.5 to 5.0 mmol/L, and an HbA1c under 42 mmol/mol. Add one sentence on why each matters.",
-    "Write the quiz questions for our first-aid course. Cover what to do when someone faints, how to put a person in the recovery position, and when a potassium of 6.5 on a lab report counts as an emergency. Five questions, multiple choice.",
-    "Summarise this guideline for the ward's wiki: patients on warfarin aim for an INR of 2 to 3, doses are adjusted weekly, and a value above 5 needs a doctor's review. Keep it general and under 120 words.",
-    "Help me plan the team's away day. We need a venue for twenty people, a facilitator for the morning session on our five-year strategy, lunch with vegetarian options, and an activity in the afternoon. Budget is about 3,000 pounds.",
-    "Turn this into a short explainer for a patient leaflet: a troponin test measures a protein released when the heart muscle is damaged; a result above the lab's cut-off usually means a repeat test a few hours later. Plain English, no jargon.",
-    "Rewrite this job advert so it sounds more welcoming: we're hiring a junior accountant to help with payroll, month-end close and supplier invoices. Flexible hours, hybrid working, and a pension scheme with employer matching. Keep the key facts.",
-    "Write a short summary of our product's release notes. Version 4.2 adds dark mode, fixes the login timeout on slow networks, and improves search speed by about 30%. The Android app now supports tablets. Friendly tone, under 100 words.",
-    "Create a study timetable for the six weeks before my exams. Subjects: biology, chemistry, maths and English. I can study three hours on weekdays and five on weekends, and I want one day off a week. Put it in a table.",
-    "Draft the opening paragraph of our annual report. The charity supported 1,200 families this year, opened two new food banks and trained 85 volunteers. Income rose 12% thanks to a new corporate partner. Keep it hopeful and concise.",
-    "Explain, for a data-science class, how a hospital might model the risk of readmission from anonymised records: age band, number of previous admissions, length of stay and a few lab values such as creatinine and haemoglobin.",
-]
-
-CLINICAL_RECORD_DEV = [
-    "Summarise the overnight obs for patient K-448201: sats 91% on room air, temperature 38.4, respiratory rate 24.",
-    "Trend for pt 7730912: haemoglobin 96, 88, 81 over five days. Is this worth flagging to the registrar?",
-    "Write a discharge letter paragraph for patient RX-20931, admitted with community-acquired pneumonia, now afebrile.",
-    "Resident 4419 has eGFR 28 and a potassium of 5.9 this morning; draft the handover line.",
-    "Explain to the family of patient AB-55012 what a troponin of 340 ng/L means after his chest pain.",
-    "Tabulate these results for member M-90215: ALT 112, AST 98, bilirubin 31, GGT 240.",
-    "Reword for the GP: Ms Lindqvist's ferritin is 6 and her haemoglobin 94; started on oral iron.",
-    "Patient 3308812's INR is 4.8 on warfarin; write the note to hold tonight's dose.",
-    "Draft a message to Daniel about his PSA result of 9.2, up from 4.1 last year, and the urology referral.",
-    "Client C-7781's TSH is 11.4 with a low free T4; summarise for the care plan.",
-    "Book patient 55102874 for a repeat blood test next Tuesday and let the ward know.",
-    "Write the referral for pt HN-30017: D-dimer 2.1, leg swelling on the left, query DVT.",
-    "Translate for the family: Mr Haddad's oxygen sats were 88% overnight and he is back on oxygen.",
-    "Chart note for patient Q7-44120: platelets 41, bruising on both arms, haematology aware.",
-    "Summarise: my son's blood sugar was 2.8 this morning before school and he was shaky.",
-    "Can you explain my mum's results: ALT 140, bilirubin 45, and the doctor wants a scan?",
-    "Update the whiteboard for patient LM-90422: CRP 180, started IV antibiotics at 14:00.",
-    "Draft a note to the care home about resident 80671's falls and her sodium of 124.",
-    "Explain to Ingrid why her ferritin of 9 means she needs iron tablets for three months.",
-    "Patient ref 00448213 has a viral load of 40 copies; write the clinic letter to the GP.",
-]
-
-PUBLIC_PEOPLE_DEV = [
-    "How did Beethoven keep composing after he lost his hearing?",
-    "What illness did Bob Marley die of, and why did he refuse the amputation?",
-    "Summarise Franklin D. Roosevelt's polio and how he hid it from the public.",
-    "Why was Steve Jobs pushed out of Apple in 1985?",
-    "Write a paragraph on Stephen Hawking's ALS for a school science project.",
-    "How much was Elon Musk's pay package at Tesla and why did a court reject it?",
-    "What did Vincent van Gogh's letters say about his mental health?",
-    "Explain why Mark Twain went bankrupt in the 1890s.",
-    "Give a timeline of Muhammad Ali's Parkinson's disease for a documentary script.",
-    "Why did Abraham Lincoln suffer from melancholy, according to historians?",
-    "What was Winston Churchill's salary as prime minister in today's money?",
-    "Write a short bio of Serena Williams that mentions her pulmonary embolism after giving birth.",
-    "How did Michael J. Fox's diagnosis change his acting career?",
-    "Why was Kenneth Lay convicted after the Enron collapse?",
-    "Describe Ernest Hemingway's drinking and depression in his last years, for a literature essay.",
-    "What did Queen Elizabeth II's doctors say about her health in 2022?",
-    "Summarise why Sam Bankman-Fried was sentenced and what happened to FTX customers' money.",
-    "Explain how Lou Gehrig's illness came to be named after him.",
-    "What caused Mozart's death? Give the main theories.",
-    "Write a quiz question about the injury that ended Bo Jackson's football career.",
-    "How did Florence Nightingale's own chronic illness affect her later work?",
-    "Why did Bernie Madoff's Ponzi scheme collapse in 2008?",
-    "What was Simone Biles' reason for withdrawing from events at the Tokyo Olympics?",
-    "Explain Selena Gomez's lupus and kidney transplant for a magazine piece on chronic illness.",
-    "Write an encyclopedia-style paragraph on Charles Darwin's mysterious lifelong illness.",
-    "How did John F. Kennedy manage Addison's disease while president?",
-    "Why did Martha Stewart go to prison?",
-    "What did Lionel Messi's growth hormone treatment involve when he was a child?",
-    "Describe Virginia Woolf's mental illness as her biographers present it.",
-    "What is known about Ronald Reagan's Alzheimer's disease after he left office?",
-]
-
-COMPLEXITY_GROUPS: list[tuple[str, bool, list[str], list[str]]] = [
-    ("short_hard", True, SHORT_HARD_DEV, SHORT_HARD_HELDOUT),
-    ("long_easy", False, LONG_EASY_DEV, LONG_EASY_HELDOUT),
-]
-
-SENSITIVITY_GROUPS: list[tuple[str, bool, list[str], list[str]]] = [
-    ("health_context", True, HEALTH_CONTEXT_DEV, HEALTH_CONTEXT_HELDOUT),
-    ("hr_context", True, HR_CONTEXT_DEV, HR_CONTEXT_HELDOUT),
-    ("financial_context", True, FINANCIAL_CONTEXT_DEV, FINANCIAL_CONTEXT_HELDOUT),
-    ("context_topic", False, CONTEXT_TOPIC_DEV, CONTEXT_TOPIC_HELDOUT),
-    # Dev only, appended so that earlier rows keep their ids.
-    ("long_context", True, LONG_CONTEXT_DEV, []),
-    ("long_topic", False, LONG_TOPIC_DEV, []),
-    ("clinical_record", True, CLINICAL_RECORD_DEV, []),
-    ("public_people", False, PUBLIC_PEOPLE_DEV, []),
-    # Encoded text (issue 28): harmless encodings that must stay public, and values
-    # only their decoding shows.
-    ("encoded_harmless", False, encoded_harmless_dev(), []),
-    ("encoded_sensitive", True, encoded_sensitive_dev(), []),
-]
+def sensitivity_groups() -> list[Group]:
+    # The encoded groups (issue 28): harmless encodings that must stay public, and values
+    # only their decoding shows; dev only, after every earlier group so no id moves.
+    return [
+        *_groups("sensitivity", "sensitive"),
+        Group("encoded_harmless", False, encoded_harmless_dev(), []),
+        Group("encoded_sensitive", True, encoded_sensitive_dev(), []),
+    ]

@@ -4,9 +4,9 @@ The gateway keeps httpx's client API, its Request and Response objects and its
 exception types (the upstream's retries and circuit breaker classify httpx's
 exceptions, and every forwarding test drives httpx), while the hop itself runs on
 aiohttp's connection pool and C parser. httpx's own transport (httpcore on anyio) is
-the slowest part of the hop: one POST to a local stub costs it about 1.6 times what
-it costs on this transport, and under 16 concurrent requests httpcore's pool caps a bare
-forwarder at a tenth of what aiohttp's reaches (docs/benchmarks.md).
+the slowest part of the hop: one POST to a local stub costs it more than on this
+transport, and under concurrent requests httpcore's pool caps a bare forwarder far
+below what aiohttp's reaches (the figures: docs/benchmarks.md).
 
 What the backend gets is what httpx built: exactly the request's headers (aiohttp's
 own defaults are skipped where httpx did not set them), the body bytes, no cookies,

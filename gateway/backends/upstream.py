@@ -5,10 +5,10 @@ builds it (the client's headers, the JSON body encoded the same way, the client'
 timeouts) and handed straight to the transport the client would pick for its URL (the
 aiohttp hop, a proxy the environment names, or a test's transport). `send`'s
 machinery around that call (auth and redirect flows, event hooks, the cookie jar, the
-elapsed timer) does nothing for this hop but cost about a fifth of the gateway's own
-time on a cached prompt (docs/benchmarks.md). It also kept cookies: a backend's
-Set-Cookie was sent back on every later request, whoever the caller; nothing is kept
-now. Probes and other GETs still use the client.
+elapsed timer) does nothing for this hop but cost a good share of the gateway's own
+time on a cached prompt (docs/benchmarks-history.md, "A leaner hop"). It also kept
+cookies: a backend's Set-Cookie was sent back on every later request, whoever the
+caller; nothing is kept now. Probes and other GETs still use the client.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ class Upstream:
             limits=limits,
             verify=verify,
             # httpx's API and exceptions over aiohttp's pool and parser: the faster
-            # hop, by far under concurrency (docs/benchmarks.md, the hot path).
+            # hop, by far under concurrency (docs/benchmarks-history.md, the hot path).
             transport=transport or AiohttpTransport(verify=verify, limits=limits),
         )
         self._targets: dict[str, tuple[httpx.URL, httpx.AsyncBaseTransport]] = {}

@@ -11,7 +11,6 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,10 +49,6 @@ class ComplexityModel:
         resource = importlib.resources.files("gateway.classify.data").joinpath(MODEL_RESOURCE)
         return cls.from_json(json.loads(resource.read_text(encoding="utf-8")))
 
-    @classmethod
-    def from_file(cls, path: Path) -> ComplexityModel:
-        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
-
 
 @dataclass(frozen=True)
 class PendingScore:
@@ -67,8 +62,6 @@ class PendingScore:
 
 
 class ComplexityClassifier:
-    name = "complexity"
-
     def __init__(
         self,
         options: ComplexityOptions,

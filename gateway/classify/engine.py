@@ -1,10 +1,11 @@
 """Presidio's analyzer with less bookkeeping per call, the same results.
 
-On a 200-character prompt about a third of `AnalyzerEngine.analyze` was orchestration,
-not recognition: the registry rebuilt its recognizer list (a set per entity type) on
-every call, the engine filtered the whole result list twice per recognizer to give
-each its own results and everyone else's, and the lemma context enhancer deep-copied
-every result although it only changes those of recognizers with context words. Here:
+On a short prompt much of `AnalyzerEngine.analyze` was orchestration, not recognition
+(the share measured: docs/benchmarks-history.md): the registry rebuilt its recognizer
+list (a set per entity type) on every call, the engine filtered the whole result list
+twice per recognizer to give each its own results and everyone else's, and the lemma
+context enhancer deep-copied every result although it only changes those of
+recognizers with context words. Here:
 - the recognizer list is computed once per (language, entities) and recognizer set;
 - results are grouped by recognizer in one pass, and "everyone else's" is built only
   for a recognizer that overrides `enhance_using_context` (none of hybridgate's do);

@@ -3,13 +3,13 @@ they can match, with the same matches.
 
 Presidio runs such a pattern as one regex: `(?:^|(?<=\\W))(diagnosed|dosage|...)` or
 `\\b(?:Aisha|Tomasz|...)\\s+Surname`, which the regex engine tries at every position of
-the text, case-insensitively, against a few hundred alternatives: on a 200-character
-prompt the given-name pattern and the health, HR and financial deny lists took about
-40% of all regex time. Every match of such a pattern starts where a word starts, and
-that word (a maximal run of word characters) is, case-insensitively, the first word of
-one of the alternatives. So only those positions are tried, with the same compiled
-regex, in order, skipping positions inside a match found before: exactly the matches
-`finditer` returns.
+the text, case-insensitively, against a few hundred alternatives: on a short prompt
+the given-name pattern and the health, HR and financial deny lists took a large share
+of all regex time (docs/benchmarks-history.md). Every match of such a pattern starts
+where a word starts, and that word (a maximal run of word characters) is,
+case-insensitively, the first word of one of the alternatives. So only those positions
+are tried, with the same compiled regex, in order, skipping positions inside a match
+found before: exactly the matches `finditer` returns.
 
 The word test is a lower-cased set lookup, which agrees with the regex's case-insensitive
 comparison for ASCII text and ASCII words. A text with any other character is searched

@@ -87,8 +87,6 @@ _OBJECT_WORDS = frozenset(
 
 
 class SensitivityClassifier:
-    name = "sensitivity"
-
     def __init__(
         self, options: SensitivityOptions, embeddings: MessageEmbeddings | None = None
     ) -> None:

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 # Pinned rather than "auto": Ray brings uvloop and httptools, which uvicorn would then
 # pick. The edge server was built and tested on asyncio and h11 (its time goes to the
 # model, not to HTTP). The gateway's own time is mostly HTTP and the event loop:
-# uvloop and httptools cut its added latency (docs/benchmarks.md). httptools sets no
-# header size limit of its own, so an oversized Authorization header still gets the
-# gateway's 401, not a bare 400.
+# uvloop and httptools cut its added latency (docs/benchmarks-history.md). httptools
+# sets no header size limit of its own, so an oversized Authorization header still gets
+# the gateway's 401, not a bare 400.
 SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
 GATEWAY_SERVER_IMPLEMENTATION: dict[str, Any] = {"loop": "uvloop", "http": "httptools"}
 GIL_SWITCH_S = 0.001

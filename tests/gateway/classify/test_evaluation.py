@@ -26,7 +26,7 @@ DATA = EVAL_DATA  # the sets ship in the package
 ROOT = Path(__file__).resolve().parents[3]
 
 
-# The groups written by hand for issue 18 (tools/handwritten_prompts.py): harder than
+# The groups written by hand for issue 18 (tools/datasets/handwritten_*.json): harder than
 # the templated categories, and mostly held out.
 HANDWRITTEN = {
     "short_hard",

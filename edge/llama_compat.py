@@ -14,7 +14,8 @@ code calls these instead of touching them.
 
 Imported only inside these functions: loading llama_cpp loads the llama.cpp shared
 library. Verified with llama-cpp-python 0.3.36 (tests/edge/test_llama_compat.py fails
-when one of these assumptions stops holding); pyproject allows >= 0.3.8, < 0.4, and the lock pins what was verified.
+when one of these assumptions stops holding); pyproject allows >= 0.3.8, < 0.4,
+and the lock pins what was verified.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ signal still in development whose names may yet move: `opentelemetry._logs`
 
 Verified with opentelemetry-api, -sdk and -exporter-otlp-proto-http 1.45.2
 (tests/gateway/audit/test_otel_compat.py fails when one of these stops holding);
-pyproject allows >= 1.30, < 2, and the lock pins what was verified.
+pyproject allows >= 1.30, < 2,
+and the lock pins what was verified.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ transport calls these instead of touching them.
   error.
 
 Verified with aiohttp 3.14.5 (tests/gateway/test_aiohttp_compat.py fails when one of
-these assumptions stops holding); pyproject allows >= 3.10, < 4, and the lock pins what was verified.
+these assumptions stops holding); pyproject allows >= 3.10, < 4,
+and the lock pins what was verified.
 """
 
 from __future__ import annotations

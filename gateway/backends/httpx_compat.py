@@ -15,7 +15,8 @@ calls these instead of touching them.
   which httpx's constructor does not take (`gateway.backends.coalescing`).
 
 Verified with httpx 0.29.0 (tests/gateway/test_httpx_compat.py fails when one of
-these assumptions stops holding); pyproject allows >= 0.27, < 0.30, and the lock pins what was verified.
+these assumptions stops holding); pyproject allows >= 0.27, < 0.30,
+and the lock pins what was verified.
 """
 
 from __future__ import annotations

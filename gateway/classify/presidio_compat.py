@@ -18,7 +18,8 @@ calls these instead of touching them.
   by keyword.
 
 Verified with presidio-analyzer 2.2.366 (tests/gateway/classify/test_presidio_compat.py
-fails when one of these assumptions stops holding); pyproject allows >= 2.2.355, < 3, and the lock pins what was verified.
+fails when one of these assumptions stops holding); pyproject allows >= 2.2.355, < 3,
+and the lock pins what was verified.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ override of it is the only way to take the signals without uvicorn's handler (se
 `gateway.cli.runner` for why).
 
 Verified with uvicorn 0.55.0 (tests/gateway/cli/test_uvicorn_compat.py fails when
-this stops holding); pyproject allows >= 0.30, < 0.56, and the lock pins what was verified.
+this stops holding); pyproject allows >= 0.30, < 0.56,
+and the lock pins what was verified.
 """
 
 from __future__ import annotations

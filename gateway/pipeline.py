@@ -17,7 +17,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +82,10 @@ class Whole:
     body: dict[str, Any]
 
 
+async def _nothing_to_close() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Streamed:
     events: AsyncIterator[bytes]
@@ -89,6 +93,10 @@ class Streamed:
     # How this stream ends when it is cut short (the drain): (message, code) -> the
     # last bytes, in the stream's own protocol.
     ending: Callable[[str, str], bytes] = cut_short
+    # Gives the upstream connection back. The events close it when they end, but a
+    # generator that was never started runs no `finally`: a response cancelled
+    # before its first event (the client gone, the drain's cut) must close it too.
+    close: Callable[[], Awaitable[None]] = _nothing_to_close
 
 
 Reply = Whole | Streamed
@@ -368,17 +376,19 @@ class Pipeline:
         payload, restorer = self._prepare(plan, route, upstream, path)
         if path != RESPONSES:
             opened = await _chat_stream(upstream, path, payload, caller, restorer, meter)
-            return Streamed(opened.events(), opened.media_type)
+            return Streamed(opened.events(), opened.media_type, close=opened.aclose)
         if upstream.responses == "native":
             relay = ResponsesRelay(restorer, meter.observe_responses_event)
             opened = await upstream.stream(path, payload, caller)
-            return Streamed(relay.events(opened.events()), SSE, relay.failure)
+            return Streamed(relay.events(opened.events()), SSE, relay.failure, opened.aclose)
         # Placeholders are restored in the chat chunks, before translation; the
         # request the response object echoes is restored as it is built.
         translation = ChatToResponses(payload, restorer.response if restorer else None)
         chat = to_chat(payload)
         opened = await _chat_stream(upstream, CHAT, chat, caller, restorer, meter)
-        return Streamed(translation.events(opened.events()), SSE, translation.failure)
+        return Streamed(
+            translation.events(opened.events()), SSE, translation.failure, opened.aclose
+        )
 
     def _prepare(
         self, plan: Plan, route: Route, upstream: Upstream, path: str

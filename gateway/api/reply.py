@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from common.disconnect import unless_disconnected
 from common.drain import Drain
+from gateway.api.closing_stream import ClosingStreamingResponse
 from gateway.auth.authenticator import Caller
 from gateway.context import Endpoint, RequestContext
 from gateway.pipeline import Body, Pipeline, Whole
@@ -43,4 +44,6 @@ async def run(
 
     ending = partial(reply.ending, SHUTDOWN_MESSAGE, "shutting_down")
     events = drain.stream(reply.events, ending, on_cut=cut)
-    return StreamingResponse(events, media_type=reply.media_type, headers=SSE_HEADERS)
+    return ClosingStreamingResponse(
+        events, reply.close, media_type=reply.media_type, headers=SSE_HEADERS
+    )

@@ -7,10 +7,10 @@ from functools import partial
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.background import BackgroundTask
 
 from common.disconnect import unless_disconnected
 from common.drain import Drain
+from gateway.api.closing_stream import ClosingStreamingResponse
 from gateway.auth.authenticator import Caller
 from gateway.context import Endpoint, RequestContext
 from gateway.pipeline import Body, Pipeline, Streamed, Whole
@@ -54,9 +54,6 @@ def streaming_response(reply: Streamed, drain: Drain, record: RequestRecord) -> 
 
     ending = partial(reply.ending, SHUTDOWN_MESSAGE, "shutting_down")
     events = drain.stream(reply.events, ending, on_cut=cut)
-    return StreamingResponse(
-        events,
-        media_type=reply.media_type,
-        headers=SSE_HEADERS,
-        background=BackgroundTask(reply.close),
+    return ClosingStreamingResponse(
+        events, reply.close, media_type=reply.media_type, headers=SSE_HEADERS
     )

@@ -6,6 +6,8 @@ import json
 from collections.abc import AsyncIterator
 
 DONE = b"data: [DONE]\n\n"
+# The events a Responses stream ends with (it has no [DONE]).
+FINAL_RESPONSES_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
 async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -19,6 +21,23 @@ async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
                 yield event + b"\n\n"
     if pending.strip():
         yield pending + b"\n\n"
+
+
+def ends_stream(event: bytes) -> bool:
+    """Whether an event is one a stream ends with: chat's and completions' [DONE], a
+    Responses stream's final event, or the backend's own error. A body that ends after
+    any other was cut short, even where the connection closed cleanly."""
+    if event.startswith(DONE):
+        return True
+    data = b"\n".join(line[5:] for line in event.split(b"\n") if line.startswith(b"data:"))
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return data.strip() == b"[DONE]"
+    if not isinstance(body, dict):
+        return False
+    kind = body.get("type")
+    return kind in FINAL_RESPONSES_EVENTS or kind == "error" or isinstance(body.get("error"), dict)
 
 
 def error_event(message: str, code: str) -> bytes:

@@ -34,7 +34,7 @@ from gateway.backends.httpx_compat import (
     transport_for_url,
 )
 from gateway.backends.retry_budget import RetryBudget
-from gateway.backends.sse import DONE, error_event, whole_events
+from gateway.backends.sse import DONE, ends_stream, error_event, whole_events
 from gateway.errors import BackendUnavailable, BadGateway, OpenAIError, UpstreamRejected
 from gateway.settings import BackendSettings
 
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 # same thing to the caller as they did to the gateway.
 _RELAYED = frozenset({400, 413, 422, 429})
 RETRY_BACKOFF_S = 0.1
+# The error code of a stream that broke after its first byte (reset, or closed early).
+BROKEN = "upstream_stream_error"
 
 
 EMBEDDINGS_PATH = "/v1/embeddings"
@@ -69,11 +71,18 @@ class UpstreamStream:
         """Whole SSE events as they arrive. A break after the first byte ends the stream
         with an OpenAI error event and [DONE], never with a torn chunk."""
         chunks = _until(self._response.aiter_bytes(), self._deadline)
+        last = b""
         try:
-            async for event in whole_events(chunks):
-                out = self._transform(event) if self._transform else event
+            async for last in whole_events(chunks):
+                out = self._transform(last) if self._transform else last
                 if out:  # a transform returns b"" to drop an event
                     yield out
+            if not ends_stream(last):
+                # Closed cleanly before its last event: a body that runs until the
+                # connection closes looks whole, the stream is not.
+                log.warning("%s stream ended before its last event", self._backend)
+                yield self._ending(f"the {self._backend} backend stream broke", BROKEN)
+                yield DONE
         except httpx.ReadTimeout:
             log.warning("%s stream stalled", self._backend)
             yield self._ending(
@@ -83,7 +92,7 @@ class UpstreamStream:
             yield DONE
         except httpx.HTTPError as exc:
             log.warning("%s stream broke: %s", self._backend, type(exc).__name__)
-            yield self._ending(f"the {self._backend} backend stream broke", "upstream_stream_error")
+            yield self._ending(f"the {self._backend} backend stream broke", BROKEN)
             yield DONE
         except TimeoutError:
             log.warning("%s stream exceeded its total time", self._backend)

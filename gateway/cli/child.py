@@ -67,6 +67,17 @@ class Child:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._reap_session()
+
+    def kill(self) -> None:
+        """Ends a hung child at once: one that answers no request handles no SIGINT
+        either (a stopped or deadlocked process), so waiting for it gains nothing."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._reap_session()
+
+    def _reap_session(self) -> None:
         if self.own_session:
             from cloud.local import kill_session
 

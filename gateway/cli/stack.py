@@ -3,8 +3,8 @@ child processes, in the foreground, until Ctrl-C or SIGTERM; then stops all thre
 leaving nothing behind. With `cloud.local: false` (the edge appliance) it runs the
 edge server and the gateway only, and the gateway uses the configured cloud URL.
 
-Once all are up, a child that exits is restarted (gateway.cli.supervisor), and the
-state of each is in `<server.state_dir>/up.json` (gateway.cli.up_state).
+Once all are up, a child that exits or hangs is restarted (gateway.cli.supervisor),
+and the state of each is in `<server.state_dir>/up.json` (gateway.cli.up_state).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from types import FrameType
 
 from gateway.cli.child import READY_TIMEOUT_S, StackError
 from gateway.cli.settings import Settings
-from gateway.cli.supervisor import Component, Spec, Supervisor
+from gateway.cli.supervisor import UNREADY_LIMIT_S, Component, Spec, Supervisor
 from gateway.cli.up_state import clear_requests, remove_state, running_up
 from gateway.healthcheck import readyz_url
 
@@ -71,6 +71,9 @@ def run_stack(settings: Settings, config: Path | None) -> int:
             f"{cloud_url}/readyz",
             settings.cloud.startup_timeout_s,
             own_session=True,
+            # Ray Serve restarts a failed replica itself, loading its model again:
+            # unready for as long as a start may take before it counts as hung.
+            unready_limit_s=max(UNREADY_LIMIT_S, settings.cloud.startup_timeout_s),
         )
     )
     gateway_readyz = readyz_url(settings.server.host, settings.server.port)
@@ -169,7 +172,7 @@ A simple prompt runs on the edge:
 {call % "What is the capital of Japan?"}
 A complex, non-sensitive one goes to the cloud (see x-hybridgate-route with curl -i):
 {call % COMPLEX_EXAMPLE}
-{audit_hint}`hybridgate status` shows each part; one that exits is restarted.
+{audit_hint}`hybridgate status` shows each part; one that exits or hangs is restarted.
 Ctrl-C stops everything.
 """,
         flush=True,

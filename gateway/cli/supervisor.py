@@ -1,7 +1,9 @@
 """`hybridgate up`'s supervision once its children are up: a child that exits without
-being asked to is started again after a backoff; one stopped on request (`hybridgate
-edge down`, `cloud down`) stays down until it is started again (`edge up`, `cloud up`).
-Every change is published in up.json (gateway.cli.up_state) and logged on stderr.
+being asked to is started again after a backoff, and so is one that hangs (alive, but
+unready for `Spec.unready_limit_s`: it is killed first); one stopped on request
+(`hybridgate edge down`, `cloud down`) stays down until it is started again (`edge up`,
+`cloud up`). Every change is published in up.json (gateway.cli.up_state) and logged on
+stderr.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ STABLE_AFTER_S = 60.0
 TICK_S = 0.25
 # A readiness probe inside the loop: short, since it delays noticing the others.
 PROBE_TIMEOUT_S = 1.0
+# How often a running child's readiness is probed, to notice a hang.
+PROBE_INTERVAL_S = 5.0
+# How long a running child may stay unready before it counts as hung. The edge and the
+# gateway answer their probes from an event loop that never waits on generation, so a
+# minute without an answer is a hang, not load.
+UNREADY_LIMIT_S = 60.0
 
 
 @dataclass
@@ -61,6 +69,14 @@ class Spec:
     # readyz: the gateway's /readyz depends on the edge, and a gateway restarted while
     # the edge is down must not be taken for one that cannot start.
     started_url: str | None = None
+    # How long it may stay unready once running before it is killed and restarted.
+    unready_limit_s: float = UNREADY_LIMIT_S
+
+    @property
+    def probe_url(self) -> str:
+        """What it must keep answering 200 on: its started_url where it has one, so that
+        a gateway waiting for a restarted edge is not taken for a hung one."""
+        return self.started_url or self.readyz
 
 
 def log(message: str) -> None:
@@ -78,10 +94,14 @@ class Component:
         self._child: Child | None = None
         self._started_at = 0.0
         self._restart_at = 0.0
+        self._probe_at = 0.0
+        self._unready_since: float | None = None
 
     def start(self) -> None:
         self._child = Child(self.spec.name, self.spec.argv, self.spec.env, self.spec.own_session)
         self._started_at = self._clock()
+        self._probe_at = self._started_at + PROBE_INTERVAL_S
+        self._unready_since = None
         self.state.pid = self._child.process.pid
         self.state.state = "starting"
 
@@ -121,15 +141,33 @@ class Component:
         if code is not None:
             self._exited(code, now)
         elif state == "starting":
-            if ready(self.spec.started_url or self.spec.readyz, PROBE_TIMEOUT_S):
+            if ready(self.spec.probe_url, PROBE_TIMEOUT_S):
                 log(f"{self.spec.name} is ready (pid {self.state.pid})")
                 self.state.state = "running"
             elif now - self._started_at > self.spec.ready_timeout_s:
                 log(f"{self.spec.name} was not ready after {self.spec.ready_timeout_s:.0f}s")
                 self._child.stop()
                 self._exited(self._child.process.returncode, now)
+        elif state == "running" and now >= self._probe_at:
+            self._probe(now)
 
-    def _exited(self, code: int, now: float) -> None:
+    def _probe(self, now: float) -> None:
+        """A running child that stopped answering (stopped, deadlocked, wedged) would
+        never exit on its own: past `unready_limit_s` it is killed and restarted."""
+        assert self._child is not None
+        self._probe_at = now + PROBE_INTERVAL_S
+        if ready(self.spec.probe_url, PROBE_TIMEOUT_S):
+            self._unready_since = None
+            return
+        if self._unready_since is None:
+            self._unready_since = now
+        limit = self.spec.unready_limit_s
+        if now - self._unready_since >= limit:
+            self._child.kill()
+            hung = f"did not answer {self.spec.probe_url} for {limit:.0f}s; killed it"
+            self._exited(self._child.process.returncode, now, hung)
+
+    def _exited(self, code: int, now: float, why: str | None = None) -> None:
         assert self._child is not None
         # Reaps what a cloud left in its session, so the next one finds its port free.
         self._child.stop()
@@ -139,7 +177,8 @@ class Component:
         self.state.last_exit = code
         self.state.pid = None
         self._restart_at = now + delay
-        log(f"{self.spec.name} exited with code {code}; restarting in {delay:.0f}s")
+        why = why or f"exited with code {code}"
+        log(f"{self.spec.name} {why}; restarting in {delay:.0f}s")
 
     def request(self, action: str) -> None:
         if not self.spec.stoppable:

@@ -20,9 +20,10 @@ from typing import Literal, get_args
 UP_FILE = "up.json"
 CONTROL_DIR = "up-control"
 
-# starting: launched, not yet ready; running: ready; restarting: exited after it had
-# been ready, waiting out its backoff; failed: exited before it became ready (a crash
-# loop), waiting out its backoff; stopped: stopped on purpose, not restarted.
+# starting: launched, not yet ready; running: ready; restarting: exited (or hung and
+# was killed) after it had been ready, waiting out its backoff; failed: exited before it
+# became ready (a crash loop), waiting out its backoff; stopped: stopped on purpose,
+# not restarted.
 ComponentStatus = Literal["starting", "running", "restarting", "stopped", "failed"]
 Action = Literal["stop", "start"]
 ACTIONS: tuple[Action, ...] = get_args(Action)

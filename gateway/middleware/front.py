@@ -77,6 +77,7 @@ class _Exchange:
         self.held: Message | None = None
         self.streaming = False
         self.ended = False  # the stream's last body message went out
+        self.finished = False  # a whole response's event was written
 
     async def send_out(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -112,6 +113,7 @@ class _Exchange:
             self.ended = not message.get("more_body", False)
             return
         # A whole response: it leaves only once its event is written.
+        self.finished = True
         written = await finish(record, recording, message.get("body", b""))
         if not written and recording.audit.fail_closed:
             record.status = 503
@@ -184,7 +186,9 @@ class FrontMiddleware:
                     record.status, record.error_code = 500, "internal_error"
                 await finish(record, recording, None)
             raise
-        if exchange.streaming:
+        if exchange.streaming or not exchange.finished:
+            # Also a stream whose client left before its first event: its start was
+            # held, nothing went out, and it still gets its one event.
             await finish_stream(record, recording, exchange.ended)
 
     async def _drained(self, exchange: _Exchange, receive: Receive) -> None:

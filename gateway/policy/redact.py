@@ -3,14 +3,16 @@
 The same value gets the same placeholder everywhere in one request (every message,
 tool-call arguments included). The mapping lives in the request's memory only: it is
 never logged, sent or reused. Restoring replaces only placeholders that were issued;
-a placeholder the model invents passes through unchanged.
+a placeholder the model invents passes through unchanged. Inside JSON text (tool-call
+arguments) a value goes back escaped as a JSON string's content, unless it was found
+in JSON text and so is escaped already.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from gateway.classify.extract import rewrite
@@ -22,28 +24,37 @@ SpanFinder = Callable[[str], list[Span]]
 class Redaction:
     def __init__(self, find: SpanFinder) -> None:
         self._find = find
-        self._by_value: dict[str, str] = {}
-        self.originals: dict[str, str] = {}  # placeholder -> value
+        # A value is one placeholder whether it stands in prose or, escaped, inside
+        # JSON text (tool-call arguments): keyed by what it reads as (`_reading`).
+        self._by_value: dict[tuple[str, bool], str] = {}
+        self.originals: dict[str, str] = {}  # placeholder -> value, as prose has it
+        # placeholder -> value as JSON text wrote it, for those found there
+        self.json_written: dict[str, str] = {}
         self._counts: dict[str, int] = {}
 
     def text(self, text: str) -> str:
         spans = sorted(_outermost(self._find(text)))
+        in_json = bool(spans) and _is_json(text)
         pieces: list[str] = []
         position = 0
         for start, end, entity in spans:
             pieces.append(text[position:start])
-            pieces.append(self._placeholder(text[start:end], entity))
+            pieces.append(self._placeholder(text[start:end], entity, in_json))
             position = end
         pieces.append(text[position:])
         return "".join(pieces)
 
-    def _placeholder(self, value: str, entity: str) -> str:
-        if value not in self._by_value:
+    def _placeholder(self, written: str, entity: str, in_json: bool) -> str:
+        key = _reading(written, in_json)
+        if key not in self._by_value:
             self._counts[entity] = self._counts.get(entity, 0) + 1
             placeholder = f"[{entity}_{self._counts[entity]}]"
-            self._by_value[value] = placeholder
-            self.originals[placeholder] = value
-        return self._by_value[value]
+            self._by_value[key] = placeholder
+            self.originals[placeholder] = key[0]
+        placeholder = self._by_value[key]
+        if in_json:
+            self.json_written.setdefault(placeholder, written)
+        return placeholder
 
     def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         """A copy of an OpenAI request body with every text place redacted: the same
@@ -51,7 +62,7 @@ class Redaction:
         return rewrite(payload, lambda _role, text: self.text(text))
 
     def restorer(self) -> Restorer:
-        return Restorer(dict(self.originals))
+        return Restorer(dict(self.originals), dict(self.json_written))
 
 
 def _outermost(spans: list[Span]) -> list[Span]:
@@ -68,8 +79,17 @@ class Restorer:
     """Puts original values back, in whole texts and in streamed pieces; a
     placeholder split across two stream chunks is held back until it is complete."""
 
-    def __init__(self, originals: dict[str, str]) -> None:
+    def __init__(
+        self, originals: dict[str, str], json_written: Mapping[str, str] | None = None
+    ) -> None:
+        """`json_written`: values as JSON text wrote them, for those found there; the
+        others are escaped for JSON text as they go back into it."""
         self._originals = originals
+        written = json_written or {}
+        self._in_json = {
+            placeholder: written.get(placeholder, _json_escaped(value))
+            for placeholder, value in originals.items()
+        }
         alternatives = "|".join(re.escape(p) for p in sorted(originals, key=len, reverse=True))
         self._pattern = re.compile(alternatives) if originals else None
         self._calls: set[tuple[int, str, Any]] = set()
@@ -83,10 +103,8 @@ class Restorer:
         is written as a JSON string's content would be."""
         if self._pattern is None:
             return text
-        originals = self._originals
-        if in_json:
-            return self._pattern.sub(lambda m: _json_string_body(originals[m.group(0)]), text)
-        return self._pattern.sub(lambda m: originals[m.group(0)], text)
+        values = self._in_json if in_json else self._originals
+        return self._pattern.sub(lambda m: values[m.group(0)], text)
 
     def feed(self, stream: Hashable, piece: str, in_json: bool = False) -> str:
         buffer = self._pending.pop(stream, "") + piece
@@ -169,13 +187,31 @@ class Restorer:
         return body
 
 
-def _json_string_body(value: str) -> str:
-    """`value` as it may stand inside a JSON string: as it is when it already reads as
-    a string's content there (a value first found in JSON text, escapes included),
-    else escaped (a quote, a backslash or a control character from plain text would
-    end the string or make the arguments invalid JSON)."""
+def _json_escaped(value: str) -> str:
+    """`value` as a JSON string's content: a quote, a backslash or a control character
+    from plain text would end the string or make the arguments invalid JSON."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def _reading(written: str, in_json: bool) -> tuple[str, bool]:
+    """What a found value reads as: prose as it stands; inside JSON text, the string
+    content it escapes (`\\"` reads as `"`). A span that is no string's content (cut
+    through an escape, across a quote) reads as nothing else, and is kept apart."""
+    if not in_json:
+        return written, False
     try:
-        json.loads(f'"{value}"')
+        return json.loads(f'"{written}"'), False
     except ValueError:
-        return json.dumps(value, ensure_ascii=False)[1:-1]
-    return value
+        return written, True
+
+
+def _is_json(text: str) -> bool:
+    """Whether a text is a JSON document (tool-call arguments, a pasted object), where
+    what a recognizer finds is written with JSON's escapes."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True

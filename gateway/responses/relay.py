@@ -47,7 +47,10 @@ class ResponsesRelay:
         if "type" not in data and isinstance(error, dict):
             # The gateway's own in-stream error (the backend broke or stalled).
             message = str(error.get("message") or "the backend stream failed")
-            return self.failure(message, str(error.get("code") or "stream_error"))
+            code = str(error.get("code") or "stream_error")
+            if self._observe is not None:  # the meter records it, as it does in chat
+                self._observe({"type": "error", "code": code})
+            return self.failure(message, code)
         if self._observe is not None:
             self._observe(data)
         out = b""
@@ -67,17 +70,20 @@ class ResponsesRelay:
             return [data]
         kind = str(data.get("type"))
         key = tuple(data.get(name) for name in KEY_FIELDS)
-        # A function call's arguments are JSON text: a restored value is escaped there.
-        in_json = "arguments" in kind
         if kind.endswith(".delta") and isinstance(data.get("delta"), str):
-            data["delta"] = restorer.feed((kind, *key), data["delta"], in_json)
+            data["delta"] = restorer.feed((kind, *key), data["delta"], _json_delta(kind))
             return [data]
         out: list[dict[str, Any]] = []
         if kind.endswith(".done"):
             delta_kind = kind.removesuffix(".done") + ".delta"
-            tail = restorer.flush((delta_kind, *key), in_json)
+            tail = restorer.flush((delta_kind, *key), _json_delta(delta_kind))
             if tail:
                 held = {name: data[name] for name in KEY_FIELDS if name in data}
                 out.append({"type": delta_kind, **held, "delta": tail})
         restored: dict[str, Any] = restorer.response(data)
         return [*out, restored]
+
+
+def _json_delta(kind: str) -> bool:
+    """Arguments deltas (function and MCP calls) are pieces of JSON text."""
+    return kind.removesuffix(".delta").endswith("_arguments")

@@ -3,9 +3,15 @@
 httpx.MockTransport cannot produce a TCP reset or make httpx's own read timeout fire;
 this server can. Tests switch `mode` while it runs.
 
-Two modes stream for the drain and slow-consumer tests: `slow_stream` sends one
-event, waits until the test calls `release()`, then sends `slow_events` more (a stream
-in flight across a SIGTERM, for as long as the test wants), `flood`
+A stream breaks after its first events with a TCP reset (`reset_mid_stream`) or a
+clean close (`close_mid_stream`: a FIN, which ends a body that runs until the
+connection closes as if it were whole). Streams on /v1/responses are Responses events
+(a native backend), others chat chunks.
+
+Three modes stream for the drain, slow-consumer and abandoned-stream tests:
+`slow_stream` sends one event, waits until the test calls `release()`, then sends
+`slow_events` more (a stream in flight across a SIGTERM, for as long as the test
+wants), `hold_stream` sends its headers and no event until `release()`, `flood`
 sends `flood_bytes` of events as fast as the socket takes them and counts in
 `flood_written` the bytes the socket has accepted (the kernel's buffers plus what
 the gateway has read).
@@ -23,7 +29,15 @@ from contextlib import contextmanager
 from typing import Literal
 
 Mode = Literal[
-    "ok", "slow_first_byte", "error_500", "reset_mid_stream", "stall", "slow_stream", "flood"
+    "ok",
+    "slow_first_byte",
+    "error_500",
+    "reset_mid_stream",
+    "close_mid_stream",
+    "stall",
+    "slow_stream",
+    "hold_stream",
+    "flood",
 ]
 EVENTS_BEFORE_FAULT = 2
 
@@ -37,6 +51,43 @@ def _chunk(model: str, text: str) -> bytes:
         "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
     }
     return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+
+def _responses_event(kind: str, sequence: int, **fields: object) -> bytes:
+    body = {"type": kind, "sequence_number": sequence, **fields}
+    return f"event: {kind}\ndata: {json.dumps(body)}\n\n".encode()
+
+
+def _responses_delta(sequence: int, text: str) -> bytes:
+    ids = {"item_id": "msg_fault", "output_index": 0, "content_index": 0}
+    return _responses_event("response.output_text.delta", sequence, **ids, delta=text)
+
+
+def _responses_start(model: str) -> bytes:
+    response = {"id": "resp_fault", "object": "response", "model": model, "output": []}
+    item = {"id": "msg_fault", "type": "message", "role": "assistant", "content": []}
+    part = {"type": "output_text", "text": "", "annotations": []}
+    ids = {"item_id": "msg_fault", "output_index": 0, "content_index": 0}
+    return (
+        _responses_event("response.created", 0, response={**response, "status": "in_progress"})
+        + _responses_event("response.output_item.added", 1, output_index=0, item=item)
+        + _responses_event("response.content_part.added", 2, **ids, part=part)
+    )
+
+
+def _responses_end(model: str) -> bytes:
+    text = "".join(f"part{i} " for i in range(EVENTS_BEFORE_FAULT))
+    part = {"type": "output_text", "text": text, "annotations": []}
+    item = {"id": "msg_fault", "type": "message", "role": "assistant", "content": [part]}
+    response = {
+        "id": "resp_fault",
+        "object": "response",
+        "model": model,
+        "status": "completed",
+        "output": [item],
+        "usage": {"input_tokens": 3, "output_tokens": EVENTS_BEFORE_FAULT, "total_tokens": 5},
+    }
+    return _responses_event("response.completed", 3 + EVENTS_BEFORE_FAULT, response=response)
 
 
 def _completion(model: str) -> bytes:
@@ -113,7 +164,7 @@ class FaultyUpstream:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
-            method = lines[0].split(" ", 1)[0]
+            method, path = lines[0].split(" ")[:2]
             length = 0
             for line in lines[1:]:
                 if line.lower().startswith("content-length:"):
@@ -123,14 +174,16 @@ class FaultyUpstream:
                 await self._send(writer, 200, b'{"status": "ready", "in_flight": 0}')
                 return
             self.requests += 1
-            await self._answer(writer, body)
+            await self._answer(writer, body, native=path.endswith("/v1/responses"))
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
             if not writer.transport.is_closing():
                 writer.close()
 
-    async def _answer(self, writer: asyncio.StreamWriter, body: dict[str, object]) -> None:
+    async def _answer(
+        self, writer: asyncio.StreamWriter, body: dict[str, object], native: bool = False
+    ) -> None:
         mode = self.mode
         if mode == "slow_first_byte":
             await asyncio.sleep(self.delay_s)
@@ -144,6 +197,9 @@ class FaultyUpstream:
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
         )
+        if mode == "hold_stream":
+            await writer.drain()
+            await self._gate.wait()
         if mode == "slow_stream":
             writer.write(_chunk(self.model, "first "))
             await writer.drain()
@@ -153,9 +209,15 @@ class FaultyUpstream:
                 await writer.drain()
         if mode == "flood":
             await self._flood(writer)
+        if native:
+            writer.write(_responses_start(self.model))
         for i in range(EVENTS_BEFORE_FAULT):
-            writer.write(_chunk(self.model, f"part{i} "))
+            part = f"part{i} "
+            writer.write(_responses_delta(3 + i, part) if native else _chunk(self.model, part))
             await writer.drain()
+        if mode == "close_mid_stream":
+            writer.close()  # a FIN after whole events: no error on the socket
+            return
         if mode == "reset_mid_stream":
             # SO_LINGER with a zero timeout turns close() into a TCP RST.
             sock = writer.get_extra_info("socket")
@@ -165,7 +227,7 @@ class FaultyUpstream:
         if mode == "stall":
             await asyncio.sleep(self.delay_s * 10)
             return
-        writer.write(b"data: [DONE]\n\n")
+        writer.write(_responses_end(self.model) if native else b"data: [DONE]\n\n")
         await writer.drain()
 
     async def _flood(self, writer: asyncio.StreamWriter) -> None:

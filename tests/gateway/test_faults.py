@@ -110,7 +110,12 @@ def test_a_failing_cloud_falls_back_to_the_edge_when_the_rule_allows(
 
 @pytest.mark.parametrize(
     ("mode", "code"),
-    [("reset_mid_stream", "upstream_stream_error"), ("stall", "upstream_timeout")],
+    [
+        ("reset_mid_stream", "upstream_stream_error"),
+        # A clean close before [DONE]: the body looks whole, the stream is not.
+        ("close_mid_stream", "upstream_stream_error"),
+        ("stall", "upstream_timeout"),
+    ],
 )
 def test_a_stream_that_breaks_after_the_first_byte_ends_well_formed(
     mode: str,

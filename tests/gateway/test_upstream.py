@@ -168,6 +168,37 @@ async def test_a_stream_broken_mid_way_ends_well_formed() -> None:
     assert len(events) == 3
 
 
+RESPONSES_END = b'event: response.completed\ndata: {"type": "response.completed"}\n\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "whole"),
+    [
+        (b'data: {"a": 1}\n\ndata: [DONE]\n\n', True),
+        (b'event: response.created\ndata: {"type": "response.created"}\n\n' + RESPONSES_END, True),
+        (b'data: {"type": "response.incomplete",\ndata: "response": {}}\n\n', True),
+        # The backend's own error ends its stream: nothing is added to it.
+        (b'data: {"a": 1}\n\ndata: {"error": {"code": "overloaded"}}\n\n', True),
+        (b'event: error\ndata: {"type": "error", "code": "overloaded"}\n\n', True),
+        (b'data: {"a": 1}\n\n', False),  # closed cleanly before [DONE]
+        (b'event: response.created\ndata: {"type": "response.created"}\n\n', False),
+        (b"", False),
+    ],
+)
+async def test_a_stream_closed_before_its_last_event_ends_as_broken(
+    body: bytes, whole: bool
+) -> None:
+    backend = upstream(lambda _: httpx.Response(200, content=body))
+    stream = await backend.stream("/x", {})
+    events = [event async for event in stream.events()]
+    assert b"".join(events).startswith(body)
+    if whole:
+        assert b"".join(events) == body
+    else:
+        assert b"upstream_stream_error" in events[-2]
+        assert events[-1] == b"data: [DONE]\n\n"
+
+
 async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
     for part in parts:
         yield part

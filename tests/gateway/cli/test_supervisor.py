@@ -1,10 +1,12 @@
 """The supervision of `up`'s children: the backoff schedule, and restarts, stops and
 starts on small real processes (no servers; readiness is a port nothing listens on,
-except where a test serves one)."""
+except where a test serves one: a child that answers until it is stopped, for hangs)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -13,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli.supervisor import Backoff, Component, Spec, Supervisor
+from gateway.cli.supervisor import (
+    PROBE_INTERVAL_S,
+    UNREADY_LIMIT_S,
+    Backoff,
+    Component,
+    Spec,
+    Supervisor,
+)
 from gateway.cli.up_state import Request, read_state, send_request
 from tests.processes import free_port
 
@@ -173,3 +182,103 @@ def test_a_child_that_cannot_be_launched_is_retried(
     clock.now += 2.0
     component.tick()
     assert component.state.restarts == 2
+
+
+# A child that answers its readiness probe until it is stopped (SIGSTOP): alive, and
+# answering nothing, as a hung server is.
+SERVER = """
+import http.server, sys
+class Ready(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Ready).serve_forever()
+"""
+
+
+def serving(name: str) -> Spec:
+    port = free_port()
+    argv = [sys.executable, "-c", SERVER, str(port)]
+    readyz = f"http://127.0.0.1:{port}/readyz"
+    return Spec(name, argv, dict(os.environ), "http://x", readyz, ready_timeout_s=60.0)
+
+
+def tick_until(component: Component, state: str) -> None:
+    deadline = time.monotonic() + 30
+    while component.state.state != state:
+        assert time.monotonic() < deadline, f"never {state}: {component.state}"
+        component.tick()
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def stopped() -> Iterator[list[int]]:
+    """Pids a test stops: continued at the end, so that none is left stopped."""
+    pids: list[int] = []
+    yield pids
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+
+
+def test_a_running_child_that_hangs_is_killed_and_restarted(
+    components: list[Component], stopped: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = Clock()
+    component = Component(serving("edge"), clock)
+    components.append(component)
+    component.start()
+    tick_until(component, "running")
+    hung = component.state.pid
+    assert hung is not None
+    os.kill(hung, signal.SIGSTOP)
+    stopped.append(hung)
+    clock.now += PROBE_INTERVAL_S
+    component.tick()  # the first probe without an answer: not yet a hang
+    assert (component.state.state, component.state.pid) == ("running", hung)
+    clock.now += UNREADY_LIMIT_S
+    component.tick()
+    assert component.state.state == "restarting"
+    assert component.state.last_exit == -signal.SIGKILL
+    with pytest.raises(ProcessLookupError):
+        os.kill(hung, 0)  # gone, and reaped
+    err = capsys.readouterr().err
+    probe = component.spec.readyz
+    assert f"edge did not answer {probe} for 60s; killed it; restarting in 1s" in err
+    clock.now += 1.0
+    tick_until(component, "running")
+    assert component.state.restarts == 1
+    assert component.state.pid not in (None, hung)
+    assert "restarting edge (restart 1)" in capsys.readouterr().err
+
+
+def test_a_child_unready_for_less_than_the_limit_is_left_alone(
+    components: list[Component], stopped: list[int]
+) -> None:
+    clock = Clock()
+    component = Component(serving("cloud"), clock)
+    components.append(component)
+    component.start()
+    tick_until(component, "running")
+    pid = component.state.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    stopped.append(pid)
+    clock.now += PROBE_INTERVAL_S
+    component.tick()  # unanswered
+    os.kill(pid, signal.SIGCONT)  # busy for a while, then answering again
+    clock.now += UNREADY_LIMIT_S
+    component.tick()  # answered: the time unready starts over
+    clock.now += PROBE_INTERVAL_S
+    component.tick()
+    assert (component.state.state, component.state.pid) == ("running", pid)
+    assert component.state.restarts == 0
+
+
+def test_a_gateway_is_probed_on_its_started_url() -> None:
+    gateway = replace(serving("gateway"), started_url="http://127.0.0.1:1/healthz")
+    assert gateway.probe_url == "http://127.0.0.1:1/healthz"
+    assert serving("edge").probe_url.endswith("/readyz")

@@ -110,16 +110,17 @@ def test_streamed_tool_call_arguments_are_restored_per_call() -> None:
 
 
 # Values from plain text that JSON must escape, and one first found in JSON text
-# (earlier tool-call arguments), which already reads as a JSON string's content.
+# (earlier tool-call arguments), written there as a JSON string's content.
 ODD_VALUES = {
     "[PASSWORD_1]": 'pa"ss\\w0rd',
     "[PERSON_1]": "Zoë\tO'Brien",
-    "[API_KEY_1]": 'sk-\\"already\\"-escaped',
+    "[API_KEY_1]": 'sk-"already"-escaped',
 }
+JSON_WRITTEN = {"[API_KEY_1]": 'sk-\\"already\\"-escaped'}
 
 
 def test_restored_values_keep_tool_call_arguments_valid_json() -> None:
-    restorer = Restorer(ODD_VALUES)
+    restorer = Restorer(ODD_VALUES, JSON_WRITTEN)
     arguments = '{"user": "[PERSON_1]", "password": "[PASSWORD_1]", "key": "[API_KEY_1]"}'
     body = {
         "choices": [
@@ -142,7 +143,7 @@ def test_restored_values_keep_tool_call_arguments_valid_json() -> None:
 
 
 def test_streamed_tool_call_arguments_stay_valid_json() -> None:
-    restorer = Restorer(ODD_VALUES)
+    restorer = Restorer(ODD_VALUES, JSON_WRITTEN)
     pieces = ['{"password": "[PASS', 'WORD_1]", "user": "[PERSON_1', ']"}']
     events = [
         b"data: "
@@ -165,3 +166,44 @@ def test_streamed_tool_call_arguments_stay_valid_json() -> None:
         delta = json.loads(restorer.sse_event(event)[6:])["choices"][0]["delta"]
         arguments += "".join(c["function"]["arguments"] for c in delta.get("tool_calls", []))
     assert json.loads(arguments) == {"password": 'pa"ss\\w0rd', "user": "Zoë\tO'Brien"}
+
+
+def test_a_backslash_from_prose_is_escaped_even_where_it_reads_as_an_escape() -> None:
+    # `\\n` in prose is a backslash and an n; put in JSON as it is, it becomes a newline.
+    restorer = Restorer({"[PASSWORD_1]": "Tr0ub\\n4dor", "[PERSON_1]": "C:\\Users\\bob"})
+    arguments = restorer.text('{"p": "[PASSWORD_1]", "u": "[PERSON_1]"}', in_json=True)
+    assert json.loads(arguments) == {"p": "Tr0ub\\n4dor", "u": "C:\\Users\\bob"}
+
+
+SECRET = re.compile(r'Tr0ub\\+n4dor|Maria \\?"Mia\\?" Garcia')
+
+
+def test_a_value_found_in_json_text_is_the_same_value_as_in_prose() -> None:
+    redaction = Redaction(
+        lambda text: [(m.start(), m.end(), "SECRET") for m in SECRET.finditer(text)]
+    )
+    person = 'Maria "Mia" Garcia'
+    prose = "Tr0ub\\n4dor"  # a backslash and an n
+    arguments = json.dumps({"p": "Tr0ub\n4dor", "who": person})  # a newline, and JSON's escapes
+    out = redaction.payload(
+        {
+            "messages": [
+                {"role": "user", "content": f"{prose} for {person}"},
+                {
+                    "role": "assistant",
+                    "tool_calls": [{"function": {"name": "f", "arguments": arguments}}],
+                },
+                {"role": "user", "content": json.dumps({"again": prose})},
+            ]
+        }
+    )
+    assert out["messages"][0]["content"] == "[SECRET_1] for [SECRET_2]"
+    args = out["messages"][1]["tool_calls"][0]["function"]["arguments"]
+    # A newline is another value than a backslash and an n; the person is the same one.
+    assert json.loads(args) == {"p": "[SECRET_3]", "who": "[SECRET_2]"}
+    assert json.loads(out["messages"][2]["content"]) == {"again": "[SECRET_1]"}
+    restorer = redaction.restorer()
+    assert json.loads(restorer.text(args, in_json=True)) == json.loads(arguments)
+    restored = restorer.text('{"a": "[SECRET_1]", "b": "[SECRET_3]"}', in_json=True)
+    assert json.loads(restored) == {"a": prose, "b": "Tr0ub\n4dor"}
+    assert restorer.text("[SECRET_1] and [SECRET_2]") == f"{prose} and {person}"

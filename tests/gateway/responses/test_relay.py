@@ -74,6 +74,23 @@ async def test_a_tail_held_at_the_end_goes_out_before_done() -> None:
     assert [e["sequence_number"] for e in events] == list(range(len(events)))
 
 
+async def test_function_call_arguments_deltas_are_restored_as_json() -> None:
+    originals = {"[PERSON_1]": 'Maria "Mia" Garcia', "[PASSWORD_1]": "Tr0ub\\n4dor"}
+    arguments = '{"who": "[PERSON_1]", "secret": "[PASSWORD_1]"}'
+    pieces = [arguments[i : i + 5] for i in range(0, len(arguments), 5)]
+    ids = {"item_id": "fc_1", "output_index": 0}
+    kind = "response.function_call_arguments"
+    events = [
+        *(sse(f"{kind}.delta", i, **ids, delta=p) for i, p in enumerate(pieces)),
+        sse(f"{kind}.done", len(pieces), **ids, arguments=arguments),
+    ]
+    out = await relay(events, ResponsesRelay(Restorer(originals)))
+    deltas = "".join(e["delta"] for e in out if e["type"] == f"{kind}.delta")
+    expected = {"who": 'Maria "Mia" Garcia', "secret": "Tr0ub\\n4dor"}
+    assert json.loads(deltas) == expected
+    assert json.loads(out[-1]["arguments"]) == expected
+
+
 async def test_usage_and_tokens_are_metered() -> None:
     record = RequestRecord("d", "r", "POST", "/v1/responses")
     meter = StreamMeter(record, forward_usage=True)
